@@ -1,0 +1,124 @@
+# test/lib.sh -- shared set-up for test/demo, test/check and the benchmarks.
+#
+# Sourced, not run.  Provides:
+#   ensure_packages   apt-get install what is missing (root only)
+#   build_install     make && make install against $PG_CONFIG
+#   start_cluster     private throwaway cluster: initdb as postgres into a
+#                     temp dir, unix socket only, pg_cron preloaded
+#   stop_cluster      stop it and remove the directory (also on EXIT/INT)
+#   psql_db DB ...    psql -X against the cluster
+#
+# Environment knobs:
+#   PG_MAJOR   PostgreSQL major version (default 15)
+#   PG_CONFIG  pg_config of the server to build against (default Debian's)
+#   BOUNCE_KEEP_CLUSTER=1  do not stop the cluster on exit
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=${PG_MAJOR:-15}
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
+export ROOT PG_MAJOR PG_CONFIG
+
+log() { printf '== %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Packages the build, the cluster and the test suites need.  clang and llvm
+# build the server's JIT bitcode and the fuzz targets; libclang-rt brings
+# libFuzzer, ASan and UBSan; perl runs the TAP and doc tests.
+BOUNCE_PACKAGES=(
+	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" "postgresql-$PG_MAJOR-cron"
+	make gcc libc6-dev clang llvm libclang-rt-14-dev perl
+)
+
+ensure_packages() {
+	local missing=() p
+	for p in "${BOUNCE_PACKAGES[@]}" "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]} (run as root, or install them)"
+	log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build_install() {
+	log "building and installing bounce against $("$PG_CONFIG" --version)"
+	make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" >/dev/null
+	make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+}
+
+# Run a command as the cluster owner: postgres when we are root (initdb
+# refuses root), else ourselves.
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+PGWORK=
+stop_cluster() {
+	[ -n "$PGWORK" ] || return 0
+	if [ -d "$PGWORK/data" ]; then
+		as_owner "$BINDIR/pg_ctl" -D "$PGWORK/data" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$PGWORK"
+	PGWORK=
+}
+
+_on_exit() {
+	local rc=$?
+	if [ "${BOUNCE_KEEP_CLUSTER:-0}" != 1 ]; then
+		stop_cluster
+	fi
+	exit $rc
+}
+
+start_cluster() {
+	BINDIR=$("$PG_CONFIG" --bindir)
+	export BINDIR
+	PGWORK=$(mktemp -d /tmp/bounce-pg.XXXXXX)
+	trap _on_exit EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	chmod 755 "$PGWORK"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$PGWORK"
+
+	log "starting a private cluster in $PGWORK (unix socket only)"
+	as_owner "$BINDIR/initdb" -D "$PGWORK/data" -U postgres --auth=trust \
+		-E UTF8 --locale=C >"$PGWORK/initdb.log" 2>&1 ||
+		{ cat "$PGWORK/initdb.log" >&2; die "initdb failed"; }
+	cat >>"$PGWORK/data/postgresql.conf" <<-EOF
+		listen_addresses = ''
+		unix_socket_directories = '$PGWORK'
+		port = 5432
+		shared_preload_libraries = 'pg_cron'
+		cron.database_name = 'postgres'
+		cron.use_background_workers = on
+		max_worker_processes = 32
+		fsync = off
+		synchronous_commit = off
+		full_page_writes = off
+		shared_buffers = 512MB
+		work_mem = 64MB
+		maintenance_work_mem = 512MB
+		max_wal_size = 4GB
+		log_min_messages = warning
+		timezone = 'UTC'
+	EOF
+	as_owner "$BINDIR/pg_ctl" -D "$PGWORK/data" -l "$PGWORK/server.log" -w -t 60 start >/dev/null ||
+		{ cat "$PGWORK/server.log" >&2; die "server did not start"; }
+
+	export PGHOST=$PGWORK PGPORT=5432 PGUSER=postgres
+	psql_db postgres -q -c 'CREATE EXTENSION pg_cron' >/dev/null
+}
+
+psql_db() {
+	local db=$1
+	shift
+	"$BINDIR/psql" -X -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
