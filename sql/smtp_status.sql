@@ -156,23 +156,27 @@ SELECT count(*) FROM status_registry() r, unnest(ARRAY['2','4','5']) c
 SELECT smtp_status_send('5.1.10');
 SELECT smtp_status_send('2.999.0');
 CREATE TEMP TABLE bin AS SELECT DISTINCT code FROM st;
-COPY bin TO '/tmp/bounce_smtp_status_bin.copy' WITH (FORMAT binary);
+-- scratch files go to the cluster's private directory, not a shared /tmp path
+\getenv pgwork PGHOST
+\set binfile :pgwork '/smtp_status_bin.copy'
+\set badfile :pgwork '/smtp_status_bad.copy'
+COPY bin TO :'binfile' WITH (FORMAT binary);
 CREATE TEMP TABLE bin2 (code smtp_status);
-COPY bin2 FROM '/tmp/bounce_smtp_status_bin.copy' WITH (FORMAT binary);
+COPY bin2 FROM :'binfile' WITH (FORMAT binary);
 SELECT count(*) AS roundtrip_mismatches FROM (SELECT code FROM bin EXCEPT SELECT code FROM bin2) x;
 -- binary input is validated like text input: craft 6-byte fields via bytea
 CREATE TEMP TABLE rawbin (b bytea);
 INSERT INTO rawbin VALUES ('\x000600010001');
-COPY rawbin TO '/tmp/bounce_smtp_status_bad.copy' WITH (FORMAT binary);
-COPY bin2 FROM '/tmp/bounce_smtp_status_bad.copy' WITH (FORMAT binary);
+COPY rawbin TO :'badfile' WITH (FORMAT binary);
+COPY bin2 FROM :'badfile' WITH (FORMAT binary);
 TRUNCATE rawbin;
 INSERT INTO rawbin VALUES ('\x000500010400');
-COPY rawbin TO '/tmp/bounce_smtp_status_bad.copy' WITH (FORMAT binary);
-COPY bin2 FROM '/tmp/bounce_smtp_status_bad.copy' WITH (FORMAT binary);
+COPY rawbin TO :'badfile' WITH (FORMAT binary);
+COPY bin2 FROM :'badfile' WITH (FORMAT binary);
 TRUNCATE rawbin;
 INSERT INTO rawbin VALUES ('\x0005000100');
-COPY rawbin TO '/tmp/bounce_smtp_status_bad.copy' WITH (FORMAT binary);
-COPY bin2 FROM '/tmp/bounce_smtp_status_bad.copy' WITH (FORMAT binary);
+COPY rawbin TO :'badfile' WITH (FORMAT binary);
+COPY bin2 FROM :'badfile' WITH (FORMAT binary);
 
 -- every function is IMMUTABLE, STRICT, PARALLEL SAFE and commented
 SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel

@@ -70,6 +70,16 @@ extern const BounceStatusCode *bounce_status_lookup(int subject, int detail);
 /* SMTP basic reply codes (RFC 5321 section 4.2). */
 extern bool bounce_reply_code_valid(int64_t code);
 
+/* ---- pure-C part of the classifier (issue 3) ---- */
+
+
+/* ---- end classifier ---- */
+
+/* ---- pure-C part of the DSN parser (issue 6) ---- */
+
+
+/* ---- end DSN parser ---- */
+
 /* ----------------------------------------------------------------
  * Backend-only part
  * ----------------------------------------------------------------
@@ -103,6 +113,26 @@ extern bool bounce_status_from_cstring(const char *str, int32_t *result,
 
 /* Raise 22023 unless code is a valid RFC 5321 reply code. */
 extern void bounce_check_reply_code(int64_t code, const char *what);
+
+/* ---- classify.c (issue 3) ---- */
+
+
+/* ---- end classify.c ---- */
+
+/* ---- recurring.c (issue 4) ---- */
+
+
+/* ---- end recurring.c ---- */
+
+/* ---- dsn.c (issue 6) ---- */
+
+
+/* ---- end dsn.c ---- */
+
+/* ---- registry (issue 5) ---- */
+
+
+/* ---- end registry ---- */
 
 #endif							/* PG_VERSION_NUM */
 
