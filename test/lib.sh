@@ -12,6 +12,8 @@
 #   PG_MAJOR   PostgreSQL major version (default 15)
 #   PG_CONFIG  pg_config of the server to build against (default Debian's)
 #   BOUNCE_KEEP_CLUSTER=1  do not stop the cluster on exit
+#   POSTGRES_WRAPPER       program pg_ctl starts instead of postgres
+#                          (test/valgrind uses it to run under valgrind)
 
 set -euo pipefail
 
@@ -110,7 +112,10 @@ start_cluster() {
 		log_min_messages = warning
 		timezone = 'UTC'
 	EOF
-	as_owner "$BINDIR/pg_ctl" -D "$PGWORK/data" -l "$PGWORK/server.log" -w -t 60 start >/dev/null ||
+	local wrapper=()
+	[ -n "${POSTGRES_WRAPPER:-}" ] && wrapper=(-p "$POSTGRES_WRAPPER")
+	as_owner "$BINDIR/pg_ctl" -D "$PGWORK/data" -l "$PGWORK/server.log" "${wrapper[@]}" \
+		-w -t "${PG_START_TIMEOUT:-60}" start >/dev/null ||
 		{ cat "$PGWORK/server.log" >&2; die "server did not start"; }
 
 	export PGHOST=$PGWORK PGPORT=5432 PGUSER=postgres
