@@ -72,10 +72,11 @@ for my $file (@files) {
 			print "---- sql\n$sql---- expected\n", ($expect // "(no error)\n"), "---- got\n$got----\n";
 		}
 	}
-	if (%replace) {
+	if (my $n = keys %replace) {
 		my @out;
 		for (my $i = 0; $i < @lines; $i++) {
-			if (my $r = $replace{$i}) {
+			if (my $r = delete $replace{$i}) {
+				# an empty block has no lines: insert, then go on with its closing fence
 				push @out, $r->[1];
 				$i = $r->[0] - 1;
 				next;
@@ -85,7 +86,7 @@ for my $file (@files) {
 		open my $w, '>:encoding(UTF-8)', $file or die "$file: $!";
 		print $w @out;
 		close $w;
-		print "updated ", scalar(keys %replace), " block(s) in $file\n";
+		print "updated $n block(s) in $file\n";
 	}
 }
 print "$pass passed, $fail failed\n";
