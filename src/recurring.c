@@ -124,13 +124,29 @@ span_init(RecurSpan *s, const Interval *iv)
 static inline TimestampTz
 ts_minus(TimestampTz ts, const Interval *iv)
 {
-	if (iv->month == 0 && iv->day == 0 && !TIMESTAMP_NOT_FINITE(ts))
+	if (!TIMESTAMP_NOT_FINITE(ts))
 	{
-		TimestampTz r;
+		double		shortest;
 
-		if (!pg_sub_s64_overflow(ts, iv->time, &r) && IS_VALID_TIMESTAMP(r))
+		/* Gaps are never negative, so only the start of the range matters. */
+		if (iv->month == 0 && iv->day == 0)
+		{
+			TimestampTz r;
+
+			if (pg_sub_s64_overflow(ts, iv->time, &r) || r < MIN_TIMESTAMP)
+				return MIN_TIMESTAMP - 1;
 			return r;
-		/* fall through so that the operator reports the overflow */
+		}
+
+		/*
+		 * A gap longer than the distance to the start of the timestamp range
+		 * would make the operator fail with "timestamp out of range".  The
+		 * bound is then below every valid timestamp, but above -infinity,
+		 * and MIN_TIMESTAMP - 1 stands for it (it is only compared).
+		 */
+		shortest = ((double) iv->month * 28 + iv->day) * USECS_PER_DAY + iv->time;
+		if ((double) ts - shortest < (double) MIN_TIMESTAMP - RECUR_SLACK)
+			return MIN_TIMESTAMP - 1;
 	}
 	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
 												   TimestampTzGetDatum(ts),
