@@ -30,6 +30,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "common/int.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
@@ -43,14 +45,11 @@
 #include "bounce.h"
 
 /*
- * Slack for the fast path, in microseconds.  timestamptz - interval
- * converts to local time and back (twice: once for months, once for days),
- * and each conversion can move the result by at most the largest
- * difference between two UTC offsets of one zone, which is below 27 hours
- * in the tz database (Samoa's 2011 jump was 24 hours).  Four days covers
- * both conversions with room to spare.
+ * Margin for the out-of-range clamp in ts_minus: more than twice the
+ * widest spread of UTC offsets any zone can have (POSIX TZ strings allow
+ * +-167 hours).
  */
-#define RECUR_SLACK		(INT64CONST(4) * USECS_PER_DAY)
+#define RECUR_CLAMP_SLACK	(INT64CONST(30) * USECS_PER_DAY)
 
 /* Beyond these the fast path is not used (and cannot overflow). */
 #define RECUR_FAST_MAX_MONTHS	120000	/* 10000 years */
@@ -68,6 +67,7 @@ typedef struct RecurSpan
 	bool		fast;
 	int64		shortest;		/* it is never shorter than this ... */
 	int64		longest;		/* ... nor longer than this */
+	int64		slack;			/* time zone allowance on both bounds */
 } RecurSpan;
 
 /*
@@ -91,32 +91,101 @@ PG_FUNCTION_INFO_V1(bounce_recurring);
 PG_FUNCTION_INFO_V1(bounce_suppress);
 PG_FUNCTION_INFO_V1(bounce_streak);
 
+/*
+ * The spread of UTC offsets of the session time zone (largest minus
+ * smallest offset it ever uses), in microseconds, or -1 when unknown.
+ * Computed once per zone by walking its transitions; pg_tz objects live
+ * for the whole session, so the pointer identifies the zone.
+ */
+static int64
+session_tz_spread(void)
+{
+	static pg_tz *cached_tz = NULL;
+	static int64 cached_spread = -1;
+	long		gmtoff;
+	long		lo;
+	long		hi;
+	pg_time_t	t;
+	int			i;
+
+	if (session_timezone == NULL)
+		return -1;
+	if (session_timezone == cached_tz)
+		return cached_spread;
+
+	if (pg_get_timezone_offset(session_timezone, &gmtoff))
+		cached_spread = 0;		/* one fixed offset */
+	else
+	{
+		/*
+		 * Walk every transition from the start of the timestamp range.  A
+		 * zone has at most a few thousand (its table, then its POSIX rule,
+		 * which only repeats offsets already seen); give up beyond that.
+		 */
+		t = (pg_time_t) ((MIN_TIMESTAMP / USECS_PER_SEC) +
+						 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+		lo = LONG_MAX;
+		hi = LONG_MIN;
+		cached_spread = -1;
+		for (i = 0; i < 10000; i++)
+		{
+			long		before_gmtoff;
+			long		after_gmtoff;
+			int			before_isdst;
+			int			after_isdst;
+			pg_time_t	boundary;
+			int			r;
+
+			r = pg_next_dst_boundary(&t, &before_gmtoff, &before_isdst,
+									 &boundary, &after_gmtoff, &after_isdst,
+									 session_timezone);
+			if (r < 0)
+				break;
+			lo = Min(lo, before_gmtoff);
+			hi = Max(hi, before_gmtoff);
+			if (r == 0)
+			{
+				cached_spread = (int64) (hi - lo) * USECS_PER_SEC;
+				break;
+			}
+			lo = Min(lo, after_gmtoff);
+			hi = Max(hi, after_gmtoff);
+			if (boundary <= t)
+				break;			/* no progress: do not trust it */
+			t = boundary;
+		}
+		/* A rule that goes on forever: we have seen all its offsets. */
+		if (i == 10000 && hi >= lo)
+			cached_spread = (int64) (hi - lo) * USECS_PER_SEC;
+	}
+	cached_tz = session_timezone;
+	return cached_spread;
+}
+
 /* Set up a RecurSpan from a checked, non-negative interval. */
 static void
 span_init(RecurSpan *s, const Interval *iv)
 {
+	int64		spread = session_tz_spread();
+
 	s->iv = *iv;
-	s->fast = (iv->month >= 0 && iv->month <= RECUR_FAST_MAX_MONTHS &&
+	s->fast = (spread >= 0 &&
+			   iv->month >= 0 && iv->month <= RECUR_FAST_MAX_MONTHS &&
 			   iv->day >= 0 && iv->day <= RECUR_FAST_MAX_DAYS &&
 			   iv->time >= 0 && iv->time <= RECUR_FAST_MAX_TIME);
-	/*
-	 * For now the fast path is used only in fixed-offset time zones (UTC
-	 * and the like), where local days are all 24 hours long.
-	 */
-	if (s->fast)
-	{
-		long		gmtoff;
-
-		s->fast = pg_get_timezone_offset(session_timezone, &gmtoff);
-	}
 	if (s->fast)
 	{
 		/*
-		 * n calendar months span between 28n and 31n days: the day of
-		 * month is clamped to the target month's end, which only shortens.
+		 * n calendar months span between 28n and 31n local days: the day
+		 * of month is clamped to the target month's end, which only
+		 * shortens.  timestamptz - interval goes through local time twice
+		 * (once for the months, once for the days), and each time the UTC
+		 * offset may change by at most the zone's spread; an hour more
+		 * covers rounding and the choice made in a DST gap.
 		 */
 		s->shortest = ((int64) iv->month * 28 + iv->day) * USECS_PER_DAY + iv->time;
 		s->longest = ((int64) iv->month * 31 + iv->day) * USECS_PER_DAY + iv->time;
+		s->slack = 2 * spread + USECS_PER_HOUR;
 	}
 }
 
@@ -145,7 +214,7 @@ ts_minus(TimestampTz ts, const Interval *iv)
 		 * and MIN_TIMESTAMP - 1 stands for it (it is only compared).
 		 */
 		shortest = ((double) iv->month * 28 + iv->day) * USECS_PER_DAY + iv->time;
-		if ((double) ts - shortest < (double) MIN_TIMESTAMP - RECUR_SLACK)
+		if ((double) ts - shortest < (double) MIN_TIMESTAMP - RECUR_CLAMP_SLACK)
 			return MIN_TIMESTAMP - 1;
 	}
 	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
@@ -165,9 +234,9 @@ at_least_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
 	{
 		int64		diff = ts - prev;	/* >= 0, cannot overflow */
 
-		if (diff > s->longest + RECUR_SLACK)
+		if (diff > s->longest + s->slack)
 			return true;
-		if (diff < s->shortest - RECUR_SLACK)
+		if (diff < s->shortest - s->slack)
 			return false;
 	}
 	return prev <= ts_minus(ts, &s->iv);
@@ -181,9 +250,9 @@ at_most_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
 	{
 		int64		diff = ts - prev;
 
-		if (diff < s->shortest - RECUR_SLACK)
+		if (diff < s->shortest - s->slack)
 			return true;
-		if (diff > s->longest + RECUR_SLACK)
+		if (diff > s->longest + s->slack)
 			return false;
 	}
 	return prev >= ts_minus(ts, &s->iv);

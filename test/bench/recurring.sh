@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test/bench/recurring.sh -- cost of bounce.recurring / bounce.suppress
+# against a bare lag() over the same sort and data, and their memory on one
+# huge partition.  Sets up its own cluster (test/lib.sh).
+#
+#   test/bench/recurring.sh            # 10M events
+#   BENCH_ROWS=3000000 test/bench/recurring.sh
+#
+# Prints one line per query (best of BENCH_RUNS runs) and the ratios that
+# doc/performance.md records.
+source "$(dirname "$0")/../lib.sh"
+
+ROWS=${BENCH_ROWS:-10000000}
+RUNS=${BENCH_RUNS:-3}
+TZ_BENCH=${BENCH_TIMEZONE:-Europe/Brussels}
+
+ensure_packages
+build_install
+start_cluster
+psql_db postgres -q -c 'CREATE DATABASE bench' >/dev/null
+q() { psql_db bench -qAt "$@"; }
+
+log "generating $ROWS events"
+q <<SQL
+CREATE EXTENSION bounce;
+SELECT setseed(0.1);
+-- Realistic repetition: a skewed number of events per address (most
+-- addresses bounce once or twice, a few dozens of times), spread over five
+-- years, with retries hours apart and repeats weeks or months apart.
+CREATE TABLE ev AS
+SELECT (floor(random() ^ 2 * ($ROWS / 8)))::int AS addr,
+       timestamptz '2020-01-01' + random() * interval '5 years' AS t,
+       random() < 0.1 AS ok
+  FROM generate_series(1, $ROWS);
+-- One huge partition, already in order (index), for the memory test.
+CREATE TABLE one AS
+SELECT timestamptz '2020-01-01' + g * interval '17 minutes' AS t, g % 10 = 0 AS ok
+  FROM generate_series(1, $ROWS) g;
+CREATE INDEX ON one (t);
+VACUUM ANALYZE ev;
+VACUUM ANALYZE one;
+SQL
+q -c "SELECT 'addresses: ' || count(DISTINCT addr) || ', events per address: avg ' || round(count(*)::numeric / count(DISTINCT addr), 1) || ', max ' || (SELECT max(c) FROM (SELECT count(*) c FROM ev GROUP BY addr) m) FROM ev"
+
+SETTINGS="SET search_path = bounce, public; SET TimeZone = '$TZ_BENCH'; SET max_parallel_workers_per_gather = 0; SET jit = off;"
+W="WINDOW w AS (PARTITION BY addr ORDER BY t)"
+
+declare -A QUERY BEST
+QUERY[lag]="SELECT count(*) FILTER (WHERE p IS NOT NULL) FROM (SELECT lag(t) OVER w AS p FROM ev $W) s"
+QUERY[recurring]="SELECT count(*) FILTER (WHERE r) FROM (SELECT recurring(t) OVER w AS r FROM ev $W) s"
+QUERY[sql_formula]="SELECT count(*) FILTER (WHERE p BETWEEN t - interval '3 months' AND t - interval '14 days') FROM (SELECT t, lag(t) OVER w AS p FROM ev $W) s"
+QUERY[suppress]="SELECT count(*) FILTER (WHERE r) FROM (SELECT suppress(t, reset => ok) OVER w AS r FROM ev $W) s"
+QUERY[streak]="SELECT sum(r) FROM (SELECT streak(t, ok) OVER w AS r FROM ev $W) s"
+
+# Time one query in a fresh session; print milliseconds.
+time_query() {
+	psql_db bench -qAt -c "$SETTINGS" -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+}
+
+order=(lag recurring sql_formula suppress streak)
+for name in "${order[@]}"; do BEST[$name]=; done
+for run in $(seq 1 "$RUNS"); do
+	for name in "${order[@]}"; do
+		ms=$(time_query "${QUERY[$name]}")
+		log "run $run $name: $ms ms"
+		if [ -z "${BEST[$name]}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
+	done
+done
+
+echo "rows=$ROWS timezone=$TZ_BENCH best of $RUNS runs, PARTITION BY addr ORDER BY t (sort included)"
+for name in "${order[@]}"; do
+	printf '%-12s %10.0f ms  %5.3fx lag\n' "$name" "${BEST[$name]}" "$(awk "BEGIN{print ${BEST[$name]} / ${BEST[lag]}}")"
+done
+
+# Memory on one huge partition.  The input comes from an index, in order,
+# so there is no sort.  With work_mem at 64kB, any window function that keeps
+# old rows has its tuplestore spill to disk, which EXPLAIN (BUFFERS) shows as
+# temp blocks written by the WindowAgg node; a function that lets the
+# executor drop old rows writes none, whatever the partition size.
+# first_value(), which must keep the partition's first row, is the contrast.
+mem_probe() {
+	psql_db bench -qAt -c "$SETTINGS SET work_mem = '64kB';" \
+		-c "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, COSTS OFF) SELECT count(*) FILTER (WHERE r IS NOT NULL) FROM (SELECT $1 OVER (ORDER BY t) AS r FROM (SELECT * FROM one ORDER BY t LIMIT $2) o) s" |
+		awk '/WindowAgg/ {w=1; next} w && /Buffers/ {t="0"; if (match($0, /temp( read=[0-9]+)? written=[0-9]+/)) {t=substr($0, RSTART, RLENGTH); sub(/.*written=/, "", t)}; print t; exit} w && /->/ {print "0"; exit}'
+}
+echo "one partition, input in order (no sort), work_mem=64kB: WindowAgg temp blocks written (8kB each)"
+printf '%-26s %12s %12s\n' "function" "$((ROWS / 10)) rows" "$ROWS rows"
+for fn in "lag(t)" "recurring(t)" "suppress(t, reset => ok)" "streak(t, ok)" "first_value(t)"; do
+	printf '%-26s %12s %12s\n' "$fn" "$(mem_probe "$fn" $((ROWS / 10)))" "$(mem_probe "$fn" "$ROWS")"
+done
