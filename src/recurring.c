@@ -77,6 +77,7 @@ typedef struct RecurSpan
 typedef struct RecurState
 {
 	bool		started;		/* arguments have been read and checked */
+	bool		args_stable;	/* they cannot change: skip re-reading them */
 	bool		have_prev;		/* prev is set */
 	TimestampTz prev;			/* last non-NULL occurred_at */
 	RecurSpan	a;				/* recurring: min_gap; suppress: min_span */
@@ -327,7 +328,7 @@ check_order(RecurState *st, TimestampTz ts, const char *fn)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: rows are not in ascending occurred_at order: \"%s\" comes after \"%s\"",
 						fn, tstz_text(ts), tstz_text(st->prev)),
-				 errhint("Use %s(occurred_at, ...) OVER (PARTITION BY address ORDER BY occurred_at), ordered by the same occurred_at ascending.",
+				 errhint("Call it as %s(occurred_at, ...) OVER (PARTITION BY address ORDER BY occurred_at): the window must be ordered by that occurred_at, ascending.",
 						 fn)));
 }
 
@@ -358,10 +359,14 @@ bounce_recurring(PG_FUNCTION_ARGS)
 	st = (RecurState *) WinGetPartitionLocalMemory(winobj, sizeof(RecurState));
 	release_old_rows(winobj);
 
-	min_gap = get_interval_arg(winobj, 1, fn, "min_gap");
-	max_gap = get_interval_arg(winobj, 2, fn, "max_gap");
+	/*
+	 * The gaps are read and checked on the first row of each partition,
+	 * and on every row only when they are not constants (or parameters).
+	 */
 	if (!st->started)
 	{
+		min_gap = get_interval_arg(winobj, 1, fn, "min_gap");
+		max_gap = get_interval_arg(winobj, 2, fn, "max_gap");
 		if (DatumGetBool(DirectFunctionCall2(interval_gt,
 											 IntervalPGetDatum(min_gap),
 											 IntervalPGetDatum(max_gap))))
@@ -371,10 +376,14 @@ bounce_recurring(PG_FUNCTION_ARGS)
 							fn, interval_text(min_gap), interval_text(max_gap))));
 		span_init(&st->a, min_gap);
 		span_init(&st->b, max_gap);
+		st->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
+			get_fn_expr_arg_stable(fcinfo->flinfo, 2);
 		st->started = true;
 	}
-	else
+	else if (!st->args_stable)
 	{
+		min_gap = get_interval_arg(winobj, 1, fn, "min_gap");
+		max_gap = get_interval_arg(winobj, 2, fn, "max_gap");
 		check_same_interval(min_gap, &st->a.iv, fn, "min_gap");
 		check_same_interval(max_gap, &st->b.iv, fn, "max_gap");
 	}
@@ -452,31 +461,37 @@ bounce_suppress(PG_FUNCTION_ARGS)
 	st = (RecurState *) WinGetPartitionLocalMemory(winobj, sizeof(RecurState));
 	release_old_rows(winobj);
 
-	strikes = DatumGetInt32(WinGetFuncArgCurrent(winobj, 1, &isnull));
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: strikes must not be NULL", fn)));
-	if (strikes < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: strikes must be at least 1, not %d", fn, strikes)));
-	min_span = get_interval_arg(winobj, 2, fn, "min_span");
-	if (!st->started)
+	/* Arguments: read on each partition's first row, as for recurring. */
+	if (!st->started || !st->args_stable)
 	{
-		st->strikes = strikes;
-		span_init(&st->a, min_span);
-		st->started = true;
-	}
-	else
-	{
-		if (strikes != st->strikes)
+		strikes = DatumGetInt32(WinGetFuncArgCurrent(winobj, 1, &isnull));
+		if (isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: strikes changes within a partition, from %d to %d",
-							fn, st->strikes, strikes),
-					 errhint("Pass the same strikes on every row of a partition, for example a constant.")));
-		check_same_interval(min_span, &st->a.iv, fn, "min_span");
+					 errmsg("%s: strikes must not be NULL", fn)));
+		if (strikes < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: strikes must be at least 1, not %d", fn, strikes)));
+		min_span = get_interval_arg(winobj, 2, fn, "min_span");
+		if (!st->started)
+		{
+			st->strikes = strikes;
+			span_init(&st->a, min_span);
+			st->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
+				get_fn_expr_arg_stable(fcinfo->flinfo, 2);
+			st->started = true;
+		}
+		else
+		{
+			if (strikes != st->strikes)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s: strikes changes within a partition, from %d to %d",
+								fn, st->strikes, strikes),
+						 errhint("Pass the same strikes on every row of a partition, for example a constant.")));
+			check_same_interval(min_span, &st->a.iv, fn, "min_span");
+		}
 	}
 
 	if (!advance_streak(winobj, st, 3, fn, &ts, &is_reset))
