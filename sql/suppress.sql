@@ -81,6 +81,11 @@ SELECT t, recurring(t, '0', '1000000 years') OVER w, streak(t) OVER w,
   FROM (VALUES ('-infinity'::timestamptz), ('4713-01-01 BC'), ('2024-01-01'),
                ('294276-12-31'), ('infinity'), ('infinity')) e(t)
 WINDOW w AS (ORDER BY t);
+-- the two ends of the timestamptz range: their difference overflows int64
+SELECT t, recurring(t, '0', '300000 years') OVER w AS within_300000_years,
+       recurring(t, '0', '1 year') OVER w AS within_a_year
+  FROM (VALUES ('4714-11-24 00:00 BC'::timestamptz), ('294276-12-31 23:59:59.999999')) e(t)
+WINDOW w AS (ORDER BY t);
 SELECT recurring(t, '178000000 years', '178000000 years') OVER (ORDER BY t)
   FROM (VALUES ('2024-01-01'::timestamptz), ('2024-02-01')) e(t);
 SELECT suppress(t, 2147483647, '2147483647 days') OVER (ORDER BY t)

@@ -23,8 +23,9 @@
  *
  * Arguments other than occurred_at (gaps, strikes, span) must be the same
  * on every row of a partition, and rows must come in ascending occurred_at
- * order; both are checked on every row, since a silently wrong flag is
- * worse than an error.
+ * order; both are checked (the arguments on every row unless they are
+ * constants or parameters, which cannot change), since a silently wrong
+ * flag is worse than an error.
  *
  *-------------------------------------------------------------------------
  */
@@ -91,6 +92,25 @@ typedef struct RecurState
 PG_FUNCTION_INFO_V1(bounce_recurring);
 PG_FUNCTION_INFO_V1(bounce_suppress);
 PG_FUNCTION_INFO_V1(bounce_streak);
+
+/*
+ * Bounds on the number of local days that n >= 0 calendar months span.
+ * n = 12q + r months cover q years (365 or 366 days) and r consecutive
+ * months (28 to 31 days each), from the first of the target month to the
+ * first of the start month; clamping the day of month to the end of a
+ * shorter target month (31 March - 1 month = 28 February) adds 0 to 3 days.
+ */
+static inline int64
+months_shortest_days(int64 n)
+{
+	return (n / 12) * 365 + (n % 12) * 28;
+}
+
+static inline int64
+months_longest_days(int64 n)
+{
+	return (n / 12) * 366 + (n % 12) * 31 + 3;
+}
 
 /*
  * The spread of UTC offsets of the session time zone (largest minus
@@ -177,15 +197,13 @@ span_init(RecurSpan *s, const Interval *iv)
 	if (s->fast)
 	{
 		/*
-		 * n calendar months span between 28n and 31n local days: the day
-		 * of month is clamped to the target month's end, which only
-		 * shortens.  timestamptz - interval goes through local time twice
-		 * (once for the months, once for the days), and each time the UTC
-		 * offset may change by at most the zone's spread; an hour more
-		 * covers rounding and the choice made in a DST gap.
+		 * timestamptz - interval goes through local time twice (once for
+		 * the months, once for the days), and each time the UTC offset may
+		 * change by at most the zone's spread; an hour more covers
+		 * rounding and the choice made in a DST gap.
 		 */
-		s->shortest = ((int64) iv->month * 28 + iv->day) * USECS_PER_DAY + iv->time;
-		s->longest = ((int64) iv->month * 31 + iv->day) * USECS_PER_DAY + iv->time;
+		s->shortest = (months_shortest_days(iv->month) + iv->day) * USECS_PER_DAY + iv->time;
+		s->longest = (months_longest_days(iv->month) + iv->day) * USECS_PER_DAY + iv->time;
 		s->slack = 2 * spread + USECS_PER_HOUR;
 	}
 }
@@ -214,7 +232,8 @@ ts_minus(TimestampTz ts, const Interval *iv)
 		 * bound is then below every valid timestamp, but above -infinity,
 		 * and MIN_TIMESTAMP - 1 stands for it (it is only compared).
 		 */
-		shortest = ((double) iv->month * 28 + iv->day) * USECS_PER_DAY + iv->time;
+		shortest = ((double) months_shortest_days(iv->month) + iv->day) * USECS_PER_DAY +
+			iv->time;
 		if ((double) ts - shortest < (double) MIN_TIMESTAMP - RECUR_CLAMP_SLACK)
 			return MIN_TIMESTAMP - 1;
 	}
@@ -233,12 +252,16 @@ at_least_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
 {
 	if (s->fast && !TIMESTAMP_NOT_FINITE(ts) && !TIMESTAMP_NOT_FINITE(prev))
 	{
-		int64		diff = ts - prev;	/* >= 0, cannot overflow */
+		int64		diff;
 
-		if (diff > s->longest + s->slack)
-			return true;
-		if (diff < s->shortest - s->slack)
-			return false;
+		/* >= 0, but may overflow between the ends of the range */
+		if (!pg_sub_s64_overflow(ts, prev, &diff))
+		{
+			if (diff > s->longest + s->slack)
+				return true;
+			if (diff < s->shortest - s->slack)
+				return false;
+		}
 	}
 	return prev <= ts_minus(ts, &s->iv);
 }
@@ -249,12 +272,15 @@ at_most_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
 {
 	if (s->fast && !TIMESTAMP_NOT_FINITE(ts) && !TIMESTAMP_NOT_FINITE(prev))
 	{
-		int64		diff = ts - prev;
+		int64		diff;
 
-		if (diff < s->shortest - s->slack)
-			return true;
-		if (diff > s->longest + s->slack)
-			return false;
+		if (!pg_sub_s64_overflow(ts, prev, &diff))
+		{
+			if (diff < s->shortest - s->slack)
+				return true;
+			if (diff > s->longest + s->slack)
+				return false;
+		}
 	}
 	return prev >= ts_minus(ts, &s->iv);
 }
