@@ -138,7 +138,7 @@ session_tz_spread(void)
 	 * dates it cannot place (around 4714 BC).
 	 */
 	if (pg_get_timezone_offset(session_timezone, &gmtoff))
-		cached_spread = (int64) Abs(gmtoff) * USECS_PER_SEC;	/* fixed offset */
+		cached_spread = (int64) (gmtoff < 0 ? -gmtoff : gmtoff) * USECS_PER_SEC;
 	else
 	{
 		/*
