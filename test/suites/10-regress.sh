@@ -1,4 +1,6 @@
 # pg_regress: sql/*.sql against expected/*.out, via PGXS installcheck.
+# Counts come from pg_regress's own summary ("All N tests passed." or
+# "M of N tests failed."), which per-test lines cannot garble.
 cd "$ROOT"
 rm -f regression.diffs regression.out
 set +e
@@ -6,8 +8,15 @@ make -s PG_CONFIG="$PG_CONFIG" installcheck >"$PGWORK/regress.log" 2>&1
 rc=$?
 set -e
 grep -E '^(ok|not ok|test | +[a-z_0-9]+ +\.\.\.)' "$PGWORK/regress.log" || cat "$PGWORK/regress.log"
-pass=$(grep -cE '^(ok [0-9]+ |test .*\.\.\. ok| +[a-z_0-9]+ +\.\.\. ok)' "$PGWORK/regress.log" || true)
-fail=$(grep -cE '^(not ok|test .*\.\.\. FAILED| +[a-z_0-9]+ +\.\.\. FAILED)' "$PGWORK/regress.log" || true)
+summary=$(grep -E 'tests? (passed|failed)' "$PGWORK/regress.log" | tail -n 1)
+if [[ $summary =~ All\ ([0-9]+)\ tests?\ passed ]]; then
+	pass=${BASH_REMATCH[1]} fail=0
+elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests?\ failed ]]; then
+	fail=${BASH_REMATCH[1]} pass=$((BASH_REMATCH[2] - BASH_REMATCH[1]))
+else
+	pass=0 fail=1
+	cat "$PGWORK/regress.log"
+fi
 if [ -f regression.diffs ]; then
 	echo "---- regression.diffs"
 	cat regression.diffs
