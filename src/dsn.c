@@ -14,8 +14,13 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/lsyscache.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -105,19 +110,140 @@ dsn_report_error(DsnError err, size_t len)
 }
 
 /*
- * parse_dsn_fields(message text|bytea): one row per recipient of a bounce
- * message, the fields as the message gives them.  The SQL-level
- * bounce.parse_dsn adds the classifier's verdict.
+ * What one call site of the functions keeps between calls (fn_extra): the
+ * result descriptor, and for parse_dsn the classifier functions, looked up
+ * by name in the extension's schema, and the reason labels it sets itself.
  */
-PG_FUNCTION_INFO_V1(bounce_parse_dsn_fields);
-Datum
-bounce_parse_dsn_fields(PG_FUNCTION_ARGS)
+typedef struct DsnCallCache
+{
+	TupleDesc	tupdesc;
+	bool		classify;		/* parse_dsn (true) or parse_dsn_fields */
+	FmgrInfo	classify_fn;	/* classify(text, integer, smtp_status, text, text) */
+	FmgrInfo	is_hard_fn;		/* is_hard(reason, integer, smtp_status) */
+	FmgrInfo	is_permanent_fn;	/* is_permanent(integer, smtp_status) */
+	Datum		reason_feedback;
+	Datum		reason_vacation;
+	Datum		reason_delivered;
+} DsnCallCache;
+
+/* Columns of parse_dsn, in order (src/sql/40_dsn.sql). */
+enum
+{
+	PCOL_RECIPIENT,
+	PCOL_ORIGINAL_RECIPIENT,
+	PCOL_ACTION,
+	PCOL_STATUS,
+	PCOL_REPLY_CODE,
+	PCOL_DIAGNOSTIC,
+	PCOL_REMOTE_MTA,
+	PCOL_REPORTING_MTA,
+	PCOL_LAST_ATTEMPT,
+	PCOL_SMTP_COMMAND,
+	PCOL_REASON,
+	PCOL_HARD,
+	PCOL_PERMANENT,
+	PCOL_FORMAT,
+	NPCOLS
+};
+
+/* Look up schema.name(argtypes) and prepare to call it. */
+static void
+lookup_fn(FmgrInfo *fi, const char *schema, const char *name, int nargs,
+		  Oid *argtypes, MemoryContext cxt)
+{
+	List	   *qname = list_make2(makeString(pstrdup(schema)), makeString(pstrdup(name)));
+	Oid			fn = LookupFuncName(qname, nargs, argtypes, false);
+
+	fmgr_info_cxt(fn, fi, cxt);
+}
+
+static DsnCallCache *
+get_cache(FunctionCallInfo fcinfo, bool classify)
+{
+	DsnCallCache *cache = fcinfo->flinfo->fn_extra;
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	MemoryContext old;
+	TupleDesc	tupdesc;
+
+	if (cache != NULL)
+		return cache;
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	old = MemoryContextSwitchTo(cxt);
+	cache = palloc0(sizeof(DsnCallCache));
+	cache->tupdesc = CreateTupleDescCopy(tupdesc);
+	cache->classify = classify;
+	if (classify)
+	{
+		/* the classifier lives in this function's own schema */
+		char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+		Oid			status_type = TupleDescAttr(tupdesc, PCOL_STATUS)->atttypid;
+		Oid			reason_type = TupleDescAttr(tupdesc, PCOL_REASON)->atttypid;
+		Oid			cargs[5] = {TEXTOID, INT4OID, status_type, TEXTOID, TEXTOID};
+		Oid			hargs[3] = {reason_type, INT4OID, status_type};
+		Oid			pargs[2] = {INT4OID, status_type};
+
+		lookup_fn(&cache->classify_fn, schema, "classify", 5, cargs, cxt);
+		lookup_fn(&cache->is_hard_fn, schema, "is_hard", 3, hargs, cxt);
+		lookup_fn(&cache->is_permanent_fn, schema, "is_permanent", 2, pargs, cxt);
+		cache->reason_feedback = DirectFunctionCall2(enum_in, CStringGetDatum("feedback"),
+													 ObjectIdGetDatum(reason_type));
+		cache->reason_vacation = DirectFunctionCall2(enum_in, CStringGetDatum("vacation"),
+													 ObjectIdGetDatum(reason_type));
+		cache->reason_delivered = DirectFunctionCall2(enum_in, CStringGetDatum("delivered"),
+													  ObjectIdGetDatum(reason_type));
+	}
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = cache;
+	return cache;
+}
+
+/* Call a classifier function with possibly-NULL arguments. */
+static Datum
+call_fn(FmgrInfo *fi, int nargs, Datum *args, bool *argnulls, bool *isnull)
+{
+	LOCAL_FCINFO(cfi, 5);
+	Datum		result;
+	int			i;
+
+	InitFunctionCallInfoData(*cfi, fi, nargs, DEFAULT_COLLATION_OID, NULL, NULL);
+	for (i = 0; i < nargs; i++)
+	{
+		cfi->args[i].value = args[i];
+		cfi->args[i].isnull = argnulls[i];
+	}
+	/* a strict function is not called with a NULL argument */
+	if (fi->fn_strict)
+		for (i = 0; i < nargs; i++)
+			if (argnulls[i])
+			{
+				*isnull = true;
+				return (Datum) 0;
+			}
+	result = FunctionCallInvoke(cfi);
+	*isnull = cfi->isnull;
+	return result;
+}
+
+static bool
+action_is(const char *action, const char *what)
+{
+	return action != NULL && strcmp(action, what) == 0;
+}
+
+/*
+ * Parse the message and put one tuple per recipient in a tuplestore.
+ * classify: the parse_dsn columns (with reason, hard, permanent), else the
+ * parse_dsn_fields columns.
+ */
+static Datum
+parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	struct varlena *msg = PG_GETARG_VARLENA_PP(0);
 	const char *data = VARDATA_ANY(msg);
 	size_t		len = VARSIZE_ANY_EXHDR(msg);
-	TupleDesc	tupdesc;
+	DsnCallCache *cache;
 	Tuplestorestate *tupstore;
 	MemoryContext oldcxt;
 	MemoryContext parsecxt;
@@ -130,12 +256,10 @@ bounce_parse_dsn_fields(PG_FUNCTION_ARGS)
 		(rsinfo->allowedModes & SFRM_Materialize) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("parse_dsn_fields must be called in a context that accepts a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	cache = get_cache(fcinfo, classify);
 
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
 	tupstore = tuplestore_begin_heap(true, false, work_mem);
 	MemoryContextSwitchTo(oldcxt);
 
@@ -154,10 +278,26 @@ bounce_parse_dsn_fields(PG_FUNCTION_ARGS)
 	for (i = 0; i < res.nrecipients; i++)
 	{
 		DsnRecipient *r = &res.recipients[i];
-		Datum		values[NCOLS];
-		bool		nulls[NCOLS];
+		Datum		values[NPCOLS + NCOLS];
+		bool		nulls[NPCOLS + NCOLS];
+		Datum		last_attempt = (Datum) 0;
+		bool		last_attempt_null = true;
 
 		CHECK_FOR_INTERRUPTS();
+		if (r->has_last_attempt)
+		{
+			/* Unix seconds to microseconds since 2000-01-01 */
+			int64		secs = r->last_attempt -
+				(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+			TimestampTz ts = secs * USECS_PER_SEC;
+
+			if (IS_VALID_TIMESTAMP(ts))
+			{
+				last_attempt_null = false;
+				last_attempt = TimestampTzGetDatum(ts);
+			}
+		}
+		/* the first ten columns are the same in both functions */
 		values[COL_RECIPIENT] = text_or_null(r->recipient, &nulls[COL_RECIPIENT]);
 		values[COL_ORIGINAL_RECIPIENT] = text_or_null(r->original_recipient, &nulls[COL_ORIGINAL_RECIPIENT]);
 		values[COL_ACTION] = text_or_null(r->action, &nulls[COL_ACTION]);
@@ -168,30 +308,93 @@ bounce_parse_dsn_fields(PG_FUNCTION_ARGS)
 		values[COL_DIAGNOSTIC] = text_or_null(r->diagnostic, &nulls[COL_DIAGNOSTIC]);
 		values[COL_REMOTE_MTA] = text_or_null(r->remote_mta, &nulls[COL_REMOTE_MTA]);
 		values[COL_REPORTING_MTA] = text_or_null(r->reporting_mta, &nulls[COL_REPORTING_MTA]);
-		nulls[COL_LAST_ATTEMPT] = true;
-		values[COL_LAST_ATTEMPT] = (Datum) 0;
-		if (r->has_last_attempt)
-		{
-			/* Unix seconds to microseconds since 2000-01-01 */
-			int64		secs = r->last_attempt -
-				(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
-			TimestampTz ts = secs * USECS_PER_SEC;
-
-			if (IS_VALID_TIMESTAMP(ts))
-			{
-				nulls[COL_LAST_ATTEMPT] = false;
-				values[COL_LAST_ATTEMPT] = TimestampTzGetDatum(ts);
-			}
-		}
+		values[COL_LAST_ATTEMPT] = last_attempt;
+		nulls[COL_LAST_ATTEMPT] = last_attempt_null;
 		values[COL_SMTP_COMMAND] = text_or_null(r->smtp_command, &nulls[COL_SMTP_COMMAND]);
-		values[COL_FORMAT] = text_or_null(res.format, &nulls[COL_FORMAT]);
-		values[COL_MESSAGE_ID] = text_or_null(res.message_id, &nulls[COL_MESSAGE_ID]);
-		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+		if (!classify)
+		{
+			values[COL_FORMAT] = text_or_null(res.format, &nulls[COL_FORMAT]);
+			values[COL_MESSAGE_ID] = text_or_null(res.message_id, &nulls[COL_MESSAGE_ID]);
+		}
+		else
+		{
+			Datum		args[5];
+			bool		argnulls[5];
+			bool		rnull = false;
+			Datum		reason;
+
+			/*
+			 * Reports that are not failures get their reason here; the
+			 * rest go to bounce.classify with the fields found.
+			 */
+			if (strcmp(res.format, "arf") == 0)
+				reason = cache->reason_feedback;
+			else if (strcmp(res.format, "autoreply") == 0)
+				reason = cache->reason_vacation;
+			else if (action_is(r->action, "delivered") || action_is(r->action, "relayed") ||
+					 action_is(r->action, "expanded"))
+				reason = cache->reason_delivered;
+			else
+			{
+				args[0] = values[COL_DIAGNOSTIC];
+				argnulls[0] = nulls[COL_DIAGNOSTIC];
+				args[1] = values[COL_REPLY_CODE];
+				argnulls[1] = nulls[COL_REPLY_CODE];
+				args[2] = values[COL_STATUS];
+				argnulls[2] = nulls[COL_STATUS];
+				args[3] = values[COL_SMTP_COMMAND];
+				argnulls[3] = nulls[COL_SMTP_COMMAND];
+				args[4] = values[COL_REMOTE_MTA];
+				argnulls[4] = nulls[COL_REMOTE_MTA];
+				reason = call_fn(&cache->classify_fn, 5, args, argnulls, &rnull);
+			}
+			values[PCOL_REASON] = reason;
+			nulls[PCOL_REASON] = rnull;
+			args[0] = reason;
+			argnulls[0] = rnull;
+			args[1] = values[COL_REPLY_CODE];
+			argnulls[1] = nulls[COL_REPLY_CODE];
+			args[2] = values[COL_STATUS];
+			argnulls[2] = nulls[COL_STATUS];
+			values[PCOL_HARD] = call_fn(&cache->is_hard_fn, 3, args, argnulls, &nulls[PCOL_HARD]);
+			values[PCOL_PERMANENT] = call_fn(&cache->is_permanent_fn, 2, args + 1, argnulls + 1,
+											 &nulls[PCOL_PERMANENT]);
+			values[PCOL_FORMAT] = text_or_null(res.format, &nulls[PCOL_FORMAT]);
+		}
+		tuplestore_putvalues(tupstore, cache->tupdesc, values, nulls);
 	}
 	MemoryContextDelete(parsecxt);
 
+	/* the executor frees setDesc after each call: hand it a copy */
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = tupstore;
-	rsinfo->setDesc = tupdesc;
+	rsinfo->setDesc = CreateTupleDescCopy(cache->tupdesc);
+	MemoryContextSwitchTo(oldcxt);
 	return (Datum) 0;
+}
+
+/*
+ * parse_dsn_fields(message text|bytea): one row per recipient of a bounce
+ * message, the fields as the message gives them, plus the returned
+ * message's Message-ID.
+ */
+PG_FUNCTION_INFO_V1(bounce_parse_dsn_fields);
+Datum
+bounce_parse_dsn_fields(PG_FUNCTION_ARGS)
+{
+	return parse_dsn_common(fcinfo, false);
+}
+
+/*
+ * parse_dsn(message text|bytea): the fields plus the verdict of
+ * bounce.classify, bounce.is_hard and bounce.is_permanent, called through
+ * the function manager by name so that the classifier is coupled at the
+ * SQL level only.
+ */
+PG_FUNCTION_INFO_V1(bounce_parse_dsn);
+Datum
+bounce_parse_dsn(PG_FUNCTION_ARGS)
+{
+	return parse_dsn_common(fcinfo, true);
 }
