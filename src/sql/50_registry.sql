@@ -238,6 +238,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.role_map', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.registration', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
+COMMENT ON SEQUENCE @extschema@.event_id_seq IS 'ids of event';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.attribution', '');
 
 -- ---- row-level security ----------------------------------------------
@@ -317,7 +318,7 @@ CREATE POLICY monthly_status_read ON @extschema@.monthly_status FOR SELECT
 -- idempotency key returns the existing id and writes nothing.
 CREATE FUNCTION @extschema@.record(idempotency_key text, address text, occurred_at timestamptz,
 		registrars integer[], reply_code integer DEFAULT NULL,
-		status @extschema@.smtp_status DEFAULT NULL, diagnostic text DEFAULT NULL,
+		status text DEFAULT NULL, diagnostic text DEFAULT NULL,
 		remote_host text DEFAULT NULL, command text DEFAULT NULL)
 	RETURNS bigint
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
@@ -328,6 +329,7 @@ DECLARE
 	v_reason @extschema@.reason;
 	v_bad integer;
 	v_tol interval;
+	v_status @extschema@.smtp_status := status;	-- 22P02 naming a bad code
 BEGIN
 	IF idempotency_key IS NULL OR btrim(idempotency_key) = '' THEN
 		RAISE EXCEPTION 'bounce idempotency key must not be empty'
@@ -365,12 +367,12 @@ BEGIN
 				HINT = 'Add it to bounce.registrar first.';
 	END IF;
 
-	v_reason := coalesce(@extschema@.classify(diagnostic, reply_code, status, command, remote_host), 'undefined');
+	v_reason := coalesce(@extschema@.classify(diagnostic, reply_code, v_status, command, remote_host), 'undefined');
 	INSERT INTO @extschema@.event AS e (idempotency_key, address, occurred_at, reply_code, status,
 	                                    diagnostic, reason, hard, permanent)
-	VALUES (record.idempotency_key, v_addr, record.occurred_at, record.reply_code, record.status,
-	        record.diagnostic, v_reason, @extschema@.is_hard(v_reason, record.reply_code, record.status),
-	        @extschema@.is_permanent(record.reply_code, record.status))
+	VALUES (record.idempotency_key, v_addr, record.occurred_at, record.reply_code, v_status,
+	        record.diagnostic, v_reason, @extschema@.is_hard(v_reason, record.reply_code, v_status),
+	        @extschema@.is_permanent(record.reply_code, v_status))
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
@@ -382,7 +384,7 @@ BEGIN
 	INSERT INTO @extschema@.pending (event_id) VALUES (v_id);
 	RETURN v_id;
 END $$;
-COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, @extschema@.smtp_status, text, text, text) IS
+COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text) IS
 	'record one bounce against its registrars and return its id; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
 
 -- Record a jsonb array of bounces; all or nothing.
@@ -509,7 +511,7 @@ CREATE FUNCTION @extschema@.ingest_row() RETURNS trigger
 	AS $$
 BEGIN
 	PERFORM @extschema@.record(NEW.idempotency_key, NEW.address, NEW.occurred_at, NEW.registrars,
-	                           NEW.reply_code, NEW.status, NEW.diagnostic);
+	                           NEW.reply_code, NEW.status::text, NEW.diagnostic);
 	RETURN NULL;
 END $$;
 COMMENT ON FUNCTION @extschema@.ingest_row() IS 'trigger on ingest: record() the row instead of storing it';
@@ -542,7 +544,7 @@ COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of th
 -- Recompute event_state for all bounces of the given addresses (all
 -- addresses when NULL) and apply the differences to the summaries.
 CREATE FUNCTION @extschema@.refresh_addresses(addresses text[]) RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
 	AS $$
 DECLARE
 	c @extschema@.config;
@@ -608,7 +610,7 @@ COMMENT ON FUNCTION @extschema@.refresh_addresses(text[]) IS 'internal to refres
 
 -- Full recompute of event_state and the summaries.
 CREATE FUNCTION @extschema@.refresh_full() RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
 	AS $$
 DECLARE
 	c @extschema@.config;
@@ -643,7 +645,7 @@ END $$;
 COMMENT ON FUNCTION @extschema@.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
 
 CREATE FUNCTION @extschema@.refresh_groups() RETURNS void
-	LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	LANGUAGE sql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
 	AS $$
 	DELETE FROM @extschema@.group_score;
 	WITH q AS (
