@@ -42,6 +42,38 @@ SELECT id, label, r AS recurring, cur - prev AS naive_gap,
  WHERE prev IS NOT NULL
  ORDER BY id;
 
+-- DST in Europe/Brussels (31 March and 27 October 2024): 14 days are 14
+-- local days, 13 days 23 hours in spring and 14 days 1 hour in autumn.
+-- The "rule" column is the SQL formula; "naive" is the interval BETWEEN.
+SET TimeZone = 'Europe/Brussels';
+CREATE TEMP TABLE dst (id int, label text, prev timestamptz, cur timestamptz,
+                       min_gap interval, max_gap interval);
+INSERT INTO dst VALUES
+  (1, 'spring: 14 local days = 13d23h',   '2024-03-17 12:00', '2024-03-31 12:00', '14 days', '3 months'),
+  (2, 'spring: 13d23h - 1 us',            '2024-03-17 12:00:00.000001', '2024-03-31 12:00', '14 days', '3 months'),
+  (3, 'autumn: 14 local days = 14d1h',    '2024-10-13 12:00', '2024-10-27 12:00', '14 days', '3 months'),
+  (4, 'autumn: 14d0h30 is < 14 local days','2024-10-13 12:30', '2024-10-27 12:00', '14 days', '3 months'),
+  (5, 'a DST week, 7 local days',         '2024-03-28 12:00', '2024-04-04 12:00', '7 days', '8 days'),
+  (6, 'a DST week, 7 x 24 h',             '2024-03-28 12:00', '2024-04-04 13:00', '7 days', '7 days'),
+  -- 31 March 02:30 does not exist; PostgreSQL reads it as 03:30 CEST
+  (7, 'bound in the spring gap',          '2024-03-31 03:30', '2024-04-14 02:30', '14 days', '3 months'),
+  (8, 'bound in the spring gap + 1 us',   '2024-03-31 03:30:00.000001', '2024-04-14 02:30', '14 days', '3 months'),
+  -- 27 October 02:30 happens twice; PostgreSQL takes the second (CET)
+  (9, 'bound in the autumn overlap',      '2024-10-27 02:30+01', '2024-11-10 02:30', '14 days', '3 months'),
+  (10, 'bound in the autumn overlap + 1 us', '2024-10-27 02:30:00.000001+01', '2024-11-10 02:30', '14 days', '3 months'),
+  (11, '3 months across both changes',    '2024-02-15 12:00', '2024-05-15 12:00', '14 days', '3 months');
+SELECT id, label, r AS recurring,
+       prev BETWEEN cur - max_gap AND cur - min_gap AS rule,
+       cur - prev AS elapsed,
+       (cur - prev) BETWEEN min_gap AND max_gap AS naive
+  FROM (SELECT id, label, ts AS cur, min_gap, max_gap, lag(ts) OVER w AS prev,
+               recurring(ts, min_gap, max_gap) OVER w AS r
+          FROM dst, LATERAL (VALUES (prev), (cur)) v(ts)
+        WINDOW w AS (PARTITION BY id ORDER BY ts)) x
+ WHERE prev IS NOT NULL
+ ORDER BY id;
+SET TimeZone = 'UTC';
+
 -- Single-row partitions and the first row are false; a NULL occurred_at is
 -- NULL and is not "the previous" for the next row; ties give a zero gap.
 SELECT a, t, recurring(t) OVER w

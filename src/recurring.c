@@ -23,12 +23,15 @@
  *
  * Arguments other than occurred_at (gaps, strikes, span) must be the same
  * on every row of a partition, and rows must come in ascending occurred_at
- * order; both are checked on every row, since a silently wrong flag is
- * worse than an error.
+ * order; both are checked (the arguments on every row unless they are
+ * constants or parameters, which cannot change), since a silently wrong
+ * flag is worse than an error.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <limits.h>
 
 #include "common/int.h"
 #include "datatype/timestamp.h"
@@ -43,14 +46,11 @@
 #include "bounce.h"
 
 /*
- * Slack for the fast path, in microseconds.  timestamptz - interval
- * converts to local time and back (twice: once for months, once for days),
- * and each conversion can move the result by at most the largest
- * difference between two UTC offsets of one zone, which is below 27 hours
- * in the tz database (Samoa's 2011 jump was 24 hours).  Four days covers
- * both conversions with room to spare.
+ * Margin for the out-of-range clamp in ts_minus: more than twice the
+ * widest spread of UTC offsets any zone can have (POSIX TZ strings allow
+ * +-167 hours).
  */
-#define RECUR_SLACK		(INT64CONST(4) * USECS_PER_DAY)
+#define RECUR_CLAMP_SLACK	(INT64CONST(30) * USECS_PER_DAY)
 
 /* Beyond these the fast path is not used (and cannot overflow). */
 #define RECUR_FAST_MAX_MONTHS	120000	/* 10000 years */
@@ -68,6 +68,7 @@ typedef struct RecurSpan
 	bool		fast;
 	int64		shortest;		/* it is never shorter than this ... */
 	int64		longest;		/* ... nor longer than this */
+	int64		slack;			/* time zone allowance on both bounds */
 } RecurSpan;
 
 /*
@@ -77,6 +78,7 @@ typedef struct RecurSpan
 typedef struct RecurState
 {
 	bool		started;		/* arguments have been read and checked */
+	bool		args_stable;	/* they cannot change: skip re-reading them */
 	bool		have_prev;		/* prev is set */
 	TimestampTz prev;			/* last non-NULL occurred_at */
 	RecurSpan	a;				/* recurring: min_gap; suppress: min_span */
@@ -91,32 +93,118 @@ PG_FUNCTION_INFO_V1(bounce_recurring);
 PG_FUNCTION_INFO_V1(bounce_suppress);
 PG_FUNCTION_INFO_V1(bounce_streak);
 
+/*
+ * Bounds on the number of local days that n >= 0 calendar months span.
+ * n = 12q + r months cover q years (365 or 366 days) and r consecutive
+ * months (28 to 31 days each), from the first of the target month to the
+ * first of the start month; clamping the day of month to the end of a
+ * shorter target month (31 March - 1 month = 28 February) adds 0 to 3 days.
+ */
+static inline int64
+months_shortest_days(int64 n)
+{
+	return (n / 12) * 365 + (n % 12) * 28;
+}
+
+static inline int64
+months_longest_days(int64 n)
+{
+	return (n / 12) * 366 + (n % 12) * 31 + 3;
+}
+
+/*
+ * The spread of UTC offsets of the session time zone (largest minus
+ * smallest offset it ever uses), in microseconds, or -1 when unknown.
+ * Computed once per zone by walking its transitions; pg_tz objects live
+ * for the whole session, so the pointer identifies the zone.
+ */
+static int64
+session_tz_spread(void)
+{
+	static pg_tz *cached_tz = NULL;
+	static int64 cached_spread = -1;
+	long		gmtoff;
+	long		lo;
+	long		hi;
+	pg_time_t	t;
+	int			i;
+
+	if (session_timezone == NULL)
+		return -1;
+	if (session_timezone == cached_tz)
+		return cached_spread;
+
+	if (pg_get_timezone_offset(session_timezone, &gmtoff))
+		cached_spread = 0;		/* one fixed offset */
+	else
+	{
+		/*
+		 * Walk every transition from the start of the timestamp range.  A
+		 * zone has at most a few thousand (its table, then its POSIX rule,
+		 * which only repeats offsets already seen); give up beyond that.
+		 */
+		t = (pg_time_t) ((MIN_TIMESTAMP / USECS_PER_SEC) +
+						 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+		lo = LONG_MAX;
+		hi = LONG_MIN;
+		cached_spread = -1;
+		for (i = 0; i < 10000; i++)
+		{
+			long		before_gmtoff;
+			long		after_gmtoff;
+			int			before_isdst;
+			int			after_isdst;
+			pg_time_t	boundary;
+			int			r;
+
+			r = pg_next_dst_boundary(&t, &before_gmtoff, &before_isdst,
+									 &boundary, &after_gmtoff, &after_isdst,
+									 session_timezone);
+			if (r < 0)
+				break;
+			lo = Min(lo, before_gmtoff);
+			hi = Max(hi, before_gmtoff);
+			if (r == 0)
+			{
+				cached_spread = (int64) (hi - lo) * USECS_PER_SEC;
+				break;
+			}
+			lo = Min(lo, after_gmtoff);
+			hi = Max(hi, after_gmtoff);
+			if (boundary <= t)
+				break;			/* no progress: do not trust it */
+			t = boundary;
+		}
+		/* A rule that goes on forever: we have seen all its offsets. */
+		if (i == 10000 && hi >= lo)
+			cached_spread = (int64) (hi - lo) * USECS_PER_SEC;
+	}
+	cached_tz = session_timezone;
+	return cached_spread;
+}
+
 /* Set up a RecurSpan from a checked, non-negative interval. */
 static void
 span_init(RecurSpan *s, const Interval *iv)
 {
+	int64		spread = session_tz_spread();
+
 	s->iv = *iv;
-	s->fast = (iv->month >= 0 && iv->month <= RECUR_FAST_MAX_MONTHS &&
+	s->fast = (spread >= 0 &&
+			   iv->month >= 0 && iv->month <= RECUR_FAST_MAX_MONTHS &&
 			   iv->day >= 0 && iv->day <= RECUR_FAST_MAX_DAYS &&
 			   iv->time >= 0 && iv->time <= RECUR_FAST_MAX_TIME);
-	/*
-	 * For now the fast path is used only in fixed-offset time zones (UTC
-	 * and the like), where local days are all 24 hours long.
-	 */
-	if (s->fast)
-	{
-		long		gmtoff;
-
-		s->fast = pg_get_timezone_offset(session_timezone, &gmtoff);
-	}
 	if (s->fast)
 	{
 		/*
-		 * n calendar months span between 28n and 31n days: the day of
-		 * month is clamped to the target month's end, which only shortens.
+		 * timestamptz - interval goes through local time twice (once for
+		 * the months, once for the days), and each time the UTC offset may
+		 * change by at most the zone's spread; an hour more covers
+		 * rounding and the choice made in a DST gap.
 		 */
-		s->shortest = ((int64) iv->month * 28 + iv->day) * USECS_PER_DAY + iv->time;
-		s->longest = ((int64) iv->month * 31 + iv->day) * USECS_PER_DAY + iv->time;
+		s->shortest = (months_shortest_days(iv->month) + iv->day) * USECS_PER_DAY + iv->time;
+		s->longest = (months_longest_days(iv->month) + iv->day) * USECS_PER_DAY + iv->time;
+		s->slack = 2 * spread + USECS_PER_HOUR;
 	}
 }
 
@@ -124,13 +212,30 @@ span_init(RecurSpan *s, const Interval *iv)
 static inline TimestampTz
 ts_minus(TimestampTz ts, const Interval *iv)
 {
-	if (iv->month == 0 && iv->day == 0 && !TIMESTAMP_NOT_FINITE(ts))
+	if (!TIMESTAMP_NOT_FINITE(ts))
 	{
-		TimestampTz r;
+		double		shortest;
 
-		if (!pg_sub_s64_overflow(ts, iv->time, &r) && IS_VALID_TIMESTAMP(r))
+		/* Gaps are never negative, so only the start of the range matters. */
+		if (iv->month == 0 && iv->day == 0)
+		{
+			TimestampTz r;
+
+			if (pg_sub_s64_overflow(ts, iv->time, &r) || r < MIN_TIMESTAMP)
+				return MIN_TIMESTAMP - 1;
 			return r;
-		/* fall through so that the operator reports the overflow */
+		}
+
+		/*
+		 * A gap longer than the distance to the start of the timestamp range
+		 * would make the operator fail with "timestamp out of range".  The
+		 * bound is then below every valid timestamp, but above -infinity,
+		 * and MIN_TIMESTAMP - 1 stands for it (it is only compared).
+		 */
+		shortest = ((double) months_shortest_days(iv->month) + iv->day) * USECS_PER_DAY +
+			iv->time;
+		if ((double) ts - shortest < (double) MIN_TIMESTAMP - RECUR_CLAMP_SLACK)
+			return MIN_TIMESTAMP - 1;
 	}
 	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
 												   TimestampTzGetDatum(ts),
@@ -147,12 +252,16 @@ at_least_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
 {
 	if (s->fast && !TIMESTAMP_NOT_FINITE(ts) && !TIMESTAMP_NOT_FINITE(prev))
 	{
-		int64		diff = ts - prev;	/* >= 0, cannot overflow */
+		int64		diff;
 
-		if (diff > s->longest + RECUR_SLACK)
-			return true;
-		if (diff < s->shortest - RECUR_SLACK)
-			return false;
+		/* >= 0, but may overflow between the ends of the range */
+		if (!pg_sub_s64_overflow(ts, prev, &diff))
+		{
+			if (diff > s->longest + s->slack)
+				return true;
+			if (diff < s->shortest - s->slack)
+				return false;
+		}
 	}
 	return prev <= ts_minus(ts, &s->iv);
 }
@@ -163,12 +272,15 @@ at_most_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
 {
 	if (s->fast && !TIMESTAMP_NOT_FINITE(ts) && !TIMESTAMP_NOT_FINITE(prev))
 	{
-		int64		diff = ts - prev;
+		int64		diff;
 
-		if (diff < s->shortest - RECUR_SLACK)
-			return true;
-		if (diff > s->longest + RECUR_SLACK)
-			return false;
+		if (!pg_sub_s64_overflow(ts, prev, &diff))
+		{
+			if (diff < s->shortest - s->slack)
+				return true;
+			if (diff > s->longest + s->slack)
+				return false;
+		}
 	}
 	return prev >= ts_minus(ts, &s->iv);
 }
@@ -242,7 +354,7 @@ check_order(RecurState *st, TimestampTz ts, const char *fn)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: rows are not in ascending occurred_at order: \"%s\" comes after \"%s\"",
 						fn, tstz_text(ts), tstz_text(st->prev)),
-				 errhint("Use %s(occurred_at, ...) OVER (PARTITION BY address ORDER BY occurred_at), ordered by the same occurred_at ascending.",
+				 errhint("Call it as %s(occurred_at, ...) OVER (PARTITION BY address ORDER BY occurred_at): the window must be ordered by that occurred_at, ascending.",
 						 fn)));
 }
 
@@ -273,10 +385,14 @@ bounce_recurring(PG_FUNCTION_ARGS)
 	st = (RecurState *) WinGetPartitionLocalMemory(winobj, sizeof(RecurState));
 	release_old_rows(winobj);
 
-	min_gap = get_interval_arg(winobj, 1, fn, "min_gap");
-	max_gap = get_interval_arg(winobj, 2, fn, "max_gap");
+	/*
+	 * The gaps are read and checked on the first row of each partition,
+	 * and on every row only when they are not constants (or parameters).
+	 */
 	if (!st->started)
 	{
+		min_gap = get_interval_arg(winobj, 1, fn, "min_gap");
+		max_gap = get_interval_arg(winobj, 2, fn, "max_gap");
 		if (DatumGetBool(DirectFunctionCall2(interval_gt,
 											 IntervalPGetDatum(min_gap),
 											 IntervalPGetDatum(max_gap))))
@@ -286,10 +402,14 @@ bounce_recurring(PG_FUNCTION_ARGS)
 							fn, interval_text(min_gap), interval_text(max_gap))));
 		span_init(&st->a, min_gap);
 		span_init(&st->b, max_gap);
+		st->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
+			get_fn_expr_arg_stable(fcinfo->flinfo, 2);
 		st->started = true;
 	}
-	else
+	else if (!st->args_stable)
 	{
+		min_gap = get_interval_arg(winobj, 1, fn, "min_gap");
+		max_gap = get_interval_arg(winobj, 2, fn, "max_gap");
 		check_same_interval(min_gap, &st->a.iv, fn, "min_gap");
 		check_same_interval(max_gap, &st->b.iv, fn, "max_gap");
 	}
@@ -367,31 +487,37 @@ bounce_suppress(PG_FUNCTION_ARGS)
 	st = (RecurState *) WinGetPartitionLocalMemory(winobj, sizeof(RecurState));
 	release_old_rows(winobj);
 
-	strikes = DatumGetInt32(WinGetFuncArgCurrent(winobj, 1, &isnull));
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: strikes must not be NULL", fn)));
-	if (strikes < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: strikes must be at least 1, not %d", fn, strikes)));
-	min_span = get_interval_arg(winobj, 2, fn, "min_span");
-	if (!st->started)
+	/* Arguments: read on each partition's first row, as for recurring. */
+	if (!st->started || !st->args_stable)
 	{
-		st->strikes = strikes;
-		span_init(&st->a, min_span);
-		st->started = true;
-	}
-	else
-	{
-		if (strikes != st->strikes)
+		strikes = DatumGetInt32(WinGetFuncArgCurrent(winobj, 1, &isnull));
+		if (isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: strikes changes within a partition, from %d to %d",
-							fn, st->strikes, strikes),
-					 errhint("Pass the same strikes on every row of a partition, for example a constant.")));
-		check_same_interval(min_span, &st->a.iv, fn, "min_span");
+					 errmsg("%s: strikes must not be NULL", fn)));
+		if (strikes < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: strikes must be at least 1, not %d", fn, strikes)));
+		min_span = get_interval_arg(winobj, 2, fn, "min_span");
+		if (!st->started)
+		{
+			st->strikes = strikes;
+			span_init(&st->a, min_span);
+			st->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
+				get_fn_expr_arg_stable(fcinfo->flinfo, 2);
+			st->started = true;
+		}
+		else
+		{
+			if (strikes != st->strikes)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s: strikes changes within a partition, from %d to %d",
+								fn, st->strikes, strikes),
+						 errhint("Pass the same strikes on every row of a partition, for example a constant.")));
+			check_same_interval(min_span, &st->a.iv, fn, "min_span");
+		}
 	}
 
 	if (!advance_streak(winobj, st, 3, fn, &ts, &is_reset))
