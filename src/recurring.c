@@ -1,0 +1,558 @@
+/*-------------------------------------------------------------------------
+ *
+ * recurring.c
+ *		Window functions that flag recurring bounces and suppressed
+ *		addresses: bounce.recurring, bounce.suppress and bounce.streak.
+ *
+ * All three are used as
+ *		f(occurred_at, ...) OVER (PARTITION BY address ORDER BY occurred_at)
+ *
+ * and walk the partition once, in order.  Each keeps a few words of state
+ * in partition-local memory (the previous timestamp, the current streak)
+ * and sets the window mark on the current row, so the executor's
+ * tuplestore may forget every earlier row: the cost per row is O(1) and
+ * memory does not grow with the partition.  They read only the current
+ * row, so they never move the window's read pointer.
+ *
+ * Gaps and spans are applied as timestamptz - interval in the session time
+ * zone, exactly as the SQL operator does (calendar months, local days
+ * across DST changes).  Since that is comparatively costly, a conservative
+ * bound on how long an interval can be lets most rows be decided from the
+ * raw microsecond difference; only rows close to a bound pay for the exact
+ * calendar arithmetic.
+ *
+ * Arguments other than occurred_at (gaps, strikes, span) must be the same
+ * on every row of a partition, and rows must come in ascending occurred_at
+ * order; both are checked (the arguments on every row unless they are
+ * constants or parameters, which cannot change), since a silently wrong
+ * flag is worse than an error.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "common/int.h"
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
+#include "windowapi.h"
+
+#include "bounce.h"
+
+/*
+ * Margin for the out-of-range clamp in ts_minus: more than twice the
+ * widest spread of UTC offsets any zone can have (POSIX TZ strings allow
+ * +-167 hours).
+ */
+#define RECUR_CLAMP_SLACK	(INT64CONST(30) * USECS_PER_DAY)
+
+/* Beyond these the fast path is not used (and cannot overflow). */
+#define RECUR_FAST_MAX_MONTHS	120000	/* 10000 years */
+#define RECUR_FAST_MAX_DAYS		3650000
+#define RECUR_FAST_MAX_TIME		(INT64CONST(100000) * USECS_PER_DAY * 365)
+
+/*
+ * A gap or span, with precomputed bounds on its length in microseconds
+ * whatever the calendar and time zone.  fast is false when the interval is
+ * too large for the bounds to be computed safely.
+ */
+typedef struct RecurSpan
+{
+	Interval	iv;
+	bool		fast;
+	int64		shortest;		/* it is never shorter than this ... */
+	int64		longest;		/* ... nor longer than this */
+	int64		slack;			/* time zone allowance on both bounds */
+} RecurSpan;
+
+/*
+ * State for one partition.  WinGetPartitionLocalMemory hands it out zeroed
+ * at the start of each partition.
+ */
+typedef struct RecurState
+{
+	bool		started;		/* arguments have been read and checked */
+	bool		args_stable;	/* they cannot change: skip re-reading them */
+	bool		have_prev;		/* prev is set */
+	TimestampTz prev;			/* last non-NULL occurred_at */
+	RecurSpan	a;				/* recurring: min_gap; suppress: min_span */
+	RecurSpan	b;				/* recurring: max_gap */
+	int32		strikes;		/* suppress */
+	int64		streak;			/* suppress, streak: current streak length */
+	TimestampTz streak_start;	/* suppress: occurred_at of its first row */
+	bool		suppressed;		/* suppress: flag is on until a reset */
+} RecurState;
+
+PG_FUNCTION_INFO_V1(bounce_recurring);
+PG_FUNCTION_INFO_V1(bounce_suppress);
+PG_FUNCTION_INFO_V1(bounce_streak);
+
+/*
+ * Bounds on the number of local days that n >= 0 calendar months span.
+ * n = 12q + r months cover q years (365 or 366 days) and r consecutive
+ * months (28 to 31 days each), from the first of the target month to the
+ * first of the start month; clamping the day of month to the end of a
+ * shorter target month (31 March - 1 month = 28 February) adds 0 to 3 days.
+ */
+static inline int64
+months_shortest_days(int64 n)
+{
+	return (n / 12) * 365 + (n % 12) * 28;
+}
+
+static inline int64
+months_longest_days(int64 n)
+{
+	return (n / 12) * 366 + (n % 12) * 31 + 3;
+}
+
+/*
+ * The spread of UTC offsets of the session time zone (largest minus
+ * smallest offset it ever uses), in microseconds, or -1 when unknown.
+ * Computed once per zone by walking its transitions; pg_tz objects live
+ * for the whole session, so the pointer identifies the zone.
+ */
+static int64
+session_tz_spread(void)
+{
+	static pg_tz *cached_tz = NULL;
+	static int64 cached_spread = -1;
+	long		gmtoff;
+	long		lo;
+	long		hi;
+	pg_time_t	t;
+	int			i;
+
+	if (session_timezone == NULL)
+		return -1;
+	if (session_timezone == cached_tz)
+		return cached_spread;
+
+	if (pg_get_timezone_offset(session_timezone, &gmtoff))
+		cached_spread = 0;		/* one fixed offset */
+	else
+	{
+		/*
+		 * Walk every transition from the start of the timestamp range.  A
+		 * zone has at most a few thousand (its table, then its POSIX rule,
+		 * which only repeats offsets already seen); give up beyond that.
+		 */
+		t = (pg_time_t) ((MIN_TIMESTAMP / USECS_PER_SEC) +
+						 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+		lo = LONG_MAX;
+		hi = LONG_MIN;
+		cached_spread = -1;
+		for (i = 0; i < 10000; i++)
+		{
+			long		before_gmtoff;
+			long		after_gmtoff;
+			int			before_isdst;
+			int			after_isdst;
+			pg_time_t	boundary;
+			int			r;
+
+			r = pg_next_dst_boundary(&t, &before_gmtoff, &before_isdst,
+									 &boundary, &after_gmtoff, &after_isdst,
+									 session_timezone);
+			if (r < 0)
+				break;
+			lo = Min(lo, before_gmtoff);
+			hi = Max(hi, before_gmtoff);
+			if (r == 0)
+			{
+				cached_spread = (int64) (hi - lo) * USECS_PER_SEC;
+				break;
+			}
+			lo = Min(lo, after_gmtoff);
+			hi = Max(hi, after_gmtoff);
+			if (boundary <= t)
+				break;			/* no progress: do not trust it */
+			t = boundary;
+		}
+		/* A rule that goes on forever: we have seen all its offsets. */
+		if (i == 10000 && hi >= lo)
+			cached_spread = (int64) (hi - lo) * USECS_PER_SEC;
+	}
+	cached_tz = session_timezone;
+	return cached_spread;
+}
+
+/* Set up a RecurSpan from a checked, non-negative interval. */
+static void
+span_init(RecurSpan *s, const Interval *iv)
+{
+	int64		spread = session_tz_spread();
+
+	s->iv = *iv;
+	s->fast = (spread >= 0 &&
+			   iv->month >= 0 && iv->month <= RECUR_FAST_MAX_MONTHS &&
+			   iv->day >= 0 && iv->day <= RECUR_FAST_MAX_DAYS &&
+			   iv->time >= 0 && iv->time <= RECUR_FAST_MAX_TIME);
+	if (s->fast)
+	{
+		/*
+		 * timestamptz - interval goes through local time twice (once for
+		 * the months, once for the days), and each time the UTC offset may
+		 * change by at most the zone's spread; an hour more covers
+		 * rounding and the choice made in a DST gap.
+		 */
+		s->shortest = (months_shortest_days(iv->month) + iv->day) * USECS_PER_DAY + iv->time;
+		s->longest = (months_longest_days(iv->month) + iv->day) * USECS_PER_DAY + iv->time;
+		s->slack = 2 * spread + USECS_PER_HOUR;
+	}
+}
+
+/* ts - iv, the SQL timestamptz - interval operator (session time zone). */
+static inline TimestampTz
+ts_minus(TimestampTz ts, const Interval *iv)
+{
+	if (!TIMESTAMP_NOT_FINITE(ts))
+	{
+		double		shortest;
+
+		/* Gaps are never negative, so only the start of the range matters. */
+		if (iv->month == 0 && iv->day == 0)
+		{
+			TimestampTz r;
+
+			if (pg_sub_s64_overflow(ts, iv->time, &r) || r < MIN_TIMESTAMP)
+				return MIN_TIMESTAMP - 1;
+			return r;
+		}
+
+		/*
+		 * A gap longer than the distance to the start of the timestamp range
+		 * would make the operator fail with "timestamp out of range".  The
+		 * bound is then below every valid timestamp, but above -infinity,
+		 * and MIN_TIMESTAMP - 1 stands for it (it is only compared).
+		 */
+		shortest = ((double) months_shortest_days(iv->month) + iv->day) * USECS_PER_DAY +
+			iv->time;
+		if ((double) ts - shortest < (double) MIN_TIMESTAMP - RECUR_CLAMP_SLACK)
+			return MIN_TIMESTAMP - 1;
+	}
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+												   TimestampTzGetDatum(ts),
+												   IntervalPGetDatum((Interval *) iv)));
+}
+
+/*
+ * Is prev <= ts - span?  Decided from the raw difference when it is far
+ * from the span's possible lengths, else by the exact arithmetic.  Needs
+ * prev <= ts, both finite or not.
+ */
+static inline bool
+at_least_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
+{
+	if (s->fast && !TIMESTAMP_NOT_FINITE(ts) && !TIMESTAMP_NOT_FINITE(prev))
+	{
+		int64		diff;
+
+		/* >= 0, but may overflow between the ends of the range */
+		if (!pg_sub_s64_overflow(ts, prev, &diff))
+		{
+			if (diff > s->longest + s->slack)
+				return true;
+			if (diff < s->shortest - s->slack)
+				return false;
+		}
+	}
+	return prev <= ts_minus(ts, &s->iv);
+}
+
+/* Is prev >= ts - span?  Same approach. */
+static inline bool
+at_most_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
+{
+	if (s->fast && !TIMESTAMP_NOT_FINITE(ts) && !TIMESTAMP_NOT_FINITE(prev))
+	{
+		int64		diff;
+
+		if (!pg_sub_s64_overflow(ts, prev, &diff))
+		{
+			if (diff < s->shortest - s->slack)
+				return true;
+			if (diff > s->longest + s->slack)
+				return false;
+		}
+	}
+	return prev >= ts_minus(ts, &s->iv);
+}
+
+/* Text of an interval, for messages. */
+static char *
+interval_text(const Interval *iv)
+{
+	return DatumGetCString(DirectFunctionCall1(interval_out,
+											   IntervalPGetDatum((Interval *) iv)));
+}
+
+/* Text of a timestamptz, for messages. */
+static char *
+tstz_text(TimestampTz ts)
+{
+	return DatumGetCString(DirectFunctionCall1(timestamptz_out,
+											   TimestampTzGetDatum(ts)));
+}
+
+/*
+ * Read interval argument argno of the current row; reject NULL and any
+ * negative part with 22023.
+ */
+static Interval *
+get_interval_arg(WindowObject winobj, int argno, const char *fn,
+				 const char *argname)
+{
+	bool		isnull;
+	Datum		d = WinGetFuncArgCurrent(winobj, argno, &isnull);
+	Interval   *iv;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: %s must not be NULL", fn, argname)));
+	iv = DatumGetIntervalP(d);
+	if (iv->month < 0 || iv->day < 0 || iv->time < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: %s must not be negative: \"%s\"", fn, argname,
+						interval_text(iv)),
+				 errdetail("Every part of the interval (months, days, time) must be zero or positive.")));
+	return iv;
+}
+
+/* Error unless the argument is the same as on the partition's first row. */
+static void
+check_same_interval(const Interval *now, const Interval *first,
+					const char *fn, const char *argname)
+{
+	if (now->month != first->month || now->day != first->day ||
+		now->time != first->time)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: %s changes within a partition, from \"%s\" to \"%s\"",
+						fn, argname, interval_text(first), interval_text(now)),
+				 errhint("Pass the same %s on every row of a partition, for example a constant.",
+						 argname)));
+}
+
+/*
+ * Check that ts does not go back from the previous non-NULL row, then make
+ * it the previous row.  Ties are allowed.
+ */
+static void
+check_order(RecurState *st, TimestampTz ts, const char *fn)
+{
+	if (st->have_prev && ts < st->prev)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: rows are not in ascending occurred_at order: \"%s\" comes after \"%s\"",
+						fn, tstz_text(ts), tstz_text(st->prev)),
+				 errhint("Call it as %s(occurred_at, ...) OVER (PARTITION BY address ORDER BY occurred_at): the window must be ordered by that occurred_at, ascending.",
+						 fn)));
+}
+
+/* Let the tuplestore drop every row before the current one. */
+static inline void
+release_old_rows(WindowObject winobj)
+{
+	WinSetMarkPosition(winobj, WinGetCurrentPosition(winobj));
+}
+
+/*
+ * bounce.recurring(occurred_at, min_gap, max_gap): true when the previous
+ * non-NULL row of the partition has prev with
+ *		occurred_at - max_gap <= prev <= occurred_at - min_gap.
+ */
+Datum
+bounce_recurring(PG_FUNCTION_ARGS)
+{
+	static const char fn[] = "bounce.recurring";
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	RecurState *st;
+	Interval   *min_gap;
+	Interval   *max_gap;
+	TimestampTz ts;
+	bool		isnull;
+	bool		result;
+
+	st = (RecurState *) WinGetPartitionLocalMemory(winobj, sizeof(RecurState));
+	release_old_rows(winobj);
+
+	/*
+	 * The gaps are read and checked on the first row of each partition,
+	 * and on every row only when they are not constants (or parameters).
+	 */
+	if (!st->started)
+	{
+		min_gap = get_interval_arg(winobj, 1, fn, "min_gap");
+		max_gap = get_interval_arg(winobj, 2, fn, "max_gap");
+		if (DatumGetBool(DirectFunctionCall2(interval_gt,
+											 IntervalPGetDatum(min_gap),
+											 IntervalPGetDatum(max_gap))))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: min_gap \"%s\" is greater than max_gap \"%s\"",
+							fn, interval_text(min_gap), interval_text(max_gap))));
+		span_init(&st->a, min_gap);
+		span_init(&st->b, max_gap);
+		st->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
+			get_fn_expr_arg_stable(fcinfo->flinfo, 2);
+		st->started = true;
+	}
+	else if (!st->args_stable)
+	{
+		min_gap = get_interval_arg(winobj, 1, fn, "min_gap");
+		max_gap = get_interval_arg(winobj, 2, fn, "max_gap");
+		check_same_interval(min_gap, &st->a.iv, fn, "min_gap");
+		check_same_interval(max_gap, &st->b.iv, fn, "max_gap");
+	}
+
+	ts = DatumGetTimestampTz(WinGetFuncArgCurrent(winobj, 0, &isnull));
+	if (isnull)
+		PG_RETURN_NULL();
+	check_order(st, ts, fn);
+
+	result = st->have_prev &&
+		at_least_span_before(st->prev, ts, &st->a) &&
+		at_most_span_before(st->prev, ts, &st->b);
+
+	st->prev = ts;
+	st->have_prev = true;
+	PG_RETURN_BOOL(result);
+}
+
+/*
+ * Shared by suppress and streak: read occurred_at and reset, check the
+ * order and advance the streak.  Returns false (and the caller returns
+ * NULL) when occurred_at or reset is NULL; such a row is skipped.
+ */
+static bool
+advance_streak(WindowObject winobj, RecurState *st, int reset_argno,
+			   const char *fn, TimestampTz *ts_out, bool *is_reset)
+{
+	bool		isnull;
+	TimestampTz ts;
+	Datum		r;
+
+	ts = DatumGetTimestampTz(WinGetFuncArgCurrent(winobj, 0, &isnull));
+	if (isnull)
+		return false;
+	r = WinGetFuncArgCurrent(winobj, reset_argno, &isnull);
+	if (isnull)
+		return false;
+	check_order(st, ts, fn);
+	st->prev = ts;
+	st->have_prev = true;
+
+	*ts_out = ts;
+	*is_reset = DatumGetBool(r);
+	if (*is_reset)
+	{
+		st->streak = 0;
+		st->suppressed = false;
+	}
+	else
+	{
+		if (st->streak == 0)
+			st->streak_start = ts;
+		st->streak++;
+	}
+	return true;
+}
+
+/*
+ * bounce.suppress(occurred_at, strikes, min_span, reset): true from the row
+ * at which the current streak of bounces has at least strikes rows and
+ * spans more than min_span, until a reset row.
+ */
+Datum
+bounce_suppress(PG_FUNCTION_ARGS)
+{
+	static const char fn[] = "bounce.suppress";
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	RecurState *st;
+	Interval   *min_span;
+	int32		strikes;
+	bool		isnull;
+	TimestampTz ts;
+	bool		is_reset;
+
+	st = (RecurState *) WinGetPartitionLocalMemory(winobj, sizeof(RecurState));
+	release_old_rows(winobj);
+
+	/* Arguments: read on each partition's first row, as for recurring. */
+	if (!st->started || !st->args_stable)
+	{
+		strikes = DatumGetInt32(WinGetFuncArgCurrent(winobj, 1, &isnull));
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: strikes must not be NULL", fn)));
+		if (strikes < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: strikes must be at least 1, not %d", fn, strikes)));
+		min_span = get_interval_arg(winobj, 2, fn, "min_span");
+		if (!st->started)
+		{
+			st->strikes = strikes;
+			span_init(&st->a, min_span);
+			st->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
+				get_fn_expr_arg_stable(fcinfo->flinfo, 2);
+			st->started = true;
+		}
+		else
+		{
+			if (strikes != st->strikes)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s: strikes changes within a partition, from %d to %d",
+								fn, st->strikes, strikes),
+						 errhint("Pass the same strikes on every row of a partition, for example a constant.")));
+			check_same_interval(min_span, &st->a.iv, fn, "min_span");
+		}
+	}
+
+	if (!advance_streak(winobj, st, 3, fn, &ts, &is_reset))
+		PG_RETURN_NULL();
+
+	/* "spans more than min_span": streak_start < ts - min_span */
+	if (!is_reset && !st->suppressed && st->streak >= st->strikes &&
+		st->streak_start < ts &&
+		!at_most_span_before(st->streak_start, ts, &st->a))
+		st->suppressed = true;
+
+	PG_RETURN_BOOL(st->suppressed);
+}
+
+/*
+ * bounce.streak(occurred_at, reset): running length of the current streak
+ * of bounces; 0 on a reset row.
+ */
+Datum
+bounce_streak(PG_FUNCTION_ARGS)
+{
+	static const char fn[] = "bounce.streak";
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	RecurState *st;
+	TimestampTz ts;
+	bool		is_reset;
+
+	st = (RecurState *) WinGetPartitionLocalMemory(winobj, sizeof(RecurState));
+	release_old_rows(winobj);
+
+	if (!advance_streak(winobj, st, 1, fn, &ts, &is_reset))
+		PG_RETURN_NULL();
+	if (st->streak > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s: streak longer than %d rows", fn, PG_INT32_MAX)));
+	PG_RETURN_INT32((int32) st->streak);
+}
