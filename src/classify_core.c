@@ -143,9 +143,15 @@ bounce_extract_codes(const char *text, size_t len, int *reply_code, int32_t *sta
 
 		if (!is_digit(text[i]))
 			continue;
-		/* token must start at a boundary */
+		/*
+		 * A token must start at a boundary.  '-' is one only in a
+		 * multi-line reply ("550-5.1.1"), i.e. right after a reply code.
+		 */
 		if (i > 0 && (is_alnum(text[i - 1]) || text[i - 1] == '.' ||
-					  text[i - 1] == '-' || text[i - 1] == '_' ||
+					  (text[i - 1] == '-' &&
+					   !(i >= 4 && is_digit(text[i - 2]) && is_digit(text[i - 3]) &&
+						 is_digit(text[i - 4]) && (i == 4 || !is_alnum(text[i - 5])))) ||
+					  text[i - 1] == '_' ||
 					  text[i - 1] == '/' || (unsigned char) text[i - 1] >= 0x80))
 		{
 			/* skip the rest of this digit run */
