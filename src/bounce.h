@@ -189,7 +189,8 @@ extern const char *const bounce_provider_names[BP_COUNT];
 typedef struct BounceMatcher
 {
 	int			nstates;
-	int			nclasses;
+	int			nclasses;		/* row width, 1 << shift */
+	int			shift;
 	uint8_t		cls[256];		/* byte -> class; folds ASCII case */
 	uint8_t		space_class;	/* class of ' ' (runs are collapsed) */
 	uint16_t   *delta;			/* nstates * nclasses */

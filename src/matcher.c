@@ -24,7 +24,10 @@
 #include "bounce.h"
 
 /* Upper bound on states: uint16_t transitions. */
-#define MAX_STATES	65535
+#define MAX_STATES	32767
+
+/* Bit 15 of a transition: the target state has patterns to report. */
+#define HAS_OUT		0x8000
 
 static inline uint8_t
 fold(uint8_t c)
@@ -97,6 +100,11 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 		m->cls[i] = m->cls[i + ('a' - 'A')];
 	m->cls['\t'] = m->cls['\n'] = m->cls['\r'] = m->cls['\f'] = m->cls['\v'] = m->cls[' '];
 	m->space_class = m->cls[' '];
+	/* rows are a power of two wide: the scan shifts instead of multiplying */
+	m->shift = 0;
+	while ((1 << m->shift) < nc)
+		m->shift++;
+	nc = 1 << m->shift;
 	m->nclasses = nc;
 	if (maxstates > MAX_STATES)
 		return false;
@@ -218,6 +226,16 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 		}
 	}
 
+	/* flag transitions into states with output, so the scan needs no second lookup */
+	{
+		size_t		k;
+		size_t		total = (size_t) m->nstates * nc;
+
+		for (k = 0; k < total; k++)
+			if (m->out_first[m->delta[k]] >= 0)
+				m->delta[k] |= HAS_OUT;
+	}
+
 	free(fail);
 	free(queue);
 	free(own_first);
@@ -248,7 +266,7 @@ bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
 	const uint16_t *delta = m->delta;
 	const int32_t *out_first = m->out_first;
 	const uint8_t *cls = m->cls;
-	const int	nc = m->nclasses;
+	const int	shift = m->shift;
 	const uint8_t sp = m->space_class;
 	uint8_t		prev = sp;
 	int			s = 0;
@@ -260,11 +278,12 @@ bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
 		if (c == sp && prev == sp)
 			continue;
 		prev = c;
-		s = delta[(size_t) s * nc + c];
-		if (out_first[s] >= 0)
+		s = delta[((size_t) s << shift) + c];
+		if (s & HAS_OUT)
 		{
 			const int32_t *o;
 
+			s &= ~HAS_OUT;
 			for (o = &m->out[out_first[s]]; *o >= 0; o++)
 				fn(*o, arg);
 		}
