@@ -299,8 +299,25 @@ typedef struct ScanState
 	int			best;
 	int32_t		status;
 	BounceCommand command;
-	BounceProvider provider;
+	BounceClassification *out;
+	const BounceClassifyInput *in;
+	bool		provider_known;
 } ScanState;
+
+/*
+ * The provider of the remote host, looked up only when a rule asks for it
+ * (most rows never need it).
+ */
+static BounceProvider
+provider_of(ScanState *st)
+{
+	if (!st->provider_known)
+	{
+		st->out->provider = bounce_provider_of_host(st->in->host, st->in->host_len);
+		st->provider_known = true;
+	}
+	return st->out->provider;
+}
 
 /* Matcher callback: keep the lowest-numbered rule whose conditions hold. */
 static void
@@ -314,7 +331,7 @@ on_match(int rule, void *arg)
 	r = &bounce_text_rules[rule];
 	if (r->command != BC_ANY && r->command != st->command)
 		return;
-	if (r->provider != BP_ANY && r->provider != st->provider)
+	if (r->provider != BP_ANY && r->provider != provider_of(st))
 		return;
 	if (r->status != NULL && !status_has_prefix(st->status, r->status))
 		return;
@@ -400,7 +417,9 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 	if (!blank && (out->reply_code == 0 || out->status < 0))
 		bounce_extract_codes(in->text, in->len, &out->reply_code, &out->status);
 	out->command = bounce_parse_command(in->command, in->command_len);
-	out->provider = bounce_provider_of_host(in->host, in->host_len);
+	st.out = out;
+	st.in = in;
+	st.provider_known = false;
 
 	/* 1. delivered */
 	if ((out->status >= 0 && BOUNCE_STATUS_CLASS(out->status) == 2) ||
@@ -417,7 +436,6 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 		st.best = -1;
 		st.status = out->status;
 		st.command = out->command;
-		st.provider = out->provider;
 		bounce_matcher_scan(&matcher, in->text, in->len, on_match, &st);
 		if (st.best >= 0)
 		{
@@ -448,7 +466,7 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 	/* 3. status table */
 	if (out->status >= 0)
 	{
-		r = lookup_status(out->status, out->provider);
+		r = lookup_status(out->status, provider_of(&st));
 		if (r >= 0 && !(bounce_status_rules[r].weak &&
 						(out->command == BC_CONN || out->command == BC_HELO ||
 						 out->command == BC_MAIL)))
@@ -477,7 +495,7 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 	/* 5. reply code table */
 	if (out->reply_code != 0)
 	{
-		r = lookup_reply(out->reply_code, out->provider);
+		r = lookup_reply(out->reply_code, provider_of(&st));
 		if (r >= 0)
 		{
 			out->kind = BK_REPLY;
