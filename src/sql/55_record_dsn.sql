@@ -41,7 +41,7 @@ BEGIN
 		ELSIF d.format = 'autoreply' THEN
 			outcome := 'not a bounce: auto-reply';
 		ELSIF d.action IN ('delivered', 'relayed', 'expanded') THEN
-			outcome := 'not a bounce: delivery ' || d.action;
+			outcome := 'not a bounce: ' || d.action;
 		ELSIF d.action = 'delayed' THEN
 			outcome := 'not a bounce: delivery delayed';
 		ELSIF d.action IS DISTINCT FROM 'failed' THEN
