@@ -2029,6 +2029,16 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 		if (r->recipient == NULL)
 			r->recipient = r->original_recipient;
 		r->reporting_mta = reporting;
+		/* a Diagnostic-Code without a word ("smtp; 255") says nothing */
+		if (r->diagnostic != NULL)
+		{
+			const char *q = r->diagnostic;
+
+			while (*q && !is_alpha(*q))
+				q++;
+			if (*q == '\0')
+				r->diagnostic = NULL;
+		}
 		/*
 		 * Bounded so that the time stays linear: a human-readable part
 		 * describes its recipients in its first lines.
