@@ -5,10 +5,10 @@
  *		and (bytea), the set-returning functions under bounce.parse_dsn.
  *
  * The parsing itself is the pure-C core in dsn_parse.c.  This file gives
- * it an allocator that pallocs in a memory context of its own, created
- * and deleted per call, so nothing the parser allocates outlives the call
- * however large the message; it turns the core's limit errors into
- * ereports and its rows into a tuplestore.
+ * it an allocator that pallocs in a memory context of its own, reset after
+ * every message, so nothing the parser allocates outlives the call however
+ * large the message; it turns the core's limit errors into ereports and its
+ * rows into a tuplestore.
  *
  *-------------------------------------------------------------------------
  */
@@ -117,6 +117,7 @@ dsn_report_error(DsnError err, size_t len)
 typedef struct DsnCallCache
 {
 	TupleDesc	tupdesc;
+	MemoryContext parsecxt;		/* the parser's memory, reset after each call */
 	bool		classify;		/* parse_dsn (true) or parse_dsn_fields */
 	FmgrInfo	classify_fn;	/* classify(text, integer, smtp_status, text, text) */
 	FmgrInfo	is_hard_fn;		/* is_hard(reason, integer, smtp_status) */
@@ -173,6 +174,7 @@ get_cache(FunctionCallInfo fcinfo, bool classify)
 	cache = palloc0(sizeof(DsnCallCache));
 	cache->tupdesc = CreateTupleDescCopy(tupdesc);
 	cache->classify = classify;
+	cache->parsecxt = AllocSetContextCreate(cxt, "bounce DSN parse", ALLOCSET_DEFAULT_SIZES);
 	if (classify)
 	{
 		/* the classifier lives in this function's own schema */
@@ -263,15 +265,19 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 	tupstore = tuplestore_begin_heap(true, false, work_mem);
 	MemoryContextSwitchTo(oldcxt);
 
-	/* everything the parser allocates goes away with this context */
-	parsecxt = AllocSetContextCreate(CurrentMemoryContext, "bounce DSN parse",
-									 ALLOCSET_DEFAULT_SIZES);
+	/*
+	 * Everything the parser allocates goes into one context, reset after
+	 * each message (and before, in case the last call ended in an error);
+	 * it lives as long as the call site, like fn_extra.
+	 */
+	parsecxt = cache->parsecxt;
+	MemoryContextReset(parsecxt);
 	alloc.alloc = dsn_palloc;
 	alloc.opaque = parsecxt;
 	err = bounce_dsn_parse(data, len, GetDatabaseEncoding() != PG_UTF8, &alloc, &res);
 	if (err != DSN_OK)
 	{
-		MemoryContextDelete(parsecxt);
+		MemoryContextReset(parsecxt);
 		dsn_report_error(err, len);
 	}
 
@@ -363,7 +369,7 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 		}
 		tuplestore_putvalues(tupstore, cache->tupdesc, values, nulls);
 	}
-	MemoryContextDelete(parsecxt);
+	MemoryContextReset(parsecxt);
 
 	/* the executor frees setDesc after each call: hand it a copy */
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
