@@ -132,6 +132,28 @@ $m$);
 SELECT recipient, action, status, reply_code, diagnostic, format
   FROM parse_dsn((SELECT msg FROM m WHERE name = 'qmail'));
 
+-- A plain-text bounce: the sender (To), MAIL FROM, Message-ID lines, help
+-- desk addresses and mailer daemons are not recipients
+SELECT recipient, status, reply_code, smtp_command, format FROM parse_dsn($m$From: MAILER-DAEMON@mx.example.org
+To: sender@example.com
+Subject: Returned mail
+
+The message could not be delivered.
+For further assistance, please contact <support@isp.example>.
+Message-ID: <abc.123@example.com>
+
+   ----- The following addresses had permanent fatal errors -----
+<bad@example.net>
+    (reason: 550 5.1.1 User unknown)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.net.:
+>>> MAIL FROM:<sender@example.com>
+<<< 250 2.1.0 Ok
+>>> RCPT TO:<bad@example.net>
+<<< 550 5.1.1 User unknown
+$m$);
+
 -- Exim: recipients from X-Failed-Recipients, the SMTP command from the text
 INSERT INTO m VALUES ('exim', $m$From: Mail Delivery System <Mailer-Daemon@mx.example.org>
 To: sender@example.com

@@ -1678,11 +1678,15 @@ scan_text(Ctx *c, const char *t, size_t n, const AddrList *exclude,
 		});
 		bool		weak;
 
-		/* identifiers and the sender in a summary of the original headers */
+		/*
+		 * identifiers and the sender in a summary of the original headers,
+		 * and help desks ("please contact <support@...>")
+		 */
 		if (ci_prefix(ln0.p, ln0.n, "references") || ci_prefix(ln0.p, ln0.n, "in-reply-to") ||
 			ci_prefix(ln0.p, ln0.n, "from:") || ci_prefix(ln0.p, ln0.n, "reply-to") ||
 			ci_prefix(ln0.p, ln0.n, "sender:") || ci_prefix(ln0.p, ln0.n, "return-path") ||
-			ci_find(ln0.p, ln0.n, "message-id") || ci_find(ln0.p, ln0.n, "envelope-id"))
+			ci_find(ln0.p, ln0.n, "message-id") || ci_find(ln0.p, ln0.n, "envelope-id") ||
+			ci_find(ln0.p, ln0.n, "please contact") || ci_find(ln0.p, ln0.n, "for assistance"))
 		{
 			p = next;
 			continue;
