@@ -11,6 +11,7 @@ INSERT INTO m VALUES ('rfc3464', $m$Return-Path: <>
 From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
 To: sender@example.com
 Subject: Undelivered Mail Returned to Sender
+Date: Mon, 1 Jan 2024 01:05:00 +0100
 Message-Id: <20240101000000.AAAA@mx.example.org>
 MIME-Version: 1.0
 Content-Type: multipart/report; report-type=delivery-status;
@@ -68,7 +69,7 @@ SELECT recipient, original_recipient, action, status, reply_code, remote_mta,
   FROM parse_dsn((SELECT msg FROM m WHERE name = 'rfc3464'));
 SELECT recipient, diagnostic FROM parse_dsn((SELECT msg FROM m WHERE name = 'rfc3464'));
 -- the returned message's Message-ID, for idempotent ingestion
-SELECT DISTINCT message_id FROM parse_dsn_fields((SELECT msg FROM m WHERE name = 'rfc3464'));
+SELECT DISTINCT message_id, message_date FROM parse_dsn_fields((SELECT msg FROM m WHERE name = 'rfc3464'));
 -- classification columns come from the classifier (reason, hard) and from
 -- the codes (permanent)
 SELECT recipient, reason IS NOT NULL AS has_reason, permanent

@@ -59,6 +59,19 @@ SELECT outcome FROM record_dsn(convert_to(replace((SELECT m FROM msg), 'orig-1',
                                '{1}', '2025-02-01 00:00+00');
 SELECT occurred_at FROM event WHERE idempotency_key LIKE 'orig-2%';
 
+-- a plain-text bounce has no Last-Attempt-Date: its Date header is the time
+SELECT outcome, recipient, format FROM record_dsn($m$From: MAILER-DAEMON@mail.example.org
+To: sender@example.com
+Date: Thu, 6 Mar 2025 12:00:00 +0100
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.example.org.
+
+<nobody@example.org>:
+Sorry, no mailbox here by that name. (#5.1.1)
+$m$, '{1}');
+SELECT address, occurred_at, status FROM event WHERE address = 'nobody@example.org';
+
 -- not bounces: reported, not recorded
 SELECT outcome, recipient, format FROM record_dsn($m$From: Holiday Person <away@example.net>
 To: sender@example.com

@@ -324,6 +324,8 @@ typedef struct DsnResult
 	const char *format;			/* "rfc3464", "arf", "autoreply", "qmail", ... */
 	const char *message_id;		/* Message-ID of the returned message, or of
 								 * the report itself; NULL when neither */
+	bool		has_date;
+	int64_t		date;			/* the report's own Date header, Unix seconds */
 	int			nrecipients;
 	DsnRecipient *recipients;
 } DsnResult;

@@ -45,6 +45,7 @@ enum
 	COL_SMTP_COMMAND,
 	COL_FORMAT,
 	COL_MESSAGE_ID,
+	COL_MESSAGE_DATE,
 	NCOLS
 };
 
@@ -227,6 +228,19 @@ call_fn(FmgrInfo *fi, int nargs, Datum *args, bool *argnulls, bool *isnull)
 	return result;
 }
 
+/* Unix seconds to a timestamptz Datum; false when out of range. */
+static bool
+unix_to_timestamptz(int64 t, Datum *result)
+{
+	int64		secs = t - (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	TimestampTz ts = secs * USECS_PER_SEC;
+
+	if (!IS_VALID_TIMESTAMP(ts))
+		return false;
+	*result = TimestampTzGetDatum(ts);
+	return true;
+}
+
 static bool
 action_is(const char *action, const char *what)
 {
@@ -291,18 +305,7 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 
 		CHECK_FOR_INTERRUPTS();
 		if (r->has_last_attempt)
-		{
-			/* Unix seconds to microseconds since 2000-01-01 */
-			int64		secs = r->last_attempt -
-				(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
-			TimestampTz ts = secs * USECS_PER_SEC;
-
-			if (IS_VALID_TIMESTAMP(ts))
-			{
-				last_attempt_null = false;
-				last_attempt = TimestampTzGetDatum(ts);
-			}
-		}
+			last_attempt_null = !unix_to_timestamptz(r->last_attempt, &last_attempt);
 		/* the first ten columns are the same in both functions */
 		values[COL_RECIPIENT] = text_or_null(r->recipient, &nulls[COL_RECIPIENT]);
 		values[COL_ORIGINAL_RECIPIENT] = text_or_null(r->original_recipient, &nulls[COL_ORIGINAL_RECIPIENT]);
@@ -321,6 +324,9 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 		{
 			values[COL_FORMAT] = text_or_null(res.format, &nulls[COL_FORMAT]);
 			values[COL_MESSAGE_ID] = text_or_null(res.message_id, &nulls[COL_MESSAGE_ID]);
+			values[COL_MESSAGE_DATE] = (Datum) 0;
+			nulls[COL_MESSAGE_DATE] = !(res.has_date &&
+										unix_to_timestamptz(res.date, &values[COL_MESSAGE_DATE]));
 		}
 		else
 		{

@@ -2450,6 +2450,11 @@ bounce_dsn_parse(const char *msg, size_t len, bool ascii_only,
 		tlen = hlen;
 	}
 
+	/* when the report was written: the time of a bounce without dates */
+	if ((h = hdr_get(&top, "date")) != NULL &&
+		bounce_dsn_parse_date(h->value, h->vlen, &out->date))
+		out->has_date = true;
+
 	/* the returned message's Message-ID identifies the bounce */
 	h = have_orig ? hdr_get(&orig, "message-id") : NULL;
 	if (h == NULL)

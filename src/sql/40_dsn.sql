@@ -9,7 +9,8 @@ CREATE FUNCTION @extschema@.parse_dsn_fields(message text,
 		OUT recipient text, OUT original_recipient text, OUT action text,
 		OUT status @extschema@.smtp_status, OUT reply_code integer, OUT diagnostic text,
 		OUT remote_mta text, OUT reporting_mta text, OUT last_attempt timestamptz,
-		OUT smtp_command text, OUT format text, OUT message_id text)
+		OUT smtp_command text, OUT format text, OUT message_id text,
+		OUT message_date timestamptz)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'bounce_parse_dsn_fields'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
@@ -17,12 +18,13 @@ CREATE FUNCTION @extschema@.parse_dsn_fields(message bytea,
 		OUT recipient text, OUT original_recipient text, OUT action text,
 		OUT status @extschema@.smtp_status, OUT reply_code integer, OUT diagnostic text,
 		OUT remote_mta text, OUT reporting_mta text, OUT last_attempt timestamptz,
-		OUT smtp_command text, OUT format text, OUT message_id text)
+		OUT smtp_command text, OUT format text, OUT message_id text,
+		OUT message_date timestamptz)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'bounce_parse_dsn_fields'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
 
-COMMENT ON FUNCTION @extschema@.parse_dsn_fields(text) IS 'one row per recipient of a bounce e-mail (RFC 3464/6522/6533 DSN, ARF, auto-reply or a known plain-text MTA format): the fields as found, without classification; message_id is the returned message''s Message-ID';
+COMMENT ON FUNCTION @extschema@.parse_dsn_fields(text) IS 'one row per recipient of a bounce e-mail (RFC 3464/6522/6533 DSN, ARF, auto-reply or a known plain-text MTA format): the fields as found, without classification; message_id is the returned message''s Message-ID, message_date the report''s Date';
 COMMENT ON FUNCTION @extschema@.parse_dsn_fields(bytea) IS 'parse_dsn_fields for a message in raw bytes (any charset): output text is UTF-8, undecodable bytes become U+FFFD';
 
 -- The fields plus the classifier's verdict.  A feedback report is

@@ -52,7 +52,7 @@ BEGIN
 			v_key := coalesce(d.message_id, 'sha256:' || encode(sha256(message), 'hex'))
 				|| ' ' || lower(d.recipient);
 			bounce_id := @extschema@.record(v_key, d.recipient,
-				coalesce(record_dsn.occurred_at, d.last_attempt, now()), registrars,
+				coalesce(record_dsn.occurred_at, d.last_attempt, d.message_date, now()), registrars,
 				d.reply_code, d.status::text, d.diagnostic, d.remote_mta, d.smtp_command);
 			outcome := 'recorded';
 		END IF;
@@ -78,5 +78,5 @@ CREATE FUNCTION @extschema@.record_dsn(message text, registrars integer[],
 	AS $$ SELECT * FROM @extschema@.record_dsn(
 	        convert_to(message, current_setting('server_encoding')), registrars, occurred_at) $$;
 
-COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail with bounce.record (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else now()); reports, without recording, feedback reports, auto-replies, delayed and success notices';
+COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail with bounce.record (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now()); reports, without recording, feedback reports, auto-replies, delayed and success notices';
 COMMENT ON FUNCTION @extschema@.record_dsn(text, integer[], timestamptz) IS 'record_dsn for a message as text';
