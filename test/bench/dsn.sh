@@ -8,7 +8,8 @@
 #   3. Sisimai's make() (Debian's libsisimai-perl) on the same messages, the
 #      baseline, each message passed as a string so no file I/O is timed.
 # Prints messages/second for each and the ratios to Sisimai.  Single
-# backend, so the rates are per core.
+# backend, so the rates are per core.  Each figure is the best of 3 runs,
+# so that a machine shared with other work disturbs the ratios less.
 #
 #   test/bench/dsn.sh [ROUNDS]     ROUNDS times over the corpus (default 40)
 source "$(dirname "$0")/../lib.sh"
@@ -48,18 +49,24 @@ BEGIN
   END LOOP;
   RETURN n / extract(epoch FROM clock_timestamp() - t0);
 END \$\$;
-SELECT round(rate('parse_dsn_fields', $ROUNDS)), round(rate('parse_dsn', $ROUNDS));
+SELECT round(greatest(rate('parse_dsn_fields', $ROUNDS), rate('parse_dsn_fields', $ROUNDS), rate('parse_dsn_fields', $ROUNDS))),
+       round(greatest(rate('parse_dsn', $ROUNDS), rate('parse_dsn', $ROUNDS), rate('parse_dsn', $ROUNDS)));
 SQL
 )
 log "native C core"
-native=$("$work/dsn_native" -n "$ROUNDS" "$EML"/*.eml | sed -n 's/.*: \([0-9]*\) messages\/s/\1/p')
-log "Sisimai $(perl -MSisimai -e 'print $Sisimai::VERSION') make(), $(( (ROUNDS + 9) / 10 )) rounds"
+native=$(for i in 1 2 3; do "$work/dsn_native" -n "$ROUNDS" "$EML"/*.eml; done |
+	sed -n 's/.*: \([0-9]*\) messages\/s/\1/p' | sort -n | tail -n 1)
+log "Sisimai $(perl -MSisimai -e 'print $Sisimai::VERSION') make(), best of 3 x $(( (ROUNDS + 19) / 20 )) rounds"
 sisimai=$(perl -MSisimai -MTime::HiRes=time -e '
 	my $rounds = shift; my @m;
 	for my $f (@ARGV) { open my $h, "<:raw", $f or die; local $/; push @m, scalar <$h>; }
-	my ($n, $t0) = (0, time);
-	for (1 .. $rounds) { for my $s (@m) { my $copy = $s; Sisimai->make(\$copy); $n++; } }
-	printf "%.0f\n", $n / (time - $t0);' "$(( (ROUNDS + 9) / 10 ))" "$EML"/*.eml)
+	my $best = 0;
+	for my $try (1 .. 3) {
+		my ($n, $t0) = (0, time);
+		for (1 .. $rounds) { for my $s (@m) { my $copy = $s; Sisimai->make(\$copy); $n++; } }
+		my $r = $n / (time - $t0); $best = $r if $r > $best;
+	}
+	printf "%.0f\n", $best;' "$(( (ROUNDS + 19) / 20 ))" "$EML"/*.eml)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 echo "DSN parser, $nfiles corpus messages, messages/second on one core:"
