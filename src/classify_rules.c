@@ -243,6 +243,8 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("i am away", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("i will be traveling", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("i will be out of", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
+	RULE("i am out of the office", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
+	RULE("i am away until", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("on vacation", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("upon my return", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("automatic reply", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
