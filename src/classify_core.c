@@ -12,8 +12,9 @@
  *	2. text rules, scanned once with the Aho-Corasick matcher; the first
  *	   rule in table order whose conditions (status prefix, command,
  *	   provider of the remote host) hold wins;  a user-unknown text is then
- *	   adjusted by context as Sisimai does: at DATA, or with a X.2.x/X.7.x
- *	   status, the refusal is "filtered" (a filter, not a missing address);
+ *	   adjusted by context as Sisimai does: at MAIL it is the sender that is
+ *	   unknown ("rejected"); at DATA, or with a X.2.x/X.7.x status, the
+ *	   refusal is "filtered" (a filter, not a missing address);
  *	3. the status code table (provider-specific rows first);  a "weak" row
  *	   (X.0.0-like catch-alls) gives way to the command;
  *	4. the SMTP command alone: CONN/HELO/EHLO -> blocked, MAIL -> rejected;
@@ -446,7 +447,13 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 			{
 				int			subj = out->status >= 0 ? BOUNCE_STATUS_SUBJECT(out->status) : -1;
 
-				if (subj == 1)
+				if (out->command == BC_MAIL)
+				{
+					/* refused at MAIL FROM: the unknown user is the sender */
+					out->reason = BR_REJECTED;
+					out->adjust = BA_SENDER_AT_MAIL;
+				}
+				else if (subj == 1)
 					;			/* an address status confirms the text */
 				else if (out->command == BC_DATA)
 				{
@@ -591,6 +598,9 @@ bounce_describe_rule(const BounceClassification *c, char *buf, size_t buflen)
 				if (c->adjust == BA_FILTERED_AFTER_DATA)
 					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
 								  "; refused at DATA: filtered");
+				else if (c->adjust == BA_SENDER_AT_MAIL)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  "; refused at MAIL: the sender, rejected");
 				else if (c->adjust == BA_FILTERED_BY_STATUS)
 					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
 								  "; status is not an address status: filtered");
