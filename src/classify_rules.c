@@ -760,7 +760,6 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("connection timed out", EXPIRED, ANY_STATUS, ANY, ANY, C("connection timed out, retried until expiry")),
 	RULE("host not reachable", EXPIRED, ANY_STATUS, ANY, ANY, S_ZOHO " (Host not reachable)"),
 	RULE("could not find a gateway", EXPIRED, ANY_STATUS, ANY, ANY, C("no route found before expiry")),
-	RULE("delivery failed 2", EXPIRED, ANY_STATUS, ANY, ANY, C("delivery failed N attempts")),
 	RULE("attempts:", EXPIRED, "4.", ANY, ANY, C("delivery failed after N attempts")),
 
 	/* -- protocol -- */
