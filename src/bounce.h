@@ -196,6 +196,9 @@ typedef struct BounceMatcher
 	uint16_t   *delta;			/* nstates * nclasses */
 	int32_t    *out_first;		/* per state: index into out, or -1 */
 	int32_t    *out;			/* pattern ids, each list ends with -1 */
+	const char *const *patterns;	/* as given to bounce_matcher_build */
+	int			npatterns;
+	uint8_t    *verify;			/* per pattern: has bytes >= 0x80, verify hits */
 } BounceMatcher;
 
 typedef void (*BounceMatchFn) (int pattern, void *arg);
