@@ -14,6 +14,9 @@ SELECT d, classify(d) FROM (VALUES
   ('452 4.2.2 full up'),
   ('421 4.4.7 ..'),
   ('250 2.1.5 Ok')) v(d);
+-- a transcript: the failure code wins over the success codes before it
+SELECT reply_code, status, reason FROM parse('250 2.1.0 Sender OK 250 2.1.5 Recipient OK 354 go ahead 552 5.2.2 Mailbox full');
+SELECT reply_code, status, reason FROM parse('MAIL FROM 250 2.1.0 ok; RCPT TO 550 5.1.1 nope');
 -- explicit arguments win over the text
 SELECT classify('550 5.1.1 nope', NULL, '5.2.2'), classify('550 5.2.2 whatever', NULL, '5.1.1');
 -- embedded codes that are not codes: IP addresses, long numbers, 4-part versions
