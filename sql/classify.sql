@@ -14,6 +14,9 @@ SELECT d, classify(d) FROM (VALUES
   ('452 4.2.2 full up'),
   ('421 4.4.7 ..'),
   ('250 2.1.5 Ok')) v(d);
+-- a transcript: the failure code wins over the success codes before it
+SELECT reply_code, status, reason FROM parse('250 2.1.0 Sender OK 250 2.1.5 Recipient OK 354 go ahead 552 5.2.2 Mailbox full');
+SELECT reply_code, status, reason FROM parse('MAIL FROM 250 2.1.0 ok; RCPT TO 550 5.1.1 nope');
 -- explicit arguments win over the text
 SELECT classify('550 5.1.1 nope', NULL, '5.2.2'), classify('550 5.2.2 whatever', NULL, '5.1.1');
 -- embedded codes that are not codes: IP addresses, long numbers, 4-part versions
@@ -65,6 +68,9 @@ SELECT is_hard('userunknown'), is_hard('hostunknown'), is_hard('hasmoved'), is_h
 -- is_permanent: the status wins when the two disagree
 SELECT is_permanent(550, NULL), is_permanent(450, NULL), is_permanent(NULL, '5.1.1'), is_permanent(550, '4.2.2'),
        is_permanent(NULL, NULL) IS NULL AS unknown;
+-- parse: NULL only for all-NULL input; command forms
+SELECT parse(NULL) IS NULL AS all_null, (parse(NULL, 550)).reason AS code_only;
+SELECT left(c, 16) AS command, classify('550 User unknown', NULL, NULL, c) FROM (VALUES ('rcpt to'), (' RCPT'), ('Data'), ('BDAT'), ('mail from:<a@b>'), ('ehlo'), ('CONNECT'), ('RCPTX'), (repeat('x', 100000))) v(c);
 -- parse explains
 SELECT * FROM parse('host mx.example.jp said: 550 5.1.1 <x@example.jp>... User Unknown (in reply to RCPT TO command)', NULL, NULL, 'RCPT');
 SELECT reason, rule, rule_source FROM parse('', 550, '5.1.1');

@@ -196,6 +196,9 @@ typedef struct BounceMatcher
 	uint16_t   *delta;			/* nstates * nclasses */
 	int32_t    *out_first;		/* per state: index into out, or -1 */
 	int32_t    *out;			/* pattern ids, each list ends with -1 */
+	const char *const *patterns;	/* as given to bounce_matcher_build */
+	int			npatterns;
+	uint8_t    *verify;			/* per pattern: has bytes >= 0x80, verify hits */
 } BounceMatcher;
 
 typedef void (*BounceMatchFn) (int pattern, void *arg);
@@ -237,7 +240,8 @@ typedef enum BounceAdjust
 {
 	BA_NONE = 0,
 	BA_FILTERED_AFTER_DATA,		/* user-unknown text at DATA -> filtered */
-	BA_FILTERED_BY_STATUS		/* user-unknown text with X.2.x/X.7.x -> filtered */
+	BA_FILTERED_BY_STATUS,		/* user-unknown text with X.2.x/X.7.x -> filtered */
+	BA_SENDER_AT_MAIL			/* user-unknown text at MAIL FROM -> rejected */
 } BounceAdjust;
 
 typedef struct BounceClassification

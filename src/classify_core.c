@@ -12,8 +12,9 @@
  *	2. text rules, scanned once with the Aho-Corasick matcher; the first
  *	   rule in table order whose conditions (status prefix, command,
  *	   provider of the remote host) hold wins;  a user-unknown text is then
- *	   adjusted by context as Sisimai does: at DATA, or with a X.2.x/X.7.x
- *	   status, the refusal is "filtered" (a filter, not a missing address);
+ *	   adjusted by context as Sisimai does: at MAIL it is the sender that is
+ *	   unknown ("rejected"); at DATA, or with a X.2.x/X.7.x status, the
+ *	   refusal is "filtered" (a filter, not a missing address);
  *	3. the status code table (provider-specific rows first);  a "weak" row
  *	   (X.0.0-like catch-alls) gives way to the command;
  *	4. the SMTP command alone: CONN/HELO/EHLO -> blocked, MAIL -> rejected;
@@ -119,13 +120,15 @@ oom:
 }
 
 /*
- * Find the first reply code and the first enhanced status code in the
- * text, as MTAs write them: "550 5.1.1 ...", "550-5.1.1", "#5.1.1",
- * "smtp; 554 5.7.1", "(#4.4.1)".  A reply code is three digits, valid per
- * RFC 5321, standing alone (not part of a longer number, an IP address or
- * a word); a status is class.subject.detail standing alone (so
- * "4.16.55.1" and "192.0.2.1" are not).  Leaves a field untouched when
- * nothing is found.
+ * Find the reply code and the enhanced status code written in the text, as
+ * MTAs write them: "550 5.1.1 ...", "550-5.1.1", "#5.1.1", "smtp; 554
+ * 5.7.1", "(#4.4.1)".  A reply code is three digits, valid per RFC 5321,
+ * standing alone (not part of a longer number, an IP address or a word); a
+ * status is class.subject.detail standing alone (so "4.16.55.1" and
+ * "192.0.2.1" are not).  The first failure code (4xx/5xx, 4.x.x/5.x.x)
+ * wins; a success code counts only when the text has no failure code, so
+ * that an SMTP transcript ("250 2.1.0 Sender OK ... 550 5.1.1 ...") is not
+ * read as a delivery.  Leaves a field untouched when nothing is found.
  */
 void
 bounce_extract_codes(const char *text, size_t len, int *reply_code, int32_t *status)
@@ -133,16 +136,22 @@ bounce_extract_codes(const char *text, size_t len, int *reply_code, int32_t *sta
 	size_t		i;
 	bool		want_reply = (*reply_code == 0);
 	bool		want_status = (*status < 0);
+	int			ok_reply = 0;	/* first 2xx/3xx, used only if no failure */
+	int32_t		ok_status = -1;
+	int			fail_reply = 0;
+	int32_t		fail_status = -1;
 
 	if (len > CODE_SCAN_LIMIT)
 		len = CODE_SCAN_LIMIT;
-	for (i = 0; i < len && (want_reply || want_status); i++)
+	for (i = 0; i < len && ((want_reply && fail_reply == 0) || (want_status && fail_status < 0)); i++)
 	{
 		size_t		j;
+		size_t		tend;
 		size_t		ndig;
 
 		if (!is_digit(text[i]))
 			continue;
+
 		/*
 		 * A token must start at a boundary.  '-' is one only in a
 		 * multi-line reply ("550-5.1.1"), i.e. right after a reply code.
@@ -159,53 +168,56 @@ bounce_extract_codes(const char *text, size_t len, int *reply_code, int32_t *sta
 				i++;
 			continue;
 		}
-		/* the maximal token of digits and dots */
+		/* the maximal token of digits and dots; a trailing dot ends a sentence */
 		j = i;
 		while (j < len && (is_digit(text[j]) || text[j] == '.'))
 			j++;
-		/* a trailing dot ends a sentence, not the token */
+		tend = j;
+		while (tend > i && text[tend - 1] == '.')
+			tend--;
+		if (j < len && (is_alnum(text[j]) || (unsigned char) text[j] >= 0x80 ||
+						text[j] == '_'))
 		{
-			size_t		tend = j;
-
-			while (tend > i && text[tend - 1] == '.')
-				tend--;
-			if (j < len && (is_alnum(text[j]) || (unsigned char) text[j] >= 0x80 ||
-							text[j] == '_'))
-			{
-				i = j;
-				continue;
-			}
-			ndig = 0;
-			while (i + ndig < tend && is_digit(text[i + ndig]))
-				ndig++;
-			if (i + ndig == tend)
-			{
-				/* plain number */
-				if (want_reply && ndig == 3)
-				{
-					int			v = (text[i] - '0') * 100 + (text[i + 1] - '0') * 10 + (text[i + 2] - '0');
-
-					/* "550-" and "550 " and "550:" and end are fine; "550/"... too */
-					if (bounce_reply_code_valid(v))
-					{
-						*reply_code = v;
-						want_reply = false;
-					}
-				}
-			}
-			else if (want_status)
-			{
-				int32_t		v;
-
-				if (bounce_status_parse(text + i, tend - i, &v) == BSE_OK)
-				{
-					*status = v;
-					want_status = false;
-				}
-			}
 			i = j;
+			continue;
 		}
+		ndig = 0;
+		while (i + ndig < tend && is_digit(text[i + ndig]))
+			ndig++;
+		if (i + ndig == tend)
+		{
+			/* a plain number: a reply code if it has three digits and is valid */
+			if (ndig == 3)
+			{
+				int			v = (text[i] - '0') * 100 + (text[i + 1] - '0') * 10 + (text[i + 2] - '0');
+
+				if (bounce_reply_code_valid(v))
+				{
+					if (v >= 400 && fail_reply == 0)
+						fail_reply = v;
+					else if (v < 400 && ok_reply == 0)
+						ok_reply = v;
+				}
+			}
+		}
+		else
+		{
+			int32_t		v;
+
+			if (bounce_status_parse(text + i, tend - i, &v) == BSE_OK)
+			{
+				if (BOUNCE_STATUS_CLASS(v) != 2 && fail_status < 0)
+					fail_status = v;
+				else if (BOUNCE_STATUS_CLASS(v) == 2 && ok_status < 0)
+					ok_status = v;
+			}
+		}
+		i = j;
 	}
+	if (want_reply)
+		*reply_code = fail_reply ? fail_reply : ok_reply;
+	if (want_status)
+		*status = fail_status >= 0 ? fail_status : ok_status;
 }
 
 /* "RCPT", "rcpt to", "MAIL FROM", "EHLO" ... -> command; else BC_OTHER. */
@@ -446,7 +458,13 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 			{
 				int			subj = out->status >= 0 ? BOUNCE_STATUS_SUBJECT(out->status) : -1;
 
-				if (subj == 1)
+				if (out->command == BC_MAIL)
+				{
+					/* refused at MAIL FROM: the unknown user is the sender */
+					out->reason = BR_REJECTED;
+					out->adjust = BA_SENDER_AT_MAIL;
+				}
+				else if (subj == 1)
 					;			/* an address status confirms the text */
 				else if (out->command == BC_DATA)
 				{
@@ -591,6 +609,9 @@ bounce_describe_rule(const BounceClassification *c, char *buf, size_t buflen)
 				if (c->adjust == BA_FILTERED_AFTER_DATA)
 					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
 								  "; refused at DATA: filtered");
+				else if (c->adjust == BA_SENDER_AT_MAIL)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  "; refused at MAIL: the sender, rejected");
 				else if (c->adjust == BA_FILTERED_BY_STATUS)
 					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
 								  "; status is not an address status: filtered");

@@ -243,6 +243,8 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("i am away", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("i will be traveling", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("i will be out of", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
+	RULE("i am out of the office", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
+	RULE("i am away until", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("on vacation", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("upon my return", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
 	RULE("automatic reply", VACATION, ANY_STATUS, ANY, ANY, S_AUTOREPLY),
@@ -758,7 +760,6 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("connection timed out", EXPIRED, ANY_STATUS, ANY, ANY, C("connection timed out, retried until expiry")),
 	RULE("host not reachable", EXPIRED, ANY_STATUS, ANY, ANY, S_ZOHO " (Host not reachable)"),
 	RULE("could not find a gateway", EXPIRED, ANY_STATUS, ANY, ANY, C("no route found before expiry")),
-	RULE("delivery failed 2", EXPIRED, ANY_STATUS, ANY, ANY, C("delivery failed N attempts")),
 	RULE("attempts:", EXPIRED, "4.", ANY, ANY, C("delivery failed after N attempts")),
 
 	/* -- protocol -- */

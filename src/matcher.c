@@ -45,9 +45,11 @@ bounce_matcher_free(BounceMatcher *m)
 	free(m->delta);
 	free(m->out_first);
 	free(m->out);
+	free(m->verify);
 	m->delta = NULL;
 	m->out_first = NULL;
 	m->out = NULL;
+	m->verify = NULL;
 }
 
 /*
@@ -72,8 +74,16 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 	int			total_out;
 
 	memset(m, 0, sizeof(*m));
+	m->patterns = patterns;
+	m->npatterns = npatterns;
 
-	/* Byte classes: class 0 is "no pattern uses this byte". */
+	/*
+	 * Byte classes: class 0 is "no pattern uses this byte"; each ASCII byte
+	 * a pattern uses has its own class.  Bytes >= 0x80 (UTF-8 in the
+	 * non-English patterns) share a few classes, so that a row of the
+	 * table stays 64 wide; a pattern with such bytes may then match text
+	 * that differs in them, so its matches are verified byte for byte.
+	 */
 	nc = 1;
 	for (i = 0; i < npatterns; i++)
 	{
@@ -85,9 +95,9 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 		{
 			uint8_t		c = fold(*p);
 
-			if (m->cls[c] == 0)
+			if (c < 0x80 && m->cls[c] == 0)
 			{
-				if (nc == 255)
+				if (nc == 127)
 					return false;
 				m->cls[c] = (uint8_t) nc++;
 			}
@@ -96,6 +106,26 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 	}
 	if (m->cls[' '] == 0)
 		m->cls[' '] = (uint8_t) nc++;
+	{
+		int			nk = 64 - nc;
+
+		if (nk < 4)
+			nk = 128 - nc;		/* rows 128 wide */
+		for (i = 0x80; i <= 0xff; i++)
+			m->cls[i] = (uint8_t) (nc + (i % nk));
+		nc += nk;
+	}
+	m->verify = calloc(npatterns > 0 ? npatterns : 1, 1);
+	if (m->verify == NULL)
+		return false;
+	for (i = 0; i < npatterns; i++)
+	{
+		const uint8_t *p = (const uint8_t *) patterns[i];
+
+		for (; p && *p; p++)
+			if (*p >= 0x80)
+				m->verify[i] = 1;
+	}
 	for (i = 'A'; i <= 'Z'; i++)
 		m->cls[i] = m->cls[i + ('a' - 'A')];
 	m->cls['\t'] = m->cls['\n'] = m->cls['\r'] = m->cls['\f'] = m->cls['\v'] = m->cls[' '];
@@ -107,7 +137,10 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 	nc = 1 << m->shift;
 	m->nclasses = nc;
 	if (maxstates > MAX_STATES)
+	{
+		bounce_matcher_free(m);
 		return false;
+	}
 
 	m->delta = calloc((size_t) maxstates * nc, sizeof(uint16_t));
 	fail = calloc(maxstates, sizeof(int32_t));
@@ -253,6 +286,41 @@ oom:
 	return false;
 }
 
+static inline bool
+is_blank(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * Does the pattern really end at text[end]?  Walks both backwards; a space
+ * in the pattern stands for a run of blanks in the text, as in the scan.
+ */
+static bool
+verify_at(const char *pattern, const uint8_t *text, size_t end)
+{
+	size_t		j = strlen(pattern);
+	size_t		i = end + 1;	/* one past the text byte to compare */
+
+	while (j > 0)
+	{
+		uint8_t		pc = (uint8_t) pattern[--j];
+
+		if (i == 0)
+			return false;
+		if (pc == ' ')
+		{
+			if (!is_blank(text[--i]))
+				return false;
+			while (i > 0 && is_blank(text[i - 1]))
+				i--;
+		}
+		else if (fold(text[--i]) != pc)
+			return false;
+	}
+	return true;
+}
+
 /*
  * Scan text[0..len) and call fn(pattern, arg) for every occurrence of every
  * pattern.  Blank runs count as one space; leading blanks are skipped.
@@ -285,7 +353,10 @@ bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
 
 			s &= ~HAS_OUT;
 			for (o = &m->out[out_first[s]]; *o >= 0; o++)
-				fn(*o, arg);
+				if (!m->verify[*o] ||
+					verify_at(m->patterns[*o], (const uint8_t *) text,
+							  p - (const uint8_t *) text))
+					fn(*o, arg);
 		}
 	}
 }

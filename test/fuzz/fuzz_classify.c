@@ -13,6 +13,10 @@
  *	- codes used are valid (reply code per RFC 5321, status per RFC 3463);
  *	- explicit codes are returned unchanged (explicit arguments win);
  *	- classification is deterministic;
+ *	- when a text rule decided, its pattern really occurs in the text
+ *	  (checked against a naive reference search over the case-folded,
+ *	  blank-collapsed text: this checks the automaton, including the
+ *	  verification of patterns with non-ASCII bytes);
  *	- the rule description fits and names the layer.
  */
 #include <stdlib.h>
@@ -29,6 +33,39 @@ dup_exact(const uint8_t *p, size_t n)
 
 	memcpy(c, p, n);
 	return c;
+}
+
+/* The text as the matcher sees it: ASCII folded, blank runs as one space. */
+static size_t
+normalise(const char *t, size_t n, char *out)
+{
+	size_t		i,
+				k = 0;
+	bool		prev_blank = true;
+
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) t[i];
+		bool		blank = (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v');
+
+		if (blank && prev_blank)
+			continue;
+		prev_blank = blank;
+		out[k++] = blank ? ' ' : (c >= 'A' && c <= 'Z') ? c + 32 : (char) c;
+	}
+	return k;
+}
+
+static bool
+occurs(const char *hay, size_t n, const char *needle)
+{
+	size_t		m = strlen(needle);
+	size_t		i;
+
+	for (i = 0; i + m <= n; i++)
+		if (memcmp(hay + i, needle, m) == 0)
+			return true;
+	return false;
 }
 
 int
@@ -95,6 +132,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (a.kind == BK_REPLY && (a.rule < 0 || a.rule >= bounce_reply_rules_count))
 		abort();
+	if (a.kind == BK_TEXT)
+	{
+		char	   *norm = malloc(tl ? tl : 1);
+		size_t		nl = normalise(in.text, in.len, norm);
+
+		if (!occurs(norm, nl, bounce_text_rules[a.rule].pattern))
+			abort();
+		free(norm);
+	}
 	n = bounce_describe_rule(&a, buf, sizeof(buf));
 	if (n <= 0 || bounce_rule_source(&a) == NULL)
 		abort();
