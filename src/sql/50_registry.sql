@@ -575,8 +575,9 @@ BEGIN
 	SELECT id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date,
 	       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status),
 	       counted,
-	       coalesce(CASE WHEN counted THEN @extschema@.recurring(occurred_at, c.recurring_min_gap, c.recurring_max_gap)
-	                       OVER (PARTITION BY address, counted ORDER BY occurred_at, id) END, false),
+	       -- one window for all flags: recurring() skips NULL rows, so the
+	       -- bounces that do not count are invisible to it
+	       coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false),
 	       @extschema@.streak(occurred_at, reason = 'delivered') OVER w,
 	       @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w
 	  FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
@@ -641,8 +642,9 @@ BEGIN
 	SELECT id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date,
 	       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status),
 	       counted,
-	       coalesce(CASE WHEN counted THEN @extschema@.recurring(occurred_at, c.recurring_min_gap, c.recurring_max_gap)
-	                       OVER (PARTITION BY address, counted ORDER BY occurred_at, id) END, false),
+	       -- one window for all flags: recurring() skips NULL rows, so the
+	       -- bounces that do not count are invisible to it
+	       coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false),
 	       @extschema@.streak(occurred_at, reason = 'delivered') OVER w,
 	       @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w
 	  FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
