@@ -595,7 +595,9 @@ BEGIN
 	SELECT n.event_id, n.month, n.status_key,
 	       n.counted::integer - coalesce(o.counted::integer, 0),
 	       n.recurring::integer - coalesce(o.recurring::integer, 0)
-	  FROM bounce_refresh_new n LEFT JOIN @extschema@.event_state o ON o.event_id = n.event_id
+	  FROM bounce_refresh_new n
+	  LEFT JOIN LATERAL (SELECT o.counted, o.recurring FROM @extschema@.event_state o
+	                      WHERE o.event_id = n.event_id LIMIT 1) o ON true	-- index lookups, not a scan
 	 WHERE (n.counted, n.recurring) IS DISTINCT FROM (o.counted, o.recurring);
 	ANALYZE bounce_refresh_delta;
 
@@ -616,13 +618,11 @@ BEGIN
 
 	INSERT INTO @extschema@.event_state AS s
 	SELECT * FROM bounce_refresh_new n
-	 WHERE NOT EXISTS (SELECT FROM @extschema@.event_state o
-	                    WHERE o.event_id = n.event_id
-	                      AND (o.month, o.status_key, o.counted, o.recurring, o.streak, o.suppressed)
-	                          IS NOT DISTINCT FROM (n.month, n.status_key, n.counted, n.recurring, n.streak, n.suppressed))
 	ON CONFLICT (event_id) DO UPDATE
 	   SET month = excluded.month, status_key = excluded.status_key, counted = excluded.counted,
-	       recurring = excluded.recurring, streak = excluded.streak, suppressed = excluded.suppressed;
+	       recurring = excluded.recurring, streak = excluded.streak, suppressed = excluded.suppressed
+	 WHERE (s.month, s.status_key, s.counted, s.recurring, s.streak, s.suppressed)
+	       IS DISTINCT FROM (excluded.month, excluded.status_key, excluded.counted, excluded.recurring, excluded.streak, excluded.suppressed);
 	RETURN n;
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_addresses(text[]) IS 'internal to refresh(): recompute the flags of every bounce of these addresses and apply the differences to the summaries';
