@@ -683,7 +683,7 @@ CREATE FUNCTION @extschema@.refresh_quarters() RETURNS void
 	INSERT INTO @extschema@.quarterly (registrar_id, quarter, registrations, counted, recurring, per_1m, trend)
 	SELECT s.registrar_id, s.quarter, s.registrations, s.counted, s.recurring, s.per_1m,
 	       @extschema@.sparkline((array_agg(s.per_1m) OVER w)[greatest(1, (count(*) OVER w)::integer - c.trend_quarters + 1):])
-	  FROM s CROSS JOIN @extschema@.config c
+	  FROM s CROSS JOIN (SELECT * FROM @extschema@.config LIMIT 1) c	-- one row: keeps estimates (and JIT) sane
 	WINDOW w AS (PARTITION BY s.registrar_id ORDER BY s.quarter);
 
 	DELETE FROM @extschema@.group_score;
@@ -783,7 +783,7 @@ WITH t AS (
 	SELECT q.*, CASE WHEN q.per_1m <= c.star3_max THEN 3 WHEN q.per_1m <= c.star2_max THEN 2
 	                 WHEN q.per_1m <= c.star1_max THEN 1 WHEN q.per_1m IS NOT NULL THEN 0 END AS stars,
 	       c.star3_max, c.star2_max, c.star1_max
-	  FROM @extschema@.quarterly q CROSS JOIN @extschema@.config c
+	  FROM @extschema@.quarterly q CROSS JOIN (SELECT * FROM @extschema@.config LIMIT 1) c	-- one row: keeps estimates (and JIT) sane
 )
 SELECT t.registrar_id, r.name AS registrar, r.category, t.quarter,
        to_char(t.quarter, 'YYYY-"Q"Q') AS label, t.registrations, t.counted, t.recurring,
