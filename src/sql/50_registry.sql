@@ -638,6 +638,8 @@ BEGIN
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	DELETE FROM @extschema@.pending;
 	TRUNCATE @extschema@.event_state, @extschema@.monthly, @extschema@.monthly_status;
+	-- building the key afterwards is much cheaper than maintaining it row by row
+	ALTER TABLE @extschema@.event_state DROP CONSTRAINT event_state_pkey;
 	INSERT INTO @extschema@.event_state
 	SELECT id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date,
 	       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status),
@@ -651,6 +653,7 @@ BEGIN
 	          FROM @extschema@.event e) e
 	WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id);
 	GET DIAGNOSTICS n = ROW_COUNT;
+	ALTER TABLE @extschema@.event_state ADD CONSTRAINT event_state_pkey PRIMARY KEY (event_id);
 
 	INSERT INTO @extschema@.monthly_status (registrar_id, month, status, counted, recurring)
 	SELECT a.registrar_id, s.month, s.status_key, count(*) FILTER (WHERE s.counted), count(*) FILTER (WHERE s.recurring)
