@@ -212,6 +212,18 @@ CREATE TABLE @extschema@.monthly_status (
 );
 COMMENT ON TABLE @extschema@.monthly_status IS 'summary kept by refresh(): counted and recurring bounces per registrar, month and status code';
 
+CREATE TABLE @extschema@.quarterly (
+	registrar_id integer NOT NULL,
+	quarter date NOT NULL,
+	registrations bigint,
+	counted bigint NOT NULL,
+	recurring bigint NOT NULL,
+	per_1m numeric,
+	trend text,
+	PRIMARY KEY (registrar_id, quarter)
+);
+COMMENT ON TABLE @extschema@.quarterly IS 'summary kept by refresh(): per registrar and quarter, registrations at quarter end, counted and recurring bounces, recurring per 1M and the trend sparkline';
+
 CREATE TABLE @extschema@.group_score (
 	quarter date NOT NULL,
 	group_name text NOT NULL,
@@ -306,6 +318,10 @@ CREATE POLICY event_state_read ON @extschema@.event_state FOR SELECT
 
 ALTER TABLE @extschema@.monthly ENABLE ROW LEVEL SECURITY;
 CREATE POLICY monthly_read ON @extschema@.monthly FOR SELECT
+	USING ((SELECT @extschema@.sees_all()) OR registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[]));
+
+ALTER TABLE @extschema@.quarterly ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quarterly_read ON @extschema@.quarterly FOR SELECT
 	USING ((SELECT @extschema@.sees_all()) OR registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[]));
 
 ALTER TABLE @extschema@.monthly_status ENABLE ROW LEVEL SECURITY;
@@ -559,8 +575,9 @@ BEGIN
 	SELECT id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date,
 	       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status),
 	       counted,
-	       coalesce(CASE WHEN counted THEN @extschema@.recurring(occurred_at, c.recurring_min_gap, c.recurring_max_gap)
-	                       OVER (PARTITION BY address, counted ORDER BY occurred_at, id) END, false),
+	       -- one window for all flags: recurring() skips NULL rows, so the
+	       -- bounces that do not count are invisible to it
+	       coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false),
 	       @extschema@.streak(occurred_at, reason = 'delivered') OVER w,
 	       @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w
 	  FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
@@ -568,6 +585,7 @@ BEGIN
 	         WHERE addresses IS NULL OR e.address = ANY (addresses)) e
 	WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id);
 	GET DIAGNOSTICS n = ROW_COUNT;
+	ANALYZE bounce_refresh_new;	-- a temp table has no statistics: without them the joins below scan everything
 
 	-- what changed: new bounces, and old ones whose flags moved
 	CREATE TEMP TABLE IF NOT EXISTS bounce_refresh_delta (
@@ -577,8 +595,11 @@ BEGIN
 	SELECT n.event_id, n.month, n.status_key,
 	       n.counted::integer - coalesce(o.counted::integer, 0),
 	       n.recurring::integer - coalesce(o.recurring::integer, 0)
-	  FROM bounce_refresh_new n LEFT JOIN @extschema@.event_state o ON o.event_id = n.event_id
+	  FROM bounce_refresh_new n
+	  LEFT JOIN LATERAL (SELECT o.counted, o.recurring FROM @extschema@.event_state o
+	                      WHERE o.event_id = n.event_id LIMIT 1) o ON true	-- index lookups, not a scan
 	 WHERE (n.counted, n.recurring) IS DISTINCT FROM (o.counted, o.recurring);
+	ANALYZE bounce_refresh_delta;
 
 	INSERT INTO @extschema@.monthly_status AS m (registrar_id, month, status, counted, recurring)
 	SELECT a.registrar_id, d.month, d.status_key, sum(d.dc), sum(d.dr)
@@ -597,13 +618,11 @@ BEGIN
 
 	INSERT INTO @extschema@.event_state AS s
 	SELECT * FROM bounce_refresh_new n
-	 WHERE NOT EXISTS (SELECT FROM @extschema@.event_state o
-	                    WHERE o.event_id = n.event_id
-	                      AND (o.month, o.status_key, o.counted, o.recurring, o.streak, o.suppressed)
-	                          IS NOT DISTINCT FROM (n.month, n.status_key, n.counted, n.recurring, n.streak, n.suppressed))
 	ON CONFLICT (event_id) DO UPDATE
 	   SET month = excluded.month, status_key = excluded.status_key, counted = excluded.counted,
-	       recurring = excluded.recurring, streak = excluded.streak, suppressed = excluded.suppressed;
+	       recurring = excluded.recurring, streak = excluded.streak, suppressed = excluded.suppressed
+	 WHERE (s.month, s.status_key, s.counted, s.recurring, s.streak, s.suppressed)
+	       IS DISTINCT FROM (excluded.month, excluded.status_key, excluded.counted, excluded.recurring, excluded.streak, excluded.suppressed);
 	RETURN n;
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_addresses(text[]) IS 'internal to refresh(): recompute the flags of every bounce of these addresses and apply the differences to the summaries';
@@ -619,18 +638,22 @@ BEGIN
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	DELETE FROM @extschema@.pending;
 	TRUNCATE @extschema@.event_state, @extschema@.monthly, @extschema@.monthly_status;
+	-- building the key afterwards is much cheaper than maintaining it row by row
+	ALTER TABLE @extschema@.event_state DROP CONSTRAINT event_state_pkey;
 	INSERT INTO @extschema@.event_state
 	SELECT id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date,
 	       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status),
 	       counted,
-	       coalesce(CASE WHEN counted THEN @extschema@.recurring(occurred_at, c.recurring_min_gap, c.recurring_max_gap)
-	                       OVER (PARTITION BY address, counted ORDER BY occurred_at, id) END, false),
+	       -- one window for all flags: recurring() skips NULL rows, so the
+	       -- bounces that do not count are invisible to it
+	       coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false),
 	       @extschema@.streak(occurred_at, reason = 'delivered') OVER w,
 	       @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w
 	  FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
 	          FROM @extschema@.event e) e
 	WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id);
 	GET DIAGNOSTICS n = ROW_COUNT;
+	ALTER TABLE @extschema@.event_state ADD CONSTRAINT event_state_pkey PRIMARY KEY (event_id);
 
 	INSERT INTO @extschema@.monthly_status (registrar_id, month, status, counted, recurring)
 	SELECT a.registrar_id, s.month, s.status_key, count(*) FILTER (WHERE s.counted), count(*) FILTER (WHERE s.recurring)
@@ -644,18 +667,33 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
 
-CREATE FUNCTION @extschema@.refresh_groups() RETURNS void
+CREATE FUNCTION @extschema@.refresh_quarters() RETURNS void
 	LANGUAGE sql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
 	AS $$
+	DELETE FROM @extschema@.quarterly;
+	WITH q AS (
+		SELECT g.registrar_id, (g.month - interval '2 months')::date AS quarter, g.registrations,
+		       coalesce(sum(m.counted), 0) AS counted, coalesce(sum(m.recurring), 0) AS recurring
+		  FROM @extschema@.registration g
+		  LEFT JOIN @extschema@.monthly m
+		         ON m.registrar_id = g.registrar_id
+		        AND m.month BETWEEN (g.month - interval '2 months')::date AND g.month
+		 WHERE extract(month FROM g.month) IN (3, 6, 9, 12)
+		 GROUP BY g.registrar_id, g.month, g.registrations
+	), s AS (
+		SELECT q.*, round(q.recurring * 1000000.0 / nullif(q.registrations, 0), 1) AS per_1m FROM q
+	)
+	INSERT INTO @extschema@.quarterly (registrar_id, quarter, registrations, counted, recurring, per_1m, trend)
+	SELECT s.registrar_id, s.quarter, s.registrations, s.counted, s.recurring, s.per_1m,
+	       @extschema@.sparkline((array_agg(s.per_1m) OVER w)[greatest(1, (count(*) OVER w)::integer - c.trend_quarters + 1):])
+	  FROM s CROSS JOIN (SELECT * FROM @extschema@.config LIMIT 1) c	-- one row: keeps estimates (and JIT) sane
+	WINDOW w AS (PARTITION BY s.registrar_id ORDER BY s.quarter);
+
 	DELETE FROM @extschema@.group_score;
 	WITH q AS (
-		SELECT g.registrar_id, r.category, (g.month - interval '2 months')::date AS quarter, g.registrations,
-		       coalesce((SELECT sum(m.recurring) FROM @extschema@.monthly m
-		                  WHERE m.registrar_id = g.registrar_id
-		                    AND m.month BETWEEN (g.month - interval '2 months')::date AND g.month), 0) AS recurring,
-		       row_number() OVER (PARTITION BY g.month ORDER BY g.registrations DESC, g.registrar_id) AS portfolio_rank
-		  FROM @extschema@.registration g JOIN @extschema@.registrar r ON r.id = g.registrar_id
-		 WHERE extract(month FROM g.month) IN (3, 6, 9, 12)
+		SELECT q.registrar_id, r.category, q.quarter, q.registrations, q.recurring,
+		       row_number() OVER (PARTITION BY q.quarter ORDER BY q.registrations DESC NULLS LAST, q.registrar_id) AS portfolio_rank
+		  FROM @extschema@.quarterly q JOIN @extschema@.registrar r ON r.id = q.registrar_id
 	)
 	INSERT INTO @extschema@.group_score (quarter, group_name, members, recurring, registrations)
 	SELECT quarter, grp, count(*), sum(recurring), sum(registrations)
@@ -664,7 +702,7 @@ CREATE FUNCTION @extschema@.refresh_groups() RETURNS void
 	                          (CASE WHEN portfolio_rank <= 50 THEN 'top 50' END)) v(grp)
 	 WHERE grp IS NOT NULL
 	 GROUP BY 1, 2 $$;
-COMMENT ON FUNCTION @extschema@.refresh_groups() IS 'internal to refresh(): recompute the benchmark groups of every quarter';
+COMMENT ON FUNCTION @extschema@.refresh_quarters() IS 'internal to refresh(): recompute the quarterly summary (with trend) and the benchmark groups of every quarter';
 
 CREATE PROCEDURE @extschema@.refresh(full boolean DEFAULT false)
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
@@ -673,6 +711,7 @@ DECLARE
 	c @extschema@.config;
 	v_settings jsonb;
 	v_addrs text[];
+	v_ids bigint[];
 	v_kind text;
 	n bigint;
 	v_tz text := current_setting('TimeZone');
@@ -690,11 +729,12 @@ BEGIN
 		v_kind := 'incremental';
 		-- claim the queue in one statement: bounces committed later stay queued
 		WITH claimed AS (DELETE FROM @extschema@.pending RETURNING event_id)
+		SELECT array_agg(event_id) INTO v_ids FROM claimed;
 		SELECT array_agg(DISTINCT e.address) INTO v_addrs
-		  FROM claimed JOIN @extschema@.event e ON e.id = claimed.event_id;
+		  FROM @extschema@.event e WHERE e.id = ANY (v_ids);
 		n := CASE WHEN v_addrs IS NULL THEN 0 ELSE @extschema@.refresh_addresses(v_addrs) END;
 	END IF;
-	PERFORM @extschema@.refresh_groups();
+	PERFORM @extschema@.refresh_quarters();
 	UPDATE @extschema@.refresh_state
 	   SET settings = v_settings, refreshed_at = now(), last_kind = v_kind, last_events = n;
 	PERFORM set_config('TimeZone', v_tz, true);
@@ -742,23 +782,11 @@ SELECT p.period, p.period_start, p.registrar_id, r.name AS registrar, p.status,
 COMMENT ON VIEW @extschema@.top_errors IS 'counted bounces per registrar, period (month or quarter) and enhanced status code, per 1M registrations at the period''s end, ranked within the registrar''s period';
 
 CREATE VIEW @extschema@.quarterly_score WITH (security_invoker = true) AS
-WITH q AS (
-	SELECT g.registrar_id, (g.month - interval '2 months')::date AS quarter, g.registrations,
-	       coalesce(sum(m.recurring), 0) AS recurring, coalesce(sum(m.counted), 0) AS counted
-	  FROM @extschema@.registration g
-	  LEFT JOIN @extschema@.monthly m
-	         ON m.registrar_id = g.registrar_id
-	        AND m.month BETWEEN (g.month - interval '2 months')::date AND g.month
-	 WHERE extract(month FROM g.month) IN (3, 6, 9, 12)
-	 GROUP BY g.registrar_id, g.month, g.registrations
-), s AS (
-	SELECT q.*, round(q.recurring * 1000000.0 / nullif(q.registrations, 0), 1) AS per_1m
-	  FROM q
-), t AS (
-	SELECT s.*, CASE WHEN s.per_1m <= c.star3_max THEN 3 WHEN s.per_1m <= c.star2_max THEN 2
-	                 WHEN s.per_1m <= c.star1_max THEN 1 WHEN s.per_1m IS NOT NULL THEN 0 END AS stars,
-	       c.star3_max, c.star2_max, c.star1_max, c.trend_quarters
-	  FROM s CROSS JOIN @extschema@.config c
+WITH t AS (
+	SELECT q.*, CASE WHEN q.per_1m <= c.star3_max THEN 3 WHEN q.per_1m <= c.star2_max THEN 2
+	                 WHEN q.per_1m <= c.star1_max THEN 1 WHEN q.per_1m IS NOT NULL THEN 0 END AS stars,
+	       c.star3_max, c.star2_max, c.star1_max
+	  FROM @extschema@.quarterly q CROSS JOIN (SELECT * FROM @extschema@.config LIMIT 1) c	-- one row: keeps estimates (and JIT) sane
 )
 SELECT t.registrar_id, r.name AS registrar, r.category, t.quarter,
        to_char(t.quarter, 'YYYY-"Q"Q') AS label, t.registrations, t.counted, t.recurring,
@@ -767,9 +795,8 @@ SELECT t.registrar_id, r.name AS registrar, r.category, t.quarter,
                     WHEN 0 THEN t.per_1m - t.star1_max END AS to_better_per_1m,
        CASE t.stars WHEN 3 THEN t.star3_max - t.per_1m WHEN 2 THEN t.star2_max - t.per_1m
                     WHEN 1 THEN t.star1_max - t.per_1m END AS to_worse_per_1m,
-       @extschema@.sparkline((array_agg(t.per_1m) OVER w)[greatest(1, (count(*) OVER w)::integer - t.trend_quarters + 1):]) AS trend
-  FROM t JOIN @extschema@.registrar r ON r.id = t.registrar_id
-WINDOW w AS (PARTITION BY t.registrar_id ORDER BY t.quarter);
+       t.trend
+  FROM t JOIN @extschema@.registrar r ON r.id = t.registrar_id;
 COMMENT ON VIEW @extschema@.quarterly_score IS 'per registrar and quarter: recurring bounces per 1M registrations at quarter end, stars 0-3, distance (per 1M) to the next-better and next-worse band boundary, and the trend of the last config.trend_quarters quarters as a sparkline';
 
 CREATE VIEW @extschema@.benchmark WITH (security_invoker = true) AS
@@ -841,7 +868,7 @@ BEGIN
 	EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %I', role_name);
 	EXECUTE format('GRANT SELECT ON @extschema@.config, @extschema@.registrar, @extschema@.registration,
 		@extschema@.event, @extschema@.attribution, @extschema@.event_state, @extschema@.monthly,
-		@extschema@.monthly_status, @extschema@.group_score, @extschema@.refresh_state,
+		@extschema@.monthly_status, @extschema@.quarterly, @extschema@.group_score, @extschema@.refresh_state,
 		@extschema@.flagged_event, @extschema@.monthly_score, @extschema@.top_errors,
 		@extschema@.quarterly_score, @extschema@.benchmark, @extschema@.fix_list,
 		@extschema@.address_status, @extschema@.role_map TO %I', role_name);

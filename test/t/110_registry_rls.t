@@ -50,7 +50,7 @@ ok(psql_fails($db, q{DELETE FROM bounce.event}, user => 'bt_writer'), 'writer ca
 psql_ok($db, 'CALL bounce.refresh()');
 
 # per registrar-keyed relation: what the owner sees per registrar
-my @by_registrar = qw(registrar registration attribution monthly monthly_status monthly_score top_errors
+my @by_registrar = qw(registrar registration attribution monthly monthly_status quarterly monthly_score top_errors
 	quarterly_score benchmark fix_list);
 my @by_event = qw(event event_state flagged_event address_status);
 for my $rel (@by_registrar) {
