@@ -1259,6 +1259,49 @@ find_command(const char *s, size_t n)
 }
 
 /*
+ * The failing command of an SMTP session transcript (Sendmail and others
+ * quote the session: ">>> RCPT To:<...>" sent, "<<< 550 ..." received):
+ * the last command sent before the first negative reply.  Scans at most
+ * span bytes.
+ */
+static const char *
+transcript_command(const char *t, size_t n)
+{
+	const char *p = t;
+	const char *end = t + n;
+	const char *last = NULL;
+	static const struct
+	{
+		const char *word;
+		const char *command;
+	}			words[] = {
+		{"ehlo", "EHLO"}, {"helo", "HELO"}, {"starttls", "STARTTLS"},
+		{"mail", "MAIL"}, {"rcpt", "RCPT"}, {"data", "DATA"}, {".", "DATA"}
+	};
+
+	while (p < end)
+	{
+		const char *eol;
+		const char *next = line_end(p, end, &eol);
+		size_t		len = eol - p;
+
+		if (len > 4 && memcmp(p, ">>> ", 4) == 0)
+		{
+			size_t		i;
+
+			for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+				if (ci_prefix(p + 4, len - 4, words[i].word))
+					last = words[i].command;
+		}
+		else if (len > 5 && memcmp(p, "<<< ", 4) == 0 && (p[4] == '4' || p[4] == '5') &&
+				 last != NULL)
+			return last;
+		p = next;
+	}
+	return NULL;
+}
+
+/*
  * The remote host in text such as "host mx.example.com[192.0.2.1] said:"
  * (Postfix) or "host mx.example.com [192.0.2.1]:" (Exim).
  */
@@ -2558,6 +2601,22 @@ bounce_dsn_parse(const char *msg, size_t len, bool ascii_only,
 	}
 	if (c.err != DSN_OK)
 		return c.err;
+
+	/* an SMTP transcript in the text names the failing command */
+	if (text != NULL)
+	{
+		const char *cmd = NULL;
+		bool		looked = false;
+
+		for (int i = 0; i < c.nrcpt; i++)
+			if (c.rcpt[i].smtp_command == NULL)
+			{
+				if (!looked)
+					cmd = transcript_command(text, tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN);
+				looked = true;
+				c.rcpt[i].smtp_command = cmd;
+			}
+	}
 
 	/*
 	 * A row whose recipient field held no usable address takes Exim's
