@@ -1,0 +1,299 @@
+-- DSN parser (issue 6): bounce.parse_dsn and bounce.parse_dsn_fields.
+SET search_path = bounce, public;
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+\pset null '(null)'
+
+-- An RFC 3464 / RFC 6522 report: two recipients, a folded Diagnostic-Code,
+-- per-message and per-recipient groups, a Last-Attempt-Date with a zone.
+CREATE TEMP TABLE m (name text PRIMARY KEY, msg text);
+INSERT INTO m VALUES ('rfc3464', $m$Return-Path: <>
+From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
+To: sender@example.com
+Subject: Undelivered Mail Returned to Sender
+Date: Mon, 1 Jan 2024 01:05:00 +0100
+Message-Id: <20240101000000.AAAA@mx.example.org>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+	boundary="BOUND/ARY"
+
+This is a MIME-encapsulated message.
+
+--BOUND/ARY
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<nobody@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1
+    <nobody@example.net>: Recipient address rejected: User unknown (in reply to
+    RCPT TO command)
+
+--BOUND/ARY
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+Arrival-Date: Mon,  1 Jan 2024 00:00:00 +0100 (CET)
+
+Final-Recipient: rfc822; nobody@example.net
+Original-Recipient: rfc822;Nobody@Example.net
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mx.example.net
+Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.net>: Recipient address
+    rejected: User unknown
+Last-Attempt-Date: Mon, 1 Jan 2024 01:02:03 +0100
+
+Final-Recipient: rfc822; slow@example.com
+Action: delayed
+Status: 4.4.1
+Diagnostic-Code: X-Postfix; connect to mx.example.com[192.0.2.2]:25: Connection
+    timed out
+
+--BOUND/ARY
+Content-Type: message/rfc822
+
+From: sender@example.com
+To: nobody@example.net, slow@example.com
+Message-Id: <original-1@example.com>
+Subject: hello
+
+hi
+--BOUND/ARY--
+$m$);
+
+SELECT recipient, original_recipient, action, status, reply_code, remote_mta,
+       reporting_mta, last_attempt, smtp_command, format
+  FROM parse_dsn((SELECT msg FROM m WHERE name = 'rfc3464'));
+SELECT recipient, diagnostic FROM parse_dsn((SELECT msg FROM m WHERE name = 'rfc3464'));
+-- the returned message's Message-ID, for idempotent ingestion
+SELECT DISTINCT message_id, message_date FROM parse_dsn_fields((SELECT msg FROM m WHERE name = 'rfc3464'));
+-- classification columns come from the classifier (reason, hard) and from
+-- the codes (permanent)
+SELECT recipient, reason IS NOT NULL AS has_reason, permanent
+  FROM parse_dsn((SELECT msg FROM m WHERE name = 'rfc3464'));
+-- fully qualified, without the search_path
+SET search_path = public;
+SELECT count(*) FROM bounce.parse_dsn((SELECT msg FROM m WHERE name = 'rfc3464'));
+SET search_path = bounce, public;
+
+-- base64 delivery-status part, quoted-printable text, CRLF line ends,
+-- RFC 2047 encoded words in the Diagnostic-Code
+INSERT INTO m VALUES ('b64', replace($m$From: MAILER-DAEMON@relay.example.org
+To: sender@example.com
+Subject: Delivery Status Notification (Failure)
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type="delivery-status"; boundary=xyz
+
+--xyz
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+Delivery to full@example.jp failed: mailbox is f=
+ull (=E2=9C=89).
+
+--xyz
+Content-Type: message/delivery-status
+Content-Transfer-Encoding: base64
+
+$m$ || encode(convert_to(E'Reporting-MTA: dns; relay.example.org\n\nFinal-Recipient: rfc822; full@example.jp\nAction: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 =?UTF-8?B?TWFpbGJveCBmdWxs?= =?UTF-8?Q?_=E2=9C=89?=\n', 'UTF8'), 'base64') || $m$
+
+--xyz--
+$m$, E'\n', E'\r\n'));
+SELECT recipient, action, status, reply_code, diagnostic, format
+  FROM parse_dsn((SELECT msg FROM m WHERE name = 'b64'));
+
+-- qmail: no delivery-status part; the recipient and codes come from the text
+INSERT INTO m VALUES ('qmail', $m$From: MAILER-DAEMON@mail.example.org
+To: sender@example.com
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.example.org.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<gone@example.net>:
+192.0.2.9 does not like recipient.
+Remote host said: 550 5.1.1 <gone@example.net>... User unknown
+Giving up on 192.0.2.9.
+
+<full@example.net>:
+Sorry, the mailbox is full. (#5.2.2)
+
+--- Below this line is a copy of the message.
+
+Return-Path: <sender@example.com>
+To: gone@example.net, full@example.net
+From: sender@example.com
+
+hello
+$m$);
+SELECT recipient, action, status, reply_code, diagnostic, format
+  FROM parse_dsn((SELECT msg FROM m WHERE name = 'qmail'));
+
+-- A plain-text bounce: the sender (To), MAIL FROM, Message-ID lines, help
+-- desk addresses and mailer daemons are not recipients
+SELECT recipient, status, reply_code, smtp_command, format FROM parse_dsn($m$From: MAILER-DAEMON@mx.example.org
+To: sender@example.com
+Subject: Returned mail
+
+The message could not be delivered.
+For further assistance, please contact <support@isp.example>.
+Message-ID: <abc.123@example.com>
+
+   ----- The following addresses had permanent fatal errors -----
+<bad@example.net>
+    (reason: 550 5.1.1 User unknown)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.net.:
+>>> MAIL FROM:<sender@example.com>
+<<< 250 2.1.0 Ok
+>>> RCPT TO:<bad@example.net>
+<<< 550 5.1.1 User unknown
+$m$);
+
+-- Exim: recipients from X-Failed-Recipients, the SMTP command from the text
+INSERT INTO m VALUES ('exim', $m$From: Mail Delivery System <Mailer-Daemon@mx.example.org>
+To: sender@example.com
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: user@example.co.jp
+Auto-Submitted: auto-replied
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  user@example.co.jp
+    host mx.example.co.jp [192.0.2.82]
+    SMTP error from remote mail server after RCPT TO:<user@example.co.jp>:
+    550 5.1.1 unknown user
+
+------ This is a copy of the message, including all the headers. ------
+
+Return-path: <sender@example.com>
+To: user@example.co.jp
+$m$);
+SELECT recipient, action, status, reply_code, remote_mta, smtp_command, format
+  FROM parse_dsn((SELECT msg FROM m WHERE name = 'exim'));
+
+-- Not bounces: an ARF feedback report, an auto-reply, a success DSN
+INSERT INTO m VALUES ('arf', $m$From: abuse@isp.example
+To: fbl@example.com
+Subject: Abuse report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="arf"
+
+--arf
+Content-Type: text/plain
+
+This is an email abuse report for a message received from 192.0.2.1.
+
+--arf
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: SomeGenerator/1.0
+Version: 1
+Original-Rcpt-To: complainer@isp.example
+
+--arf
+Content-Type: text/rfc822-headers
+
+From: sender@example.com
+To: complainer@isp.example
+Message-ID: <m1@example.com>
+
+--arf--
+$m$), ('vacation', $m$From: Holiday Person <away@example.net>
+To: sender@example.com
+Subject: Away until Monday
+Auto-Submitted: auto-replied
+
+I am out of the office until Monday.
+$m$), ('delivered', $m$From: postmaster@example.net
+To: sender@example.com
+Subject: Delivery Status Notification (Success)
+Content-Type: multipart/report; report-type=delivery-status; boundary=b
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; example.net
+
+Final-Recipient: rfc822; happy@example.net
+Action: delivered
+Status: 2.0.0
+Diagnostic-Code: smtp; 250 2.0.0 OK
+
+--b--
+$m$);
+SELECT name, recipient, action, status, reply_code, reason, hard, format
+  FROM m, parse_dsn(msg) WHERE name IN ('arf', 'vacation', 'delivered') ORDER BY name;
+
+-- RFC 6533 global delivery status with a UTF-8 address
+SELECT recipient, status, format FROM parse_dsn($m$From: MAILER-DAEMON@example.org
+Content-Type: multipart/report; report-type=global-delivery-status; boundary=g
+
+--g
+Content-Type: message/global-delivery-status
+
+Reporting-MTA: dns; example.org
+
+Final-Recipient: utf-8; θέμα@παράδειγμα.example
+Action: failed
+Status: 5.1.1
+
+--g--
+$m$);
+
+-- bytea: a message in an unknown charset; undecodable bytes become U+FFFD
+SELECT recipient, status, diagnostic FROM parse_dsn(
+  convert_to($m$From: MAILER-DAEMON@example.org
+Content-Type: multipart/report; report-type=delivery-status; boundary=c
+
+--c
+Content-Type: message/delivery-status
+
+Final-Recipient: rfc822; latin@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 Benutzer unbekannt: M$m$, 'UTF8')
+  || '\xfc'::bytea || convert_to($m$ller
+--c--
+$m$, 'UTF8'));
+
+-- Empty, blank, junk and binary input: no rows, no error; NULL is NULL
+SELECT count(*) FROM parse_dsn('');
+SELECT count(*) FROM parse_dsn(E'\n\n\n');
+SELECT count(*) FROM parse_dsn('just some text without any address');
+SELECT count(*) FROM parse_dsn('\x00ff00fe4142'::bytea);
+SELECT count(*) FROM parse_dsn(NULL::text);
+-- an unparseable Last-Attempt-Date is NULL, not an error
+SELECT recipient, last_attempt FROM parse_dsn($m$Content-Type: message/delivery-status
+
+Final-Recipient: rfc822; a@example.org
+Action: failed
+Status: 5.0.0
+Last-Attempt-Date: Someday, 45 Smarch 2024 99:99
+$m$);
+
+-- Limits: nesting depth, header count (54000 with the limit in the detail)
+SELECT count(*) FROM parse_dsn((
+  SELECT string_agg(format(E'Content-Type: multipart/mixed; boundary="b%s"\n\n--b%s\n', i, i), '' ORDER BY i)
+    FROM generate_series(1, 40) i));
+SELECT count(*) FROM parse_dsn(repeat(E'X-Header: value\n', 3000) || E'\nbody');
+-- just under the limits is fine
+SELECT count(*) FROM parse_dsn((
+  SELECT string_agg(format(E'Content-Type: multipart/mixed; boundary="b%s"\n\n--b%s\n', i, i), '' ORDER BY i)
+    FROM generate_series(1, 30) i));
+SELECT count(*) FROM parse_dsn(repeat(E'X-Header: value\n', 1900) || E'\nbody');
+
+-- Volatility, strictness and parallel safety as documented
+SELECT p.oid::regprocedure, p.provolatile, p.proisstrict, p.proparallel, p.proretset,
+       obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented
+  FROM pg_proc p WHERE p.pronamespace = 'bounce'::regnamespace
+   AND p.proname IN ('parse_dsn', 'parse_dsn_fields') ORDER BY 1::text;

@@ -1,0 +1,111 @@
+-- record_dsn (issue 6): bounce e-mails ingested through bounce.record.
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET search_path = bounce, public;
+\set VERBOSITY terse
+\pset null '(null)'
+
+-- Everything below is rolled back, and the event id sequence put back, so
+-- that the other tests in this database see the registry untouched.
+SELECT last_value AS seq_last, is_called AS seq_called FROM bounce.event_id_seq \gset
+BEGIN;
+INSERT INTO registrar VALUES (1, 'Alpha', 'reseller');
+
+-- A DSN with one failed and one delayed recipient: only the failure is
+-- recorded, at its Last-Attempt-Date, keyed by Message-ID plus recipient.
+CREATE TEMP TABLE msg AS SELECT $m$From: MAILER-DAEMON@mx.example.org
+To: sender@example.com
+Subject: Undelivered Mail Returned to Sender
+Content-Type: multipart/report; report-type=delivery-status; boundary=B
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; Gone@Example.NET
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mx.example.net
+Diagnostic-Code: smtp; 550 5.1.1 <gone@example.net>: Recipient address rejected:
+    User unknown in virtual mailbox table
+Last-Attempt-Date: Wed, 15 Jan 2025 10:00:00 +0100
+
+Final-Recipient: rfc822; slow@example.com
+Action: delayed
+Status: 4.4.1
+
+--B
+Content-Type: text/rfc822-headers
+
+From: sender@example.com
+To: gone@example.net, slow@example.com
+Message-ID: <orig-1@example.com>
+
+--B--
+$m$::text AS m;
+
+SELECT recipient, action, status, reply_code, format, outcome, bounce_id IS NOT NULL AS recorded
+  FROM record_dsn((SELECT m FROM msg), '{1}');
+SELECT idempotency_key, address, occurred_at, reply_code, status, permanent FROM event;
+SELECT registrar_id FROM attribution;
+-- the same e-mail again records nothing new (same id back)
+SELECT outcome FROM record_dsn((SELECT m FROM msg), '{1}');
+SELECT count(*) AS events FROM event;
+SELECT (SELECT bounce_id FROM record_dsn((SELECT m FROM msg), '{1}') WHERE outcome = 'recorded')
+     = (SELECT id FROM event) AS same_id;
+-- the bytea form; an explicit time wins over Last-Attempt-Date
+SELECT outcome FROM record_dsn(convert_to(replace((SELECT m FROM msg), 'orig-1', 'orig-2'), 'UTF8'),
+                               '{1}', '2025-02-01 00:00+00');
+SELECT occurred_at FROM event WHERE idempotency_key LIKE 'orig-2%';
+
+-- a plain-text bounce has no Last-Attempt-Date: its Date header is the time
+SELECT outcome, recipient, format FROM record_dsn($m$From: MAILER-DAEMON@mail.example.org
+To: sender@example.com
+Date: Thu, 6 Mar 2025 12:00:00 +0100
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.example.org.
+
+<nobody@example.org>:
+Sorry, no mailbox here by that name. (#5.1.1)
+$m$, '{1}');
+SELECT address, occurred_at, status FROM event WHERE address = 'nobody@example.org';
+
+-- not bounces: reported, not recorded
+SELECT outcome, recipient, format FROM record_dsn($m$From: Holiday Person <away@example.net>
+To: sender@example.com
+Subject: Away until Monday
+Auto-Submitted: auto-replied
+
+I am out of the office until Monday.
+$m$, '{1}');
+SELECT outcome, recipient FROM record_dsn($m$From: abuse@isp.example
+Content-Type: multipart/report; report-type=feedback-report; boundary=a
+
+--a
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+Original-Rcpt-To: complainer@isp.example
+
+--a--
+$m$, '{1}');
+SELECT outcome, recipient FROM record_dsn($m$Content-Type: message/delivery-status
+
+Final-Recipient: rfc822; happy@example.net
+Action: delivered
+Status: 2.0.0
+$m$, '{1}');
+SELECT outcome, recipient FROM record_dsn('hello, this is not a bounce', '{1}');
+SELECT count(*) AS events FROM event;
+
+-- bad input: clear errors, nothing recorded
+SAVEPOINT s;
+SELECT * FROM record_dsn(NULL::text, '{1}');
+ROLLBACK TO s;
+SELECT * FROM record_dsn((SELECT replace(m, 'orig-1', 'orig-3') FROM msg), '{99}');
+ROLLBACK TO s;
+SELECT count(*) AS events FROM event;
+ROLLBACK;
+SELECT setval('bounce.event_id_seq', :seq_last, :'seq_called'::boolean) IS NOT NULL AS sequence_restored;

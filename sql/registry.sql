@@ -1,0 +1,131 @@
+-- registry: data model, ingestion, refresh and scoring views
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET search_path = bounce, public;
+\set VERBOSITY terse
+
+-- configuration: one row, placeholders, checked
+SELECT star3_max, star2_max, star1_max, count_kind, recurring_min_gap, recurring_max_gap, time_zone FROM config;
+UPDATE config SET star3_max = 500;          -- bands must stay ordered
+UPDATE config SET count_kind = 'soft';
+UPDATE config SET time_zone = 'Mars/Olympus';
+INSERT INTO config DEFAULT VALUES;          -- replaces the one row (pg_restore path)
+SELECT count(*) FROM config;
+
+-- address normalisation: trimmed, domain lower-cased, local part kept
+SELECT normalize_address(a) FROM unnest(ARRAY[' Jan.Peeters@Example.BE ', 'x@Sub.Example.be.', '"a b"@x.be',
+       'o''brien+tag@xn--bcher-kva.example', 'x@[192.0.2.1]', 'Ünïcode@Bücher.DE']) a;
+SELECT a, address_problem(a) FROM unnest(ARRAY['', 'plain', '@x.be', 'x@', 'a b@x.be', 'a..b@x.be', '.a@x.be',
+       'a@x..be', 'a@-x.be', 'a@x_y.be', '<a@x.be>', 'a@x.be,b@y.be', repeat('l', 65) || '@x.be', E'a\tb@x.be']) a;
+SELECT normalize_address('not an address');
+SELECT normalize_address(NULL) IS NULL AS strict;
+
+-- registrars and month-end registrations
+INSERT INTO registrar VALUES (1, 'Alpha', 'reseller'), (2, 'Beta', 'hosting'), (3, 'Gamma', 'reseller');
+INSERT INTO registration SELECT r, m, n FROM (VALUES (1, 1000000), (2, 200000), (3, 50000)) v(r, n),
+       generate_series('2025-01-01'::date, '2025-12-01', '1 month') m;
+INSERT INTO registration VALUES (1, '2025-01-15', 5);   -- must be a month's first day
+
+-- record(): returns the id; a repeated key returns the same id
+SELECT record('m1/a', ' ann@Example.BE', '2025-01-10 10:00', '{1,2}', 550, '5.1.1', '550 5.1.1 user unknown') AS id1 \gset
+SELECT record('m1/a', 'other@example.be', '2025-06-01', '{3}') = :id1 AS same_id;
+SELECT id = :id1 AS same, address, status, permanent FROM event;
+SELECT registrar_id FROM attribution ORDER BY 1;
+-- bad input: clear errors, nothing written
+SELECT record('', 'a@x.be', '2025-01-01', '{1}');
+SELECT record('k', NULL, '2025-01-01', '{1}');
+SELECT record('k', 'a@@', '2025-01-01', '{1}');
+SELECT record('k', 'a@x.be', NULL, '{1}');
+SELECT record('k', 'a@x.be', 'infinity', '{1}');
+SELECT record('k', 'a@x.be', '2999-01-01', '{1}');
+SELECT record('k', 'a@x.be', '2025-01-01', '{1,99}');
+SELECT record('k', 'a@x.be', '2025-01-01', '{1,NULL}');
+SELECT record('k', 'a@x.be', '2025-01-01', '{1}', 650);
+SELECT record('k', 'a@x.be', '2025-01-01', '{1}', 550, '5.01.1');
+SELECT count(*) AS events, (SELECT count(*) FROM attribution) AS attributions, (SELECT count(*) FROM pending) AS pending FROM event;
+-- no registrar: kept for address_status, counts against nobody
+SELECT record('m0', 'former@x.be', '2025-01-02', NULL, 550, '5.1.1') > 0 AS recorded;
+
+-- record_batch(): all or nothing, errors name the element
+SELECT * FROM record_batch('[
+  {"key": "m2/a", "address": "ann@example.be", "occurred_at": "2025-02-15 09:00", "registrars": [1, 2], "reply_code": 550, "status": "5.1.1"},
+  {"key": "m2/b", "address": "bob@example.be", "occurred_at": "2025-02-15 09:00", "registrars": [3], "reply_code": 552, "status": "5.2.2"},
+  {"key": "m2/a", "address": "ann@example.be", "occurred_at": "2025-02-15 09:00", "registrars": [1]},
+  {"key": "m1/a", "address": "ann@example.be", "occurred_at": "2025-01-10 10:00", "registrars": [1]}
+]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "address": "z@x", "occurred_at": "2025-03-01", "registrars": [1], "reply_code": 650}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "addres": "z@x"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [7]}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": "1"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "status": "5.1"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2999-03-01"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be"}]');
+SELECT * FROM record_batch('[{"address": "z@x.be", "occurred_at": "2025-03-01"}]');
+SELECT * FROM record_batch('[1]');
+SELECT * FROM record_batch('{"key": "z1"}');
+SELECT * FROM record_batch('[]');
+SELECT count(*) FROM event WHERE idempotency_key LIKE 'z%';
+
+-- COPY into ingest: each row is recorded, nothing is kept in ingest
+COPY ingest (idempotency_key, address, occurred_at, registrars, reply_code, status, diagnostic) FROM stdin;
+m3/a	ann@example.be	2025-04-20 08:00	{1,2}	550	5.1.1	user unknown
+m3/b	bob@example.be	2025-03-10 08:00	{3}	552	5.2.2	mailbox full
+m3/c	carl@example.be	2025-03-11 08:00	{1}	451	4.7.1	greylisted
+m3/a	ann@example.be	2025-04-20 08:00	{1,2}	550	5.1.1	user unknown
+\.
+SELECT count(*) FROM ingest;
+COPY ingest (idempotency_key, address, occurred_at, registrars) FROM stdin;
+m4/a	dora@example.be	2025-04-20 08:00	{1}
+m4/b	broken	2025-04-20 08:00	{1}
+\.
+SELECT count(*) FROM event WHERE idempotency_key LIKE 'm4%';
+
+-- refresh and the views
+CALL refresh();
+SELECT last_kind, last_events FROM refresh_state;
+SELECT address, occurred_at, status, counted, recurring, streak, suppressed FROM flagged_event ORDER BY address, occurred_at;
+SELECT * FROM monthly_score WHERE counted > 0 ORDER BY registrar_id, month;
+SELECT period, period_start, registrar, status, status_text, errors, per_1m, rank FROM top_errors ORDER BY registrar, period, period_start, rank, status;
+SELECT registrar, label, registrations, recurring, recurring_per_1m, stars, to_better_per_1m, to_worse_per_1m, trend
+  FROM quarterly_score ORDER BY registrar, quarter;
+SELECT registrar, label, recurring_per_1m, top10_per_1m, top50_per_1m, all_per_1m, category, category_per_1m
+  FROM benchmark WHERE quarter = '2025-01-01' ORDER BY registrar;
+SELECT registrar, rank, address, recurring_bounces, bounces, first_bounce, last_bounce, last_status, suppressed FROM fix_list ORDER BY registrar, rank;
+SELECT address, last_bounce, last_status, streak, suppressed FROM address_status WHERE address = normalize_address(' ann@EXAMPLE.be ');
+
+-- a late bounce changes the next bounce's flag, in a later month
+SELECT record('late', 'bob@example.be', '2025-01-20 08:00', '{3}', 550, '5.1.1') > 0 AS recorded;
+SELECT record('late2', 'ann@example.be', '2025-03-20 08:00', '{1}', 550, '5.1.1') > 0 AS recorded;
+CALL refresh();
+SELECT last_kind, last_events FROM refresh_state;
+SELECT address, occurred_at, recurring FROM flagged_event WHERE address IN ('ann@example.be', 'bob@example.be') ORDER BY 1, 2;
+CREATE TEMP TABLE inc_m AS SELECT * FROM monthly;
+CREATE TEMP TABLE inc_s AS SELECT * FROM monthly_status;
+CREATE TEMP TABLE inc_e AS SELECT * FROM event_state;
+CALL refresh(full => true);
+SELECT last_kind FROM refresh_state;
+SELECT (SELECT count(*) FROM (TABLE inc_m EXCEPT TABLE monthly) d) + (SELECT count(*) FROM (TABLE monthly EXCEPT TABLE inc_m) d)
+     + (SELECT count(*) FROM (TABLE inc_s EXCEPT TABLE monthly_status) d) + (SELECT count(*) FROM (TABLE monthly_status EXCEPT TABLE inc_s) d)
+     + (SELECT count(*) FROM (TABLE inc_e EXCEPT TABLE event_state) d) + (SELECT count(*) FROM (TABLE event_state EXCEPT TABLE inc_e) d)
+       AS incremental_vs_full_differences;
+CALL refresh();
+SELECT last_kind, last_events FROM refresh_state;
+
+-- settings: star bands apply at once; the counting rule forces a full refresh
+UPDATE config SET star3_max = 0, star2_max = 1, star1_max = 2;
+SELECT registrar, label, stars FROM quarterly_score WHERE quarter = '2025-01-01' ORDER BY registrar;
+UPDATE config SET star3_max = DEFAULT, star2_max = DEFAULT, star1_max = DEFAULT, count_kind = 'hard';
+CALL refresh();
+SELECT last_kind FROM refresh_state;
+UPDATE config SET count_kind = DEFAULT;
+CALL refresh();
+
+-- helpers
+SELECT sparkline(ARRAY[0, 1, 2, 3, 4, 5, 6, 7]::numeric[]), sparkline(ARRAY[0, 0]::numeric[]), sparkline(ARRAY[5, NULL, 10]::numeric[]), sparkline(NULL);
+SELECT stars(x) FROM unnest(ARRAY[0, 150, 150.1, 400, 1000, 1000.1]::numeric[]) x;
+
+-- every view is security_invoker, every table has row-level security or holds no registrar data
+SELECT c.relname, c.relkind, c.relrowsecurity, c.reloptions
+  FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'bounce') AND c.relkind IN ('r', 'v')
+ ORDER BY c.relkind, c.relname;

@@ -1,0 +1,683 @@
+/*-------------------------------------------------------------------------
+ *
+ * classify_core.c
+ *		The classifier's decision procedure, in pure C.
+ *
+ * Input: diagnostic text, reply code, enhanced status, SMTP command and
+ * remote host (each optional).  Output: a reason, the codes used, and which
+ * rule decided.  The rules themselves are data (classify_rules.c); this
+ * file only says in which order the layers are consulted:
+ *
+ *	1. a 2.x.x status (or a 2xx reply with no failure status): delivered;
+ *	2. text rules, scanned once with the Aho-Corasick matcher; the first
+ *	   rule in table order whose conditions (status prefix, command,
+ *	   provider of the remote host) hold wins;  a user-unknown text is then
+ *	   adjusted by context as Sisimai does: at MAIL it is the sender that is
+ *	   unknown ("rejected"); at DATA, or with a X.2.x/X.7.x status, the
+ *	   refusal is "filtered" (a filter, not a missing address);
+ *	3. the status code table (provider-specific rows first);  a "weak" row
+ *	   (X.0.0-like catch-alls) gives way to the command;
+ *	4. the SMTP command alone: CONN/HELO/EHLO -> blocked, MAIL -> rejected;
+ *	5. the reply code table (RFC 5321);
+ *	6. an unexplained 4xx / 4.x.x: the bounce is a give-up -> expired;
+ *	7. unrecognised text -> onhold; nothing at all -> undefined.
+ *
+ * No PostgreSQL dependency: linked into the libFuzzer target too.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+
+/* Codes are looked for in the first this many bytes of the text. */
+#define CODE_SCAN_LIMIT	4096
+
+static BounceMatcher matcher;
+static bool matcher_ready = false;
+
+/* Parsed status rules: class (0 = 4 or 5), subject, detail. */
+typedef struct ParsedCode
+{
+	int			cls;
+	int			subject;
+	int			detail;
+} ParsedCode;
+
+static ParsedCode *parsed_status;	/* bounce_status_rules_count entries */
+static int *parsed_reply;			/* bounce_reply_rules_count entries */
+
+static inline char
+lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+static inline bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+is_alnum(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Build the matcher and parse the code tables, once per process.  Returns
+ * false when out of memory (the caller reports it).
+ */
+bool
+bounce_classifier_init(void)
+{
+	static const char *patterns[4096];
+	int			i;
+
+	if (matcher_ready)
+		return true;
+	if (bounce_text_rules_count > (int) (sizeof(patterns) / sizeof(patterns[0])))
+		return false;
+	for (i = 0; i < bounce_text_rules_count; i++)
+		patterns[i] = bounce_text_rules[i].pattern;
+
+	parsed_status = malloc(sizeof(ParsedCode) * bounce_status_rules_count);
+	parsed_reply = malloc(sizeof(int) * bounce_reply_rules_count);
+	if (!parsed_status || !parsed_reply)
+		goto oom;
+
+	for (i = 0; i < bounce_status_rules_count; i++)
+	{
+		const char *c = bounce_status_rules[i].code;
+		int			k,
+					s,
+					d;
+
+		k = (c[0] == 'X') ? 0 : c[0] - '0';
+		if (sscanf(c + 2, "%d.%d", &s, &d) != 2)
+			goto oom;			/* a broken table; tests catch it */
+		parsed_status[i].cls = k;
+		parsed_status[i].subject = s;
+		parsed_status[i].detail = d;
+	}
+	for (i = 0; i < bounce_reply_rules_count; i++)
+		parsed_reply[i] = atoi(bounce_reply_rules[i].code);
+
+	if (!bounce_matcher_build(&matcher, patterns, bounce_text_rules_count))
+		goto oom;
+	matcher_ready = true;
+	return true;
+
+oom:
+	free(parsed_status);
+	free(parsed_reply);
+	parsed_status = NULL;
+	parsed_reply = NULL;
+	return false;
+}
+
+/*
+ * Find the reply code and the enhanced status code written in the text, as
+ * MTAs write them: "550 5.1.1 ...", "550-5.1.1", "#5.1.1", "smtp; 554
+ * 5.7.1", "(#4.4.1)".  A reply code is three digits, valid per RFC 5321,
+ * standing alone (not part of a longer number, an IP address or a word); a
+ * status is class.subject.detail standing alone (so "4.16.55.1" and
+ * "192.0.2.1" are not).  The first failure code (4xx/5xx, 4.x.x/5.x.x)
+ * wins; a success code counts only when the text has no failure code, so
+ * that an SMTP transcript ("250 2.1.0 Sender OK ... 550 5.1.1 ...") is not
+ * read as a delivery.  Leaves a field untouched when nothing is found.
+ */
+void
+bounce_extract_codes(const char *text, size_t len, int *reply_code, int32_t *status)
+{
+	size_t		i;
+	bool		want_reply = (*reply_code == 0);
+	bool		want_status = (*status < 0);
+	int			ok_reply = 0;	/* first 2xx/3xx, used only if no failure */
+	int32_t		ok_status = -1;
+	int			fail_reply = 0;
+	int32_t		fail_status = -1;
+
+	if (len > CODE_SCAN_LIMIT)
+		len = CODE_SCAN_LIMIT;
+	for (i = 0; i < len && ((want_reply && fail_reply == 0) || (want_status && fail_status < 0)); i++)
+	{
+		size_t		j;
+		size_t		tend;
+		size_t		ndig;
+
+		if (!is_digit(text[i]))
+			continue;
+
+		/*
+		 * A token must start at a boundary.  '-' is one only in a
+		 * multi-line reply ("550-5.1.1"), i.e. right after a reply code.
+		 */
+		if (i > 0 && (is_alnum(text[i - 1]) || text[i - 1] == '.' ||
+					  (text[i - 1] == '-' &&
+					   !(i >= 4 && is_digit(text[i - 2]) && is_digit(text[i - 3]) &&
+						 is_digit(text[i - 4]) && (i == 4 || !is_alnum(text[i - 5])))) ||
+					  text[i - 1] == '_' ||
+					  text[i - 1] == '/' || (unsigned char) text[i - 1] >= 0x80))
+		{
+			/* skip the rest of this digit run */
+			while (i + 1 < len && is_digit(text[i + 1]))
+				i++;
+			continue;
+		}
+		/* the maximal token of digits and dots; a trailing dot ends a sentence */
+		j = i;
+		while (j < len && (is_digit(text[j]) || text[j] == '.'))
+			j++;
+		tend = j;
+		while (tend > i && text[tend - 1] == '.')
+			tend--;
+		if (j < len && (is_alnum(text[j]) || (unsigned char) text[j] >= 0x80 ||
+						text[j] == '_'))
+		{
+			i = j;
+			continue;
+		}
+		ndig = 0;
+		while (i + ndig < tend && is_digit(text[i + ndig]))
+			ndig++;
+		if (i + ndig == tend)
+		{
+			/* a plain number: a reply code if it has three digits and is valid */
+			if (ndig == 3)
+			{
+				int			v = (text[i] - '0') * 100 + (text[i + 1] - '0') * 10 + (text[i + 2] - '0');
+
+				if (bounce_reply_code_valid(v))
+				{
+					if (v >= 400 && fail_reply == 0)
+						fail_reply = v;
+					else if (v < 400 && ok_reply == 0)
+						ok_reply = v;
+				}
+			}
+		}
+		else
+		{
+			int32_t		v;
+
+			if (bounce_status_parse(text + i, tend - i, &v) == BSE_OK)
+			{
+				if (BOUNCE_STATUS_CLASS(v) != 2 && fail_status < 0)
+					fail_status = v;
+				else if (BOUNCE_STATUS_CLASS(v) == 2 && ok_status < 0)
+					ok_status = v;
+			}
+		}
+		i = j;
+	}
+	if (want_reply)
+		*reply_code = fail_reply ? fail_reply : ok_reply;
+	if (want_status)
+		*status = fail_status >= 0 ? fail_status : ok_status;
+}
+
+/* "RCPT", "rcpt to", "MAIL FROM", "EHLO" ... -> command; else BC_OTHER. */
+BounceCommand
+bounce_parse_command(const char *s, size_t len)
+{
+	char		w[8];
+	size_t		i = 0,
+				n = 0;
+
+	if (s == NULL)
+		return BC_ANY;
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	if (i == len)
+		return BC_ANY;
+	while (i < len && n < sizeof(w) - 1 && is_alnum(s[i]))
+		w[n++] = lower(s[i++]);
+	w[n] = '\0';
+	if (i < len && is_alnum(s[i]))
+		return BC_OTHER;
+	if (strcmp(w, "conn") == 0 || strcmp(w, "connect") == 0)
+		return BC_CONN;
+	if (strcmp(w, "helo") == 0 || strcmp(w, "ehlo") == 0 || strcmp(w, "lhlo") == 0)
+		return BC_HELO;
+	if (strcmp(w, "mail") == 0)
+		return BC_MAIL;
+	if (strcmp(w, "rcpt") == 0)
+		return BC_RCPT;
+	if (strcmp(w, "data") == 0 || strcmp(w, "bdat") == 0)
+		return BC_DATA;
+	return BC_OTHER;
+}
+
+/* Case-insensitive: does hay[0..hlen) contain the lower-case needle? */
+static bool
+contains_ci(const char *hay, size_t hlen, const char *needle)
+{
+	size_t		nlen = strlen(needle);
+	size_t		i,
+				k;
+
+	if (nlen == 0 || nlen > hlen)
+		return nlen == 0;
+	for (i = 0; i + nlen <= hlen; i++)
+	{
+		for (k = 0; k < nlen; k++)
+			if (lower(hay[i + k]) != needle[k])
+				break;
+		if (k == nlen)
+			return true;
+	}
+	return false;
+}
+
+/* Which provider runs this remote host (first match in the table). */
+BounceProvider
+bounce_provider_of_host(const char *host, size_t len)
+{
+	int			i;
+
+	if (host == NULL || len == 0)
+		return BP_ANY;
+	if (len > 255)
+		len = 255;				/* no host name is longer */
+	for (i = 0; i < bounce_provider_hosts_count; i++)
+		if (contains_ci(host, len, bounce_provider_hosts[i].host_part))
+			return bounce_provider_hosts[i].provider;
+	return BP_ANY;
+}
+
+/* Does the packed status start with the rule's prefix ("5.4.1", "5.7.", "4.")? */
+static bool
+status_has_prefix(int32_t status, const char *prefix)
+{
+	char		buf[BOUNCE_STATUS_BUFLEN];
+	size_t		n = strlen(prefix);
+	int			len;
+
+	if (status < 0)
+		return false;
+	len = bounce_status_format(status, buf, sizeof(buf));
+	if ((size_t) len < n || memcmp(buf, prefix, n) != 0)
+		return false;
+	/* "5.4.1" must not accept 5.4.10: a full code matches exactly */
+	return prefix[n - 1] == '.' || (size_t) len == n;
+}
+
+typedef struct ScanState
+{
+	int			best;
+	int32_t		status;
+	BounceCommand command;
+	BounceClassification *out;
+	const BounceClassifyInput *in;
+	bool		provider_known;
+} ScanState;
+
+/*
+ * The provider of the remote host, looked up only when a rule asks for it
+ * (most rows never need it).
+ */
+static BounceProvider
+provider_of(ScanState *st)
+{
+	if (!st->provider_known)
+	{
+		st->out->provider = bounce_provider_of_host(st->in->host, st->in->host_len);
+		st->provider_known = true;
+	}
+	return st->out->provider;
+}
+
+/* Matcher callback: keep the lowest-numbered rule whose conditions hold. */
+static void
+on_match(int rule, void *arg)
+{
+	ScanState  *st = (ScanState *) arg;
+	const BounceTextRule *r;
+
+	if (st->best >= 0 && rule >= st->best)
+		return;
+	r = &bounce_text_rules[rule];
+	if (r->command != BC_ANY && r->command != st->command)
+		return;
+	if (r->provider != BP_ANY && r->provider != provider_of(st))
+		return;
+	if (r->status != NULL && !status_has_prefix(st->status, r->status))
+		return;
+	st->best = rule;
+}
+
+/* The status rule for this code and provider, or -1. */
+static int
+lookup_status(int32_t status, BounceProvider provider)
+{
+	int			c = BOUNCE_STATUS_CLASS(status);
+	int			s = BOUNCE_STATUS_SUBJECT(status);
+	int			d = BOUNCE_STATUS_DETAIL(status);
+	int			pass;
+	int			i;
+
+	/* provider-specific rows first, then the general ones */
+	for (pass = 0; pass < 2; pass++)
+	{
+		for (i = 0; i < bounce_status_rules_count; i++)
+		{
+			const ParsedCode *p = &parsed_status[i];
+			BounceProvider rp = bounce_status_rules[i].provider;
+
+			if (pass == 0 ? (rp == BP_ANY || rp != provider) : rp != BP_ANY)
+				continue;
+			if (p->subject == s && p->detail == d && (p->cls == 0 || p->cls == c))
+				return i;
+		}
+	}
+	return -1;
+}
+
+static int
+lookup_reply(int code, BounceProvider provider)
+{
+	int			pass;
+	int			i;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < bounce_reply_rules_count; i++)
+		{
+			BounceProvider rp = bounce_reply_rules[i].provider;
+
+			if (pass == 0 ? (rp == BP_ANY || rp != provider) : rp != BP_ANY)
+				continue;
+			if (parsed_reply[i] == code)
+				return i;
+		}
+	return -1;
+}
+
+static bool
+text_is_blank(const char *t, size_t len)
+{
+	size_t		i;
+
+	if (t == NULL)
+		return true;
+	for (i = 0; i < len; i++)
+		if (!(t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n' ||
+			  t[i] == '\f' || t[i] == '\v'))
+			return false;
+	return true;
+}
+
+/*
+ * Classify.  bounce_classifier_init() must have succeeded.  Never fails:
+ * every input gets a reason.
+ */
+void
+bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
+{
+	ScanState	st;
+	int			r;
+	int			cls;
+	bool		blank = text_is_blank(in->text, in->len);
+
+	memset(out, 0, sizeof(*out));
+	out->reply_code = in->reply_code;
+	out->status = in->status;
+	out->rule = -1;
+	if (!blank && (out->reply_code == 0 || out->status < 0))
+		bounce_extract_codes(in->text, in->len, &out->reply_code, &out->status);
+	out->command = bounce_parse_command(in->command, in->command_len);
+	st.out = out;
+	st.in = in;
+	st.provider_known = false;
+
+	/* 1. delivered */
+	if ((out->status >= 0 && BOUNCE_STATUS_CLASS(out->status) == 2) ||
+		(out->status < 0 && out->reply_code >= 200 && out->reply_code < 300))
+	{
+		out->reason = BR_DELIVERED;
+		out->kind = BK_DELIVERED;
+		return;
+	}
+
+	/* 2. text rules */
+	if (!blank)
+	{
+		st.best = -1;
+		st.status = out->status;
+		st.command = out->command;
+		bounce_matcher_scan(&matcher, in->text, in->len, on_match, &st);
+		if (st.best >= 0)
+		{
+			out->kind = BK_TEXT;
+			out->rule = st.best;
+			out->reason = bounce_text_rules[st.best].reason;
+			if (out->reason == BR_USERUNKNOWN && out->command != BC_RCPT)
+			{
+				int			subj = out->status >= 0 ? BOUNCE_STATUS_SUBJECT(out->status) : -1;
+
+				if (out->command == BC_MAIL)
+				{
+					/* refused at MAIL FROM: the unknown user is the sender */
+					out->reason = BR_REJECTED;
+					out->adjust = BA_SENDER_AT_MAIL;
+				}
+				else if (subj == 1)
+					;			/* an address status confirms the text */
+				else if (out->command == BC_DATA)
+				{
+					out->reason = BR_FILTERED;
+					out->adjust = BA_FILTERED_AFTER_DATA;
+				}
+				else if ((subj == 2 && out->status % 1000000 != 2002) || subj == 7)
+				{
+					out->reason = BR_FILTERED;
+					out->adjust = BA_FILTERED_BY_STATUS;
+				}
+			}
+			return;
+		}
+	}
+
+	/* 3. status table */
+	if (out->status >= 0)
+	{
+		r = lookup_status(out->status, provider_of(&st));
+		if (r >= 0 && !(bounce_status_rules[r].weak &&
+						(out->command == BC_CONN || out->command == BC_HELO ||
+						 out->command == BC_MAIL)))
+		{
+			out->kind = BK_STATUS;
+			out->rule = r;
+			out->reason = bounce_status_rules[r].reason;
+			return;
+		}
+	}
+
+	/* 4. the command alone */
+	if (out->command == BC_CONN || out->command == BC_HELO)
+	{
+		out->kind = BK_COMMAND;
+		out->reason = BR_BLOCKED;
+		return;
+	}
+	if (out->command == BC_MAIL)
+	{
+		out->kind = BK_COMMAND;
+		out->reason = BR_REJECTED;
+		return;
+	}
+
+	/* 5. reply code table */
+	if (out->reply_code != 0)
+	{
+		r = lookup_reply(out->reply_code, provider_of(&st));
+		if (r >= 0)
+		{
+			out->kind = BK_REPLY;
+			out->rule = r;
+			out->reason = bounce_reply_rules[r].reason;
+			return;
+		}
+	}
+
+	/* 6. a transient failure nobody explained: the sender gave up */
+	cls = out->status >= 0 ? BOUNCE_STATUS_CLASS(out->status) :
+		(out->reply_code ? out->reply_code / 100 : 0);
+	if (cls == 4)
+	{
+		out->kind = BK_CLASS4;
+		out->reason = BR_EXPIRED;
+		return;
+	}
+
+	/* 7. */
+	if (!blank)
+	{
+		out->kind = BK_UNMATCHED;
+		out->reason = BR_ONHOLD;
+		return;
+	}
+	out->kind = BK_NONE;
+	out->reason = BR_UNDEFINED;
+}
+
+/*
+ * Sisimai's hard flag: 1 hard, 0 soft, -1 not a bounce (NULL).  permanent
+ * is 1, 0, or -1 when unknown.
+ */
+int
+bounce_hard(BounceReason reason, int permanent)
+{
+	switch (bounce_reasons[reason].hardness)
+	{
+		case BH_HARD:
+			return 1;
+		case BH_HARD_IF_PERMANENT:
+			return permanent == 0 ? 0 : 1;
+		case BH_NOT_BOUNCE:
+			return -1;
+		default:
+			return 0;
+	}
+}
+
+/*
+ * The SMTP verdict: 1 permanent (5.x.x / 5xx), 0 not, -1 unknown.  The
+ * enhanced status code wins over the basic reply code when both are given
+ * (it is the more specific of the two, RFC 3463 section 2).
+ */
+int
+bounce_permanent(int reply_code, int32_t status)
+{
+	if (status >= 0)
+		return BOUNCE_STATUS_CLASS(status) == 5;
+	if (reply_code > 0)
+		return reply_code / 100 == 5;
+	return -1;
+}
+
+static const char *const command_names[] = {
+	"", "CONN", "HELO/EHLO", "MAIL", "RCPT", "DATA", "other"
+};
+
+/* A one-line human-readable name of the rule that decided. */
+int
+bounce_describe_rule(const BounceClassification *c, char *buf, size_t buflen)
+{
+	int			n = 0;
+	char		code[BOUNCE_STATUS_BUFLEN];
+
+	switch (c->kind)
+	{
+		case BK_TEXT:
+			{
+				const BounceTextRule *r = &bounce_text_rules[c->rule];
+
+				n = snprintf(buf, buflen, "text \"%s\"", r->pattern);
+				if (r->status)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  " + status %s", r->status);
+				if (r->command != BC_ANY)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  " + command %s", command_names[r->command]);
+				if (r->provider != BP_ANY)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  " + host of %s", bounce_provider_names[r->provider]);
+				if (c->adjust == BA_FILTERED_AFTER_DATA)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  "; refused at DATA: filtered");
+				else if (c->adjust == BA_SENDER_AT_MAIL)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  "; refused at MAIL: the sender, rejected");
+				else if (c->adjust == BA_FILTERED_BY_STATUS)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  "; status is not an address status: filtered");
+				break;
+			}
+		case BK_STATUS:
+			{
+				const BounceCodeRule *r = &bounce_status_rules[c->rule];
+
+				bounce_status_format(c->status, code, sizeof(code));
+				n = snprintf(buf, buflen, "status %s", r->code);
+				if (r->provider != BP_ANY)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  " at %s", bounce_provider_names[r->provider]);
+				break;
+			}
+		case BK_REPLY:
+			{
+				const BounceCodeRule *r = &bounce_reply_rules[c->rule];
+
+				n = snprintf(buf, buflen, "reply code %s", r->code);
+				if (r->provider != BP_ANY)
+					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
+								  " at %s", bounce_provider_names[r->provider]);
+				break;
+			}
+		case BK_COMMAND:
+			n = snprintf(buf, buflen, "refused at %s", command_names[c->command]);
+			break;
+		case BK_DELIVERED:
+			n = snprintf(buf, buflen, "success code");
+			break;
+		case BK_CLASS4:
+			n = snprintf(buf, buflen, "transient code, not otherwise explained");
+			break;
+		case BK_UNMATCHED:
+			n = snprintf(buf, buflen, "text matched no rule");
+			break;
+		default:
+			n = snprintf(buf, buflen, "nothing to go on");
+			break;
+	}
+	return n;
+}
+
+/* Where the deciding rule comes from. */
+const char *
+bounce_rule_source(const BounceClassification *c)
+{
+	switch (c->kind)
+	{
+		case BK_TEXT:
+			return bounce_text_rules[c->rule].source;
+		case BK_STATUS:
+			return bounce_status_rules[c->rule].source;
+		case BK_REPLY:
+			return bounce_reply_rules[c->rule].source;
+		case BK_COMMAND:
+			return "Sisimai semantics: refusal before RCPT (CONN/HELO: blocked client; MAIL: rejected sender)";
+		case BK_DELIVERED:
+			return "RFC 3463 section 3.1 (class 2, success); RFC 5321 section 4.2.1 (2yz)";
+		case BK_CLASS4:
+			return "RFC 3463 section 3.2 (class 4, persistent transient failure): a bounce after retries means delivery time expired";
+		case BK_UNMATCHED:
+			return "Sisimai semantics: a diagnostic no rule explains is on hold";
+		default:
+			return "no input";
+	}
+}

@@ -1,0 +1,412 @@
+/*-------------------------------------------------------------------------
+ *
+ * dsn.c
+ *		SQL-facing side of the DSN parser: bounce.parse_dsn_fields(text)
+ *		and (bytea), the set-returning functions under bounce.parse_dsn.
+ *
+ * The parsing itself is the pure-C core in dsn_parse.c.  This file gives
+ * it an allocator that pallocs in a memory context of its own, reset after
+ * every message, so nothing the parser allocates outlives the call however
+ * large the message; it turns the core's limit errors into ereports and its
+ * rows into a tuplestore.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/lsyscache.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "bounce.h"
+
+/* Columns of parse_dsn_fields, in order (src/sql/40_dsn.sql). */
+enum
+{
+	COL_RECIPIENT,
+	COL_ORIGINAL_RECIPIENT,
+	COL_ACTION,
+	COL_STATUS,
+	COL_REPLY_CODE,
+	COL_DIAGNOSTIC,
+	COL_REMOTE_MTA,
+	COL_REPORTING_MTA,
+	COL_LAST_ATTEMPT,
+	COL_SMTP_COMMAND,
+	COL_FORMAT,
+	COL_MESSAGE_ID,
+	COL_MESSAGE_DATE,
+	NCOLS
+};
+
+/* Allocator hook for the core: huge allocations allowed, NULL on OOM. */
+static void *
+dsn_palloc(void *opaque, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) opaque, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	if (s == NULL)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	*isnull = false;
+	return CStringGetTextDatum(s);
+}
+
+/* Report why the core refused a message. */
+static void
+dsn_report_error(DsnError err, size_t len)
+{
+	int			limit = 0;
+	const char *what = NULL;
+
+	switch (err)
+	{
+		case DSN_ERR_DEPTH:
+			limit = DSN_MAX_DEPTH;
+			what = "levels of nested MIME parts";
+			break;
+		case DSN_ERR_HEADERS:
+			limit = DSN_MAX_HEADERS;
+			what = "header fields in one header block";
+			break;
+		case DSN_ERR_PARTS:
+			limit = DSN_MAX_PARTS;
+			what = "MIME parts";
+			break;
+		case DSN_ERR_RECIPIENTS:
+			limit = DSN_MAX_RECIPIENTS;
+			what = "recipients";
+			break;
+		case DSN_ERR_NOMEM:
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory while parsing a %zu-byte bounce message", len)));
+			break;
+		case DSN_OK:
+			return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("bounce message rejected: %s", bounce_dsn_error_text(err)),
+			 errdetail("The parser accepts at most %d %s; this %zu-byte message has more.",
+					   limit, what, len),
+			 errhint("A real delivery status notification is far inside these limits; the message is probably malformed or hostile.")));
+}
+
+/*
+ * What one call site of the functions keeps between calls (fn_extra): the
+ * result descriptor, and for parse_dsn the classifier functions, looked up
+ * by name in the extension's schema, and the reason labels it sets itself.
+ */
+typedef struct DsnCallCache
+{
+	TupleDesc	tupdesc;
+	MemoryContext parsecxt;		/* the parser's memory, reset after each call */
+	bool		classify;		/* parse_dsn (true) or parse_dsn_fields */
+	FmgrInfo	classify_fn;	/* classify(text, integer, smtp_status, text, text) */
+	FmgrInfo	is_hard_fn;		/* is_hard(reason, integer, smtp_status) */
+	FmgrInfo	is_permanent_fn;	/* is_permanent(integer, smtp_status) */
+	Datum		reason_feedback;
+	Datum		reason_vacation;
+	Datum		reason_delivered;
+} DsnCallCache;
+
+/* Columns of parse_dsn, in order (src/sql/40_dsn.sql). */
+enum
+{
+	PCOL_RECIPIENT,
+	PCOL_ORIGINAL_RECIPIENT,
+	PCOL_ACTION,
+	PCOL_STATUS,
+	PCOL_REPLY_CODE,
+	PCOL_DIAGNOSTIC,
+	PCOL_REMOTE_MTA,
+	PCOL_REPORTING_MTA,
+	PCOL_LAST_ATTEMPT,
+	PCOL_SMTP_COMMAND,
+	PCOL_REASON,
+	PCOL_HARD,
+	PCOL_PERMANENT,
+	PCOL_FORMAT,
+	NPCOLS
+};
+
+/* Look up schema.name(argtypes) and prepare to call it. */
+static void
+lookup_fn(FmgrInfo *fi, const char *schema, const char *name, int nargs,
+		  Oid *argtypes, MemoryContext cxt)
+{
+	List	   *qname = list_make2(makeString(pstrdup(schema)), makeString(pstrdup(name)));
+	Oid			fn = LookupFuncName(qname, nargs, argtypes, false);
+
+	fmgr_info_cxt(fn, fi, cxt);
+}
+
+static DsnCallCache *
+get_cache(FunctionCallInfo fcinfo, bool classify)
+{
+	DsnCallCache *cache = fcinfo->flinfo->fn_extra;
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	MemoryContext old;
+	TupleDesc	tupdesc;
+
+	if (cache != NULL)
+		return cache;
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	old = MemoryContextSwitchTo(cxt);
+	cache = palloc0(sizeof(DsnCallCache));
+	cache->tupdesc = CreateTupleDescCopy(tupdesc);
+	cache->classify = classify;
+	cache->parsecxt = AllocSetContextCreate(cxt, "bounce DSN parse", ALLOCSET_DEFAULT_SIZES);
+	if (classify)
+	{
+		/* the classifier lives in this function's own schema */
+		char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+		Oid			status_type = TupleDescAttr(tupdesc, PCOL_STATUS)->atttypid;
+		Oid			reason_type = TupleDescAttr(tupdesc, PCOL_REASON)->atttypid;
+		Oid			cargs[5] = {TEXTOID, INT4OID, status_type, TEXTOID, TEXTOID};
+		Oid			hargs[3] = {reason_type, INT4OID, status_type};
+		Oid			pargs[2] = {INT4OID, status_type};
+
+		lookup_fn(&cache->classify_fn, schema, "classify", 5, cargs, cxt);
+		lookup_fn(&cache->is_hard_fn, schema, "is_hard", 3, hargs, cxt);
+		lookup_fn(&cache->is_permanent_fn, schema, "is_permanent", 2, pargs, cxt);
+		cache->reason_feedback = DirectFunctionCall2(enum_in, CStringGetDatum("feedback"),
+													 ObjectIdGetDatum(reason_type));
+		cache->reason_vacation = DirectFunctionCall2(enum_in, CStringGetDatum("vacation"),
+													 ObjectIdGetDatum(reason_type));
+		cache->reason_delivered = DirectFunctionCall2(enum_in, CStringGetDatum("delivered"),
+													  ObjectIdGetDatum(reason_type));
+	}
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = cache;
+	return cache;
+}
+
+/* Call a classifier function with possibly-NULL arguments. */
+static Datum
+call_fn(FmgrInfo *fi, int nargs, Datum *args, bool *argnulls, bool *isnull)
+{
+	LOCAL_FCINFO(cfi, 5);
+	Datum		result;
+	int			i;
+
+	InitFunctionCallInfoData(*cfi, fi, nargs, DEFAULT_COLLATION_OID, NULL, NULL);
+	for (i = 0; i < nargs; i++)
+	{
+		cfi->args[i].value = args[i];
+		cfi->args[i].isnull = argnulls[i];
+	}
+	/* a strict function is not called with a NULL argument */
+	if (fi->fn_strict)
+		for (i = 0; i < nargs; i++)
+			if (argnulls[i])
+			{
+				*isnull = true;
+				return (Datum) 0;
+			}
+	result = FunctionCallInvoke(cfi);
+	*isnull = cfi->isnull;
+	return result;
+}
+
+/* Unix seconds to a timestamptz Datum; false when out of range. */
+static bool
+unix_to_timestamptz(int64 t, Datum *result)
+{
+	int64		secs = t - (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	TimestampTz ts = secs * USECS_PER_SEC;
+
+	if (!IS_VALID_TIMESTAMP(ts))
+		return false;
+	*result = TimestampTzGetDatum(ts);
+	return true;
+}
+
+static bool
+action_is(const char *action, const char *what)
+{
+	return action != NULL && strcmp(action, what) == 0;
+}
+
+/*
+ * Parse the message and put one tuple per recipient in a tuplestore.
+ * classify: the parse_dsn columns (with reason, hard, permanent), else the
+ * parse_dsn_fields columns.
+ */
+static Datum
+parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	struct varlena *msg = PG_GETARG_VARLENA_PP(0);
+	const char *data = VARDATA_ANY(msg);
+	size_t		len = VARSIZE_ANY_EXHDR(msg);
+	DsnCallCache *cache;
+	Tuplestorestate *tupstore;
+	MemoryContext oldcxt;
+	MemoryContext parsecxt;
+	DsnAllocator alloc;
+	DsnResult	res;
+	DsnError	err;
+	int			i;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	cache = get_cache(fcinfo, classify);
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupstore = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(oldcxt);
+
+	/*
+	 * Everything the parser allocates goes into one context, reset after
+	 * each message (and before, in case the last call ended in an error);
+	 * it lives as long as the call site, like fn_extra.
+	 */
+	parsecxt = cache->parsecxt;
+	MemoryContextReset(parsecxt);
+	alloc.alloc = dsn_palloc;
+	alloc.opaque = parsecxt;
+	err = bounce_dsn_parse(data, len, GetDatabaseEncoding() != PG_UTF8, &alloc, &res);
+	if (err != DSN_OK)
+	{
+		MemoryContextReset(parsecxt);
+		dsn_report_error(err, len);
+	}
+
+	for (i = 0; i < res.nrecipients; i++)
+	{
+		DsnRecipient *r = &res.recipients[i];
+		Datum		values[NPCOLS + NCOLS];
+		bool		nulls[NPCOLS + NCOLS];
+		Datum		last_attempt = (Datum) 0;
+		bool		last_attempt_null = true;
+
+		CHECK_FOR_INTERRUPTS();
+		if (r->has_last_attempt)
+			last_attempt_null = !unix_to_timestamptz(r->last_attempt, &last_attempt);
+		/* the first ten columns are the same in both functions */
+		values[COL_RECIPIENT] = text_or_null(r->recipient, &nulls[COL_RECIPIENT]);
+		values[COL_ORIGINAL_RECIPIENT] = text_or_null(r->original_recipient, &nulls[COL_ORIGINAL_RECIPIENT]);
+		values[COL_ACTION] = text_or_null(r->action, &nulls[COL_ACTION]);
+		nulls[COL_STATUS] = (r->status == 0);
+		values[COL_STATUS] = SmtpStatusGetDatum(r->status);
+		nulls[COL_REPLY_CODE] = (r->reply_code == 0);
+		values[COL_REPLY_CODE] = Int32GetDatum(r->reply_code);
+		values[COL_DIAGNOSTIC] = text_or_null(r->diagnostic, &nulls[COL_DIAGNOSTIC]);
+		values[COL_REMOTE_MTA] = text_or_null(r->remote_mta, &nulls[COL_REMOTE_MTA]);
+		values[COL_REPORTING_MTA] = text_or_null(r->reporting_mta, &nulls[COL_REPORTING_MTA]);
+		values[COL_LAST_ATTEMPT] = last_attempt;
+		nulls[COL_LAST_ATTEMPT] = last_attempt_null;
+		values[COL_SMTP_COMMAND] = text_or_null(r->smtp_command, &nulls[COL_SMTP_COMMAND]);
+		if (!classify)
+		{
+			values[COL_FORMAT] = text_or_null(res.format, &nulls[COL_FORMAT]);
+			values[COL_MESSAGE_ID] = text_or_null(res.message_id, &nulls[COL_MESSAGE_ID]);
+			values[COL_MESSAGE_DATE] = (Datum) 0;
+			nulls[COL_MESSAGE_DATE] = !(res.has_date &&
+										unix_to_timestamptz(res.date, &values[COL_MESSAGE_DATE]));
+		}
+		else
+		{
+			Datum		args[5];
+			bool		argnulls[5];
+			bool		rnull = false;
+			Datum		reason;
+
+			/*
+			 * Reports that are not failures get their reason here; the
+			 * rest go to bounce.classify with the fields found.
+			 */
+			if (strcmp(res.format, "arf") == 0)
+				reason = cache->reason_feedback;
+			else if (strcmp(res.format, "autoreply") == 0)
+				reason = cache->reason_vacation;
+			else if (action_is(r->action, "delivered") || action_is(r->action, "relayed") ||
+					 action_is(r->action, "expanded"))
+				reason = cache->reason_delivered;
+			else
+			{
+				args[0] = values[COL_DIAGNOSTIC];
+				argnulls[0] = nulls[COL_DIAGNOSTIC];
+				args[1] = values[COL_REPLY_CODE];
+				argnulls[1] = nulls[COL_REPLY_CODE];
+				args[2] = values[COL_STATUS];
+				argnulls[2] = nulls[COL_STATUS];
+				args[3] = values[COL_SMTP_COMMAND];
+				argnulls[3] = nulls[COL_SMTP_COMMAND];
+				args[4] = values[COL_REMOTE_MTA];
+				argnulls[4] = nulls[COL_REMOTE_MTA];
+				reason = call_fn(&cache->classify_fn, 5, args, argnulls, &rnull);
+			}
+			values[PCOL_REASON] = reason;
+			nulls[PCOL_REASON] = rnull;
+			args[0] = reason;
+			argnulls[0] = rnull;
+			args[1] = values[COL_REPLY_CODE];
+			argnulls[1] = nulls[COL_REPLY_CODE];
+			args[2] = values[COL_STATUS];
+			argnulls[2] = nulls[COL_STATUS];
+			values[PCOL_HARD] = call_fn(&cache->is_hard_fn, 3, args, argnulls, &nulls[PCOL_HARD]);
+			values[PCOL_PERMANENT] = call_fn(&cache->is_permanent_fn, 2, args + 1, argnulls + 1,
+											 &nulls[PCOL_PERMANENT]);
+			values[PCOL_FORMAT] = text_or_null(res.format, &nulls[PCOL_FORMAT]);
+		}
+		tuplestore_putvalues(tupstore, cache->tupdesc, values, nulls);
+	}
+	MemoryContextReset(parsecxt);
+
+	/* the executor frees setDesc after each call: hand it a copy */
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tupstore;
+	rsinfo->setDesc = CreateTupleDescCopy(cache->tupdesc);
+	MemoryContextSwitchTo(oldcxt);
+	return (Datum) 0;
+}
+
+/*
+ * parse_dsn_fields(message text|bytea): one row per recipient of a bounce
+ * message, the fields as the message gives them, plus the returned
+ * message's Message-ID.
+ */
+PG_FUNCTION_INFO_V1(bounce_parse_dsn_fields);
+Datum
+bounce_parse_dsn_fields(PG_FUNCTION_ARGS)
+{
+	return parse_dsn_common(fcinfo, false);
+}
+
+/*
+ * parse_dsn(message text|bytea): the fields plus the verdict of
+ * bounce.classify, bounce.is_hard and bounce.is_permanent, called through
+ * the function manager by name so that the classifier is coupled at the
+ * SQL level only.
+ */
+PG_FUNCTION_INFO_V1(bounce_parse_dsn);
+Datum
+bounce_parse_dsn(PG_FUNCTION_ARGS)
+{
+	return parse_dsn_common(fcinfo, true);
+}

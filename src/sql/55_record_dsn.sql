@@ -1,0 +1,82 @@
+-- ---------------------------------------------------------------------
+-- record_dsn (issue 6): ingest a bounce e-mail through bounce.record.
+-- After the registry fragment (50_registry.sql), whose record() and
+-- address_problem() it calls.
+-- ---------------------------------------------------------------------
+
+-- Each failed recipient of the message becomes one bounce.record() call,
+-- keyed by the returned message's Message-ID plus the recipient (the
+-- SHA-256 of the message when it has no Message-ID), so that the same
+-- e-mail ingested twice records nothing new.  Everything else is reported,
+-- not recorded: feedback reports, auto-replies, delayed and success DSNs,
+-- malformed recipient addresses, and messages with no recipient at all.
+-- One statement: an error in any record() call records nothing.
+CREATE FUNCTION @extschema@.record_dsn(message bytea, registrars integer[],
+		occurred_at timestamptz DEFAULT NULL)
+	RETURNS TABLE (recipient text, action text, status @extschema@.smtp_status,
+	               reply_code integer, format text, outcome text, bounce_id bigint)
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	d record;
+	v_any boolean := false;
+	v_key text;
+	v_problem text;
+BEGIN
+	IF message IS NULL THEN
+		RAISE EXCEPTION 'bounce message must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	FOR d IN SELECT * FROM @extschema@.parse_dsn_fields(message) LOOP
+		v_any := true;
+		recipient := d.recipient;
+		action := d.action;
+		status := d.status;
+		reply_code := d.reply_code;
+		format := d.format;
+		bounce_id := NULL;
+		v_problem := @extschema@.address_problem(d.recipient);
+		IF d.format = 'arf' THEN
+			outcome := 'not a bounce: feedback report';
+		ELSIF d.format = 'autoreply' THEN
+			outcome := 'not a bounce: auto-reply';
+		ELSIF d.action IN ('delivered', 'relayed', 'expanded') THEN
+			outcome := 'not a bounce: ' || d.action;
+		ELSIF d.action = 'delayed' THEN
+			outcome := 'not a bounce: delivery delayed';
+		ELSIF d.action IS DISTINCT FROM 'failed' THEN
+			outcome := 'not a bounce: action ' || coalesce(d.action, 'missing');
+		ELSIF v_problem IS NOT NULL THEN
+			outcome := 'skipped: ' || v_problem;
+		ELSE
+			v_key := coalesce(d.message_id, 'sha256:' || encode(sha256(message), 'hex'))
+				|| ' ' || lower(d.recipient);
+			bounce_id := @extschema@.record(v_key, d.recipient,
+				coalesce(record_dsn.occurred_at, d.last_attempt, d.message_date, now()), registrars,
+				d.reply_code, d.status::text, d.diagnostic, d.remote_mta, d.smtp_command);
+			outcome := 'recorded';
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+	IF NOT v_any THEN
+		recipient := NULL;
+		action := NULL;
+		status := NULL;
+		reply_code := NULL;
+		format := NULL;
+		bounce_id := NULL;
+		outcome := 'not a bounce: no recipient found';
+		RETURN NEXT;
+	END IF;
+END $$;
+
+CREATE FUNCTION @extschema@.record_dsn(message text, registrars integer[],
+		occurred_at timestamptz DEFAULT NULL)
+	RETURNS TABLE (recipient text, action text, status @extschema@.smtp_status,
+	               reply_code integer, format text, outcome text, bounce_id bigint)
+	LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT * FROM @extschema@.record_dsn(
+	        convert_to(message, current_setting('server_encoding')), registrars, occurred_at) $$;
+
+COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail with bounce.record (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now()); reports, without recording, feedback reports, auto-replies, delayed and success notices';
+COMMENT ON FUNCTION @extschema@.record_dsn(text, integer[], timestamptz) IS 'record_dsn for a message as text';

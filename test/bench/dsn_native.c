@@ -1,0 +1,157 @@
+/*
+ * dsn_native.c -- run the pure-C DSN parser core outside the server.
+ *
+ *   dsn_native FILE...          print one TSV row per recipient:
+ *                               file, index, recipient, reply code, status,
+ *                               action, format, command, remote MTA, diagnostic
+ *   dsn_native -n N FILE...     parse every file N times, print messages/s
+ *
+ * Used by test/bench/dsn.sh (the parser's speed without SQL overhead) and
+ * by developers to look at what the parser finds in a message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bounce.h"
+
+typedef struct Arena
+{
+	void	  **blocks;
+	size_t		n,
+				cap;
+} Arena;
+
+static void *
+arena_alloc(void *opaque, size_t size)
+{
+	Arena	   *a = opaque;
+	void	   *p = malloc(size);
+
+	if (p == NULL)
+		return NULL;
+	if (a->n == a->cap)
+	{
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->blocks = realloc(a->blocks, a->cap * sizeof(void *));
+	}
+	a->blocks[a->n++] = p;
+	return p;
+}
+
+static void
+arena_free(Arena *a)
+{
+	size_t		i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->blocks[i]);
+	a->n = 0;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	   *f = fopen(path, "rb");
+	char	   *buf;
+	long		n;
+
+	if (f == NULL)
+	{
+		perror(path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(n ? n : 1);
+	if (fread(buf, 1, n, f) != (size_t) n)
+	{
+		perror(path);
+		exit(1);
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+int
+main(int argc, char **argv)
+{
+	Arena		arena = {0};
+	DsnAllocator al = {arena_alloc, &arena};
+	int			reps = 0;
+	int			first = 1;
+	int			i;
+
+	if (argc > 2 && strcmp(argv[1], "-n") == 0)
+	{
+		reps = atoi(argv[2]);
+		first = 3;
+	}
+	if (reps > 0)
+	{
+		int			nfiles = argc - first;
+		char	  **bufs = malloc(sizeof(char *) * nfiles);
+		size_t	   *lens = malloc(sizeof(size_t) * nfiles);
+		struct timespec t0,
+					t1;
+		long		msgs = 0;
+		long		rows = 0;
+		double		secs;
+		int			r;
+
+		for (i = 0; i < nfiles; i++)
+			bufs[i] = slurp(argv[first + i], &lens[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (r = 0; r < reps; r++)
+			for (i = 0; i < nfiles; i++)
+			{
+				DsnResult	res;
+
+				bounce_dsn_parse(bufs[i], lens[i], false, &al, &res);
+				rows += res.nrecipients;
+				msgs++;
+				arena_free(&arena);
+			}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("%ld messages, %ld rows in %.3f s: %.0f messages/s\n",
+			   msgs, rows, secs, msgs / secs);
+		return 0;
+	}
+	for (i = first; i < argc; i++)
+	{
+		size_t		len;
+		char	   *buf = slurp(argv[i], &len);
+		DsnResult	res;
+		DsnError	err = bounce_dsn_parse(buf, len, false, &al, &res);
+		const char *base = strrchr(argv[i], '/');
+		int			k;
+
+		base = base ? base + 1 : argv[i];
+		if (err != DSN_OK)
+			printf("%s\tERROR\t%s\n", base, bounce_dsn_error_text(err));
+		for (k = 0; k < res.nrecipients; k++)
+		{
+			DsnRecipient *r = &res.recipients[k];
+			char		st[BOUNCE_STATUS_BUFLEN] = "";
+
+			if (r->status)
+				bounce_status_format(r->status, st, sizeof(st));
+			printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", base, k + 1,
+				   r->recipient ? r->recipient : "",
+				   r->reply_code ? (char[4]) {'0' + r->reply_code / 100, '0' + r->reply_code / 10 % 10, '0' + r->reply_code % 10, 0} : "",
+				   st, r->action ? r->action : "", res.format,
+				   r->smtp_command ? r->smtp_command : "",
+				   r->remote_mta ? r->remote_mta : "",
+				   r->diagnostic ? r->diagnostic : "");
+		}
+		if (res.nrecipients == 0)
+			printf("%s\t0\t\t\t\t\t%s\t\t\t\n", base, res.format ? res.format : "");
+		arena_free(&arena);
+		free(buf);
+	}
+	return 0;
+}

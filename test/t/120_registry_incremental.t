@@ -1,0 +1,88 @@
+# Incremental refresh equals a full recompute.  Random bounces (with
+# repeated keys, late arrivals and several registrars per bounce) arrive in
+# random order and random batches.  Database "inc" refreshes incrementally
+# after each batch; database "ful" receives the same batches and recomputes
+# everything each time.  After every batch the summaries, the per-bounce
+# flags and the scoreboard must be identical.
+use strict;
+use warnings;
+use Test::More;
+use BounceTest;
+
+my $seed = $ENV{BOUNCE_SEED} // (time() % 100000);
+srand($seed);
+diag("seed $seed (rerun with BOUNCE_SEED=$seed)");
+
+my ($inc, $ful) = (fresh_db('bounce_tap_inc'), fresh_db('bounce_tap_ful'));
+my $setup = q{
+	CREATE EXTENSION bounce;
+	UPDATE bounce.config SET time_zone = 'Europe/Brussels';
+	INSERT INTO bounce.registrar SELECT i, 'R' || i, CASE WHEN i % 2 = 0 THEN 'even' ELSE 'odd' END FROM generate_series(1, 6) i;
+	INSERT INTO bounce.registration SELECT r, m, 1000 * r FROM generate_series(1, 6) r,
+	       generate_series('2024-01-01'::date, '2025-12-01', '1 month') m;
+};
+psql_ok($_, $setup) for ($inc, $ful);
+
+# 700 bounces of 40 addresses over two years; some keys repeat
+my @codes = (['550', '5.1.1'], ['550', '5.1.1'], ['552', '5.2.2'], ['451', '4.2.2'], ['554', '5.7.1'], ['550', undef]);
+my @events;
+for my $i (1 .. 700) {
+	my $addr = 'u' . int(rand(40)) . '@d' . int(rand(3)) . '.be';
+	my $t = sprintf('2024-%02d-%02d %02d:%02d:00+00', 1 + int(rand(12)), 1 + int(rand(28)), int(rand(24)), int(rand(60)));
+	$t =~ s/^2024/2025/ if rand() < 0.5;
+	my ($rc, $st) = @{ $codes[int(rand(@codes))] };
+	my %regs = map { (1 + int(rand(6))) => 1 } 1 .. (1 + int(rand(2)));
+	push @events, sprintf('{"key": "k%d", "address": "%s", "occurred_at": "%s", "registrars": [%s], "reply_code": %s%s}',
+		$i, $addr, $t, join(',', sort keys %regs), $rc, defined $st ? qq(, "status": "$st") : '');
+}
+push @events, @events[map { int(rand(700)) } 1 .. 50];    # duplicates
+for (my $i = @events - 1; $i > 0; $i--) { my $j = int(rand($i + 1)); @events[$i, $j] = @events[$j, $i]; }
+
+my $state = q{
+	SELECT md5(coalesce(string_agg(x, ';' ORDER BY x), '')) FROM (
+		SELECT 'm' || row(m.*)::text AS x FROM bounce.monthly m
+		UNION ALL SELECT 's' || row(s.*)::text FROM bounce.monthly_status s
+		UNION ALL SELECT 'e' || row(e.*)::text FROM bounce.event_state e
+		UNION ALL SELECT 'g' || row(g.*)::text FROM bounce.group_score g
+		UNION ALL SELECT 'q' || row(q.*)::text FROM bounce.quarterly_score q
+		UNION ALL SELECT 't' || row(t.*)::text FROM bounce.top_errors t
+		UNION ALL SELECT 'f' || row(f.*)::text FROM bounce.fix_list f) u
+};
+my $batches = 0;
+while (@events) {
+	my $n = 1 + int(rand(150));
+	my @b = splice(@events, 0, $n);
+	my $json = '[' . join(",\n", @b) . ']';
+	$json =~ s/'/''/g;
+	psql_ok($inc, "SELECT count(*) FROM bounce.record_batch('$json'); CALL bounce.refresh();");
+	psql_ok($ful, "SELECT count(*) FROM bounce.record_batch('$json'); CALL bounce.refresh(full => true);");
+	$batches++;
+	is(psql_ok($inc, $state), psql_ok($ful, $state), "batch $batches (" . scalar(@b) . " bounces): incremental equals full");
+}
+is(psql_ok($inc, 'SELECT last_kind FROM bounce.refresh_state'), 'incremental', 'the incremental database refreshed incrementally');
+is(psql_ok($inc, 'SELECT count(*) FROM bounce.event'), '700', 'every bounce recorded once');
+ok(psql_ok($inc, 'SELECT count(*) FROM bounce.event_state WHERE recurring') > 20, 'the data has recurring bounces');
+
+# the summaries equal a direct aggregate over the flags
+is(psql_ok($inc, q{
+	SELECT count(*) FROM (
+		SELECT a.registrar_id, s.month, count(*) FILTER (WHERE s.counted) AS counted, count(*) FILTER (WHERE s.recurring) AS recurring
+		  FROM bounce.event_state s JOIN bounce.attribution a USING (event_id) GROUP BY 1, 2 HAVING count(*) FILTER (WHERE s.counted) > 0
+		EXCEPT SELECT registrar_id, month, counted, recurring FROM bounce.monthly) d}), '0', 'monthly equals the aggregate of the flags');
+
+# the flags equal the window functions applied directly
+is(psql_ok($inc, q{
+	SET TimeZone = 'Europe/Brussels';
+	SELECT count(*) FROM (
+		SELECT e.id, coalesce(CASE WHEN e.permanent THEN bounce.recurring(e.occurred_at) OVER (PARTITION BY e.address, coalesce(e.permanent, false) ORDER BY e.occurred_at, e.id) END, false) AS r
+		  FROM bounce.event e) x JOIN bounce.event_state s ON s.event_id = x.id WHERE s.recurring <> x.r}), '0',
+	'recurring flags equal bounce.recurring() over the permanent bounces of each address');
+
+# a settings change is picked up: the next refresh is a full one
+psql_ok($inc, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh();});
+psql_ok($ful, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh(full => true);});
+is(psql_ok($inc, 'SELECT last_kind FROM bounce.refresh_state'), 'full', 'changed recurring gap forces a full refresh');
+is(psql_ok($inc, $state), psql_ok($ful, $state), 'and the result matches');
+
+psql_ok('postgres', "DROP DATABASE $inc; DROP DATABASE $ful");
+done_testing();

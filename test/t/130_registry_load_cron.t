@@ -1,0 +1,91 @@
+# Load and scheduling.  A pg_cron job (pg_cron is preloaded in the test
+# cluster) refreshes the test database every minute.  While it waits for its
+# first run, pgbench ingests with 4 clients whose keys collide on purpose,
+# while 2 more clients run CALL bounce.refresh() over and over (two
+# refreshes at once).  Afterwards every bounce is there exactly once, every
+# caller of a key got the same id, the summaries equal a full recompute, and
+# cron.job_run_details shows the scheduled refresh succeeded.
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use Time::HiRes qw(time sleep);
+use BounceTest;
+
+my $db = fresh_db('bounce_tap_load');
+psql_ok($db, q{
+	CREATE EXTENSION bounce;
+	INSERT INTO bounce.registrar SELECT i, 'R' || i FROM generate_series(1, 5) i;
+	INSERT INTO bounce.registration SELECT r, m, 10000 FROM generate_series(1, 5) r,
+	       generate_series('2024-01-01'::date, '2025-12-01', '1 month') m;
+	CREATE TABLE attempt (k integer, id bigint);
+});
+
+# schedule first: pg_cron 1.4 runs at the next minute boundary
+my $job = psql_ok('postgres', qq{SELECT cron.schedule_in_database('bounce-tap-refresh', '* * * * *', 'CALL bounce.refresh()', '$db')});
+like($job, qr/^\d+$/, "refresh scheduled with cron.schedule_in_database (job $job)");
+my $t0 = time();
+
+my $dir = tempdir(CLEANUP => 1);
+open my $fh, '>', "$dir/ingest.sql" or die;
+print $fh <<'EOF';
+\set k random(1, 1500)
+INSERT INTO attempt SELECT :k, bounce.record('msg-' || :k || '/rcpt', 'user' || (:k % 300) || '@Example.be',
+       timestamptz '2024-01-01 00:00+00' + (:k * 7 % 700) * interval '1 day', ARRAY[1 + :k % 5, 1 + :k % 3],
+       550, CASE WHEN :k % 4 = 0 THEN '5.2.2' ELSE '5.1.1' END, 'load test');
+EOF
+close $fh;
+open $fh, '>', "$dir/refresh.sql" or die;
+print $fh "CALL bounce.refresh();\n";
+close $fh;
+
+my $pgbench = ($ENV{BINDIR} ? "$ENV{BINDIR}/pgbench" : 'pgbench');
+my $refresher = fork();
+die "fork: $!" unless defined $refresher;
+if ($refresher == 0) {
+	exec(qq{"$pgbench" -n -c 2 -j 2 -T 6 -f "$dir/refresh.sql" $db > "$dir/refresh.log" 2>&1});
+	exit 127;
+}
+my $out = `"$pgbench" -n -c 4 -j 2 -t 600 -f "$dir/ingest.sql" $db 2>&1`;
+my $rc = $?;
+waitpid($refresher, 0);
+my $rrc = $?;
+is($rc, 0, 'pgbench ingestion ran without error') or diag($out);
+like($out, qr/number of failed transactions: 0|number of transactions actually processed: 2400/, '2400 ingest transactions processed');
+is($rrc, 0, 'two concurrent refresh loops ran without error') or diag(`cat "$dir/refresh.log"`);
+my ($refreshes) = `cat "$dir/refresh.log"` =~ /number of transactions actually processed: (\d+)/;
+ok(($refreshes // 0) >= 4, 'refreshes ran concurrently with ingestion (' . ($refreshes // 0) . ')');
+
+is(psql_ok($db, 'SELECT count(*) FROM attempt'), '2400', 'every attempt returned');
+is(psql_ok($db, 'SELECT count(*) FROM (SELECT k FROM attempt GROUP BY k HAVING count(DISTINCT id) <> 1) d'), '0',
+	'every caller of a key got the same id');
+is(psql_ok($db, 'SELECT count(DISTINCT k) = (SELECT count(*) FROM bounce.event) FROM attempt'), 't',
+	'one bounce per distinct key, no more, no less');
+is(psql_ok($db, q{SELECT count(*) FROM attempt a JOIN bounce.event e ON e.id = a.id WHERE e.idempotency_key <> 'msg-' || a.k || '/rcpt'}),
+	'0', 'each id is the bounce of its key');
+is(psql_ok($db, q{SELECT count(*) FROM bounce.event e WHERE (SELECT count(*) FROM bounce.attribution a WHERE a.event_id = e.id)
+	<> (SELECT count(DISTINCT r) FROM regexp_split_to_table(substring(e.idempotency_key from '\d+'), 'x') k,
+	    LATERAL (VALUES (1 + k::int % 5), (1 + k::int % 3)) v(r))}), '0', 'each bounce attributed exactly once to each of its registrars');
+
+# the concurrent refreshes left consistent summaries
+my $state = q{SELECT md5(string_agg(x, ';' ORDER BY x)) FROM (
+	SELECT row(m.*)::text AS x FROM bounce.monthly m UNION ALL SELECT row(s.*)::text FROM bounce.monthly_status s
+	UNION ALL SELECT row(e.*)::text FROM bounce.event_state e) u};
+psql_ok($db, 'CALL bounce.refresh()');
+my $inc = psql_ok($db, $state);
+psql_ok($db, 'CALL bounce.refresh(full => true)');
+is($inc, psql_ok($db, $state), 'after concurrent ingestion and refreshes, incremental state equals a full recompute');
+
+# the scheduled refresh: wait (bounded) for its first run
+my ($status, $msg) = ('', '');
+while (time() - $t0 < 75) {
+	($status, $msg) = split /\|/, psql_ok('postgres', qq{SELECT status, return_message FROM cron.job_run_details WHERE jobid = $job AND status IN ('succeeded', 'failed') ORDER BY runid LIMIT 1}) . '|';
+	last if $status;
+	sleep(1);
+}
+is($status, 'succeeded', 'cron.job_run_details shows the scheduled CALL bounce.refresh() succeeded') or diag($msg);
+is($msg, 'CALL', 'its return message is CALL');
+psql_ok('postgres', qq{SELECT cron.unschedule($job)});
+
+psql_ok('postgres', "DROP DATABASE $db");
+done_testing();

@@ -1,0 +1,62 @@
+# Survival: pg_dump / pg_restore keeps the registry's data and its
+# configuration (the extension's tables are registered with
+# pg_extension_config_dump).  The derived summaries are not dumped: the
+# first refresh after a restore is a full one and gives the same scores.
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use BounceTest;
+
+my ($src, $dst) = ('bounce_tap_dump_src', 'bounce_tap_dump_dst');
+fresh_db($src);
+psql_ok('postgres', "DROP DATABASE IF EXISTS $dst");
+psql_ok('postgres', 'DROP ROLE IF EXISTS bt_dump_reg; CREATE ROLE bt_dump_reg');
+psql_ok($src, q{
+	CREATE EXTENSION bounce;
+	UPDATE bounce.config SET star3_max = 10, star2_max = 20, star1_max = 30, count_kind = 'hard',
+	       recurring_min_gap = '10 days', time_zone = 'Europe/Brussels';
+	INSERT INTO bounce.registrar VALUES (1, 'Alpha', 'reseller'), (2, 'Beta', 'hosting');
+	INSERT INTO bounce.registration SELECT r, m, 1000 FROM generate_series(1, 2) r,
+	       generate_series('2025-01-01'::date, '2025-06-01', '1 month') m;
+	SELECT bounce.grant_registrar(2, 'bt_dump_reg');
+	SELECT count(bounce.record('k' || i, 'u' || (i % 7) || '@x.be', timestamptz '2025-01-01' + i * interval '5 days',
+	       ARRAY[1 + i % 2], 550, '5.1.1', 'user unknown')) FROM generate_series(1, 30) i;
+	UPDATE bounce.config SET count_kind = 'permanent';
+	CALL bounce.refresh();
+});
+
+my $data = q{
+	SELECT md5(string_agg(x, ';' ORDER BY x)) FROM (
+		SELECT row(c.*)::text AS x FROM bounce.config c
+		UNION ALL SELECT row(r.*)::text FROM bounce.registrar r
+		UNION ALL SELECT row(g.*)::text FROM bounce.registration g
+		UNION ALL SELECT row(e.*)::text FROM bounce.event e
+		UNION ALL SELECT row(a.*)::text FROM bounce.attribution a
+		UNION ALL SELECT row(m.*)::text FROM bounce.role_map m) u
+};
+my $scores = q{SELECT md5(string_agg(row(q.*)::text, ';' ORDER BY registrar_id, quarter)) FROM bounce.quarterly_score q};
+my ($d0, $s0) = (psql_ok($src, $data), psql_ok($src, $scores));
+
+my $dir = tempdir(CLEANUP => 1);
+my $bin = $ENV{BINDIR} ? "$ENV{BINDIR}/" : '';
+is(system(qq{"${bin}pg_dump" -Fc -f "$dir/dump" $src}), 0, 'pg_dump -Fc');
+psql_ok('postgres', "CREATE DATABASE $dst");
+my $log = `"${bin}pg_restore" -d $dst "$dir/dump" 2>&1`;
+is($?, 0, 'pg_restore without error') or diag($log);
+
+is(psql_ok($dst, $data), $d0, 'config, registrars, registrations, bounces, attributions and role mapping survive');
+is(psql_ok($dst, 'SELECT star3_max, count_kind, time_zone FROM bounce.config'), '10|permanent|Europe/Brussels', 'the changed settings, not the defaults');
+is(psql_ok($dst, 'SELECT count(*) FROM bounce.config'), '1', 'still one config row');
+psql_ok($dst, 'CALL bounce.refresh()');
+is(psql_ok($dst, 'SELECT last_kind FROM bounce.refresh_state'), 'full', 'the first refresh after restore is a full one');
+is(psql_ok($dst, $scores), $s0, 'and the scores are the same');
+my $max = psql_ok($dst, 'SELECT max(id) FROM bounce.event');
+ok(psql_ok($dst, q{SELECT bounce.record('new', 'n@x.be', '2025-03-01', '{1}', 550, '5.1.1')}) > $max, 'new bounces get new ids (sequence restored)');
+is(psql_ok($dst, q{SELECT bounce.record('k3', 'n@x.be', '2025-03-01', '{1}')}), psql_ok($src, q{SELECT id FROM bounce.event WHERE idempotency_key = 'k3'}),
+	'idempotency keys survive');
+like(psql_ok($dst, q{SELECT array_to_string(relacl, ',') FROM pg_class WHERE oid = 'bounce.monthly_score'::regclass}), qr/bt_dump_reg=r/,
+	'grants to the registrar role survive');
+
+psql_ok('postgres', "DROP DATABASE $src; DROP DATABASE $dst; DROP ROLE bt_dump_reg");
+done_testing();
