@@ -2,7 +2,8 @@
 -- (issue 4), on 120k random events over 2019-2025: month ends, leap days
 -- and the Europe/Brussels DST changes, under three TimeZone settings (dst_day is
 -- expected false in UTC only).
--- Every comparison must report zero differences.
+-- Every comparison must report zero differences.  Last, random garbage
+-- arguments and extreme timestamps, checked against the same formula.
 SET search_path = bounce, public;
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
@@ -125,3 +126,58 @@ SELECT * FROM suppress_check;
 SET TimeZone = 'America/New_York';
 SELECT * FROM recurring_check;
 SELECT * FROM suppress_check;
+
+-- Garbage and extremes: random gaps (also negative, huge), infinite and
+-- far-away timestamps, NULLs, ties, five time zones (one a POSIX zone with
+-- a 150-hour DST jump).  recurring must agree with the SQL formula wherever
+-- the formula itself does not fail, and may only fail with 22023 (bad
+-- argument) or 22008 (a gap reaching past 4714 BC, as the formula does).
+DO $$
+DECLARE
+  g1 interval; g2 interval; k int; ts timestamptz[]; ours boolean[]; ref boolean[];
+  compared int := 0; formula_failed int := 0; rejected int := 0;
+  tz text[] := ARRAY['UTC', 'Europe/Brussels', 'Pacific/Apia',
+                     'AAA+0BBB-150,M3.5.0,M10.5.0', 'Australia/Lord_Howe'];
+BEGIN
+  PERFORM setseed(0.77);
+  FOR i IN 1..1000 LOOP
+    PERFORM set_config('TimeZone', tz[1 + (random() * 4)::int], true);
+    g1 := make_interval(months => (random() * 30)::int * (CASE WHEN random() < 0.1 THEN 10000 ELSE 1 END),
+                        days => (random() * 40)::int, secs => random() * 1e6)
+          * (CASE WHEN random() < 0.02 THEN -1 ELSE 1 END);
+    g2 := g1 + make_interval(months => (random() * 40)::int * (CASE WHEN random() < 0.1 THEN 1000 ELSE 1 END),
+                             days => (random() * 100)::int);
+    k := (random() * 4)::int;
+    SELECT array_agg(CASE WHEN random() < 0.03 THEN '-infinity'::timestamptz
+                          WHEN random() < 0.03 THEN 'infinity'
+                          WHEN random() < 0.1 THEN NULL
+                          WHEN random() < 0.5 THEN '2000-01-01'::timestamptz + (random() - 0.5) * interval '10000 years'
+                          ELSE '2024-01-01'::timestamptz + random() * interval '1 year' END)
+      INTO ts FROM generate_series(1, 30);
+    BEGIN
+      SELECT array_agg(r ORDER BY id) INTO ours
+        FROM (SELECT id, recurring(t, g1, g2) OVER w AS r, suppress(t, k, g1) OVER w AS s,
+                     streak(t) OVER w AS n
+                FROM unnest(ts) WITH ORDINALITY AS u(t, id) WINDOW w AS (ORDER BY t, id)) o;
+    EXCEPTION WHEN invalid_parameter_value OR datetime_field_overflow THEN
+      rejected := rejected + 1;
+      CONTINUE;
+    END;
+    BEGIN
+      SELECT array_agg(CASE WHEN t IS NULL THEN NULL
+                            ELSE COALESCE(p BETWEEN t - g2 AND t - g1, false) END ORDER BY id) INTO ref
+        FROM (SELECT id, t, lag(t) OVER (ORDER BY t, id) AS p
+                FROM unnest(ts) WITH ORDINALITY AS u(t, id)) z;
+    EXCEPTION WHEN datetime_field_overflow THEN
+      formula_failed := formula_failed + 1;
+      CONTINUE;
+    END;
+    IF ours IS DISTINCT FROM ref THEN
+      RAISE EXCEPTION 'recurring(t, %, %) differs from the formula in %: % vs %',
+        g1, g2, current_setting('TimeZone'), ours, ref;
+    END IF;
+    compared := compared + 1;
+  END LOOP;
+  RAISE NOTICE 'garbage: no difference; at least 600 cases compared: %, some rejected: %, some where the formula fails: %',
+    compared >= 600, rejected > 0, formula_failed > 0;
+END $$;

@@ -31,8 +31,6 @@
  */
 #include "postgres.h"
 
-#include <limits.h>
-
 #include "common/int.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
@@ -114,7 +112,8 @@ months_longest_days(int64 n)
 
 /*
  * The spread of UTC offsets of the session time zone (largest minus
- * smallest offset it ever uses), in microseconds, or -1 when unknown.
+ * smallest offset it ever uses, and UTC), in microseconds, or -1 when
+ * unknown.
  * Computed once per zone by walking its transitions; pg_tz objects live
  * for the whole session, so the pointer identifies the zone.
  */
@@ -134,8 +133,12 @@ session_tz_spread(void)
 	if (session_timezone == cached_tz)
 		return cached_spread;
 
+	/*
+	 * UTC (offset 0) always counts: PostgreSQL falls back to it for local
+	 * dates it cannot place (around 4714 BC).
+	 */
 	if (pg_get_timezone_offset(session_timezone, &gmtoff))
-		cached_spread = 0;		/* one fixed offset */
+		cached_spread = (int64) (gmtoff < 0 ? -gmtoff : gmtoff) * USECS_PER_SEC;
 	else
 	{
 		/*
@@ -145,8 +148,8 @@ session_tz_spread(void)
 		 */
 		t = (pg_time_t) ((MIN_TIMESTAMP / USECS_PER_SEC) +
 						 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
-		lo = LONG_MAX;
-		hi = LONG_MIN;
+		lo = 0;
+		hi = 0;
 		cached_spread = -1;
 		for (i = 0; i < 10000; i++)
 		{
@@ -176,7 +179,7 @@ session_tz_spread(void)
 			t = boundary;
 		}
 		/* A rule that goes on forever: we have seen all its offsets. */
-		if (i == 10000 && hi >= lo)
+		if (i == 10000)
 			cached_spread = (int64) (hi - lo) * USECS_PER_SEC;
 	}
 	cached_tz = session_timezone;
