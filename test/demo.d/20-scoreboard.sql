@@ -7,7 +7,7 @@ SET search_path = bounce, public;
 \echo 'Scoreboard 2025-Q4: the 15 largest registrars (recurring bounces per 1M registrations; placeholder star bands)'
 SELECT s.registrar, s.category, s.registrations, s.recurring, s.recurring_per_1m AS per_1m,
        repeat('*', s.stars) AS stars, s.to_better_per_1m AS to_better, s.to_worse_per_1m AS to_worse,
-       s.trend, b.category_per_1m AS category, b.top10_per_1m AS top10, b.all_per_1m AS "all"
+       s.trend, b.category_per_1m AS "category avg", b.top10_per_1m AS "top 10 avg", b.all_per_1m AS "all avg"
   FROM quarterly_score s JOIN benchmark b USING (registrar_id, quarter)
  WHERE s.quarter = '2025-10-01'
  ORDER BY s.registrations DESC LIMIT 15;
@@ -29,7 +29,7 @@ SELECT rank, address, recurring_bounces AS recurring, bounces, first_bounce::dat
        last_reason, last_status, suppressed
   FROM fix_list WHERE registrar_id = :fix_id ORDER BY rank, address LIMIT 10;
 
-\echo 'Top errors of' :fix_name ', 2025-Q4'
+\echo 'Top errors of' :fix_name 'in 2025-Q4'
 SELECT rank, status, status_text, errors, per_1m FROM top_errors
  WHERE registrar_id = :fix_id AND period = 'quarter' AND period_start = '2025-10-01' ORDER BY rank, status;
 
