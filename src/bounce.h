@@ -382,6 +382,11 @@ extern bool bounce_status_from_cstring(const char *str, int32_t *result,
 /* Raise 22023 unless code is a valid RFC 5321 reply code. */
 extern void bounce_check_reply_code(int64_t code, const char *what);
 
+/* First call of a set-returning function listing a static table. */
+struct FuncCallContext;
+extern struct FuncCallContext *bounce_table_srf_init(FunctionCallInfo fcinfo,
+													 uint64 rows);
+
 /* ---- classify.c (issue 3) ---- */
 
 

@@ -292,17 +292,8 @@ bounce_reasons_sql(PG_FUNCTION_ARGS)
 
 	if (SRF_IS_FIRSTCALL())
 	{
-		MemoryContext oldcontext;
-		TupleDesc	tupdesc;
-
-		funcctx = SRF_FIRSTCALL_INIT();
-		oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
-		funcctx->max_calls = BR_COUNT;
+		funcctx = bounce_table_srf_init(fcinfo, BR_COUNT);
 		funcctx->user_fctx = build_reason_cache(fcinfo, funcctx->multi_call_memory_ctx);
-		MemoryContextSwitchTo(oldcontext);
 	}
 	funcctx = SRF_PERCALL_SETUP();
 	if (funcctx->call_cntr < funcctx->max_calls)
@@ -343,17 +334,8 @@ bounce_classifier_rules_sql(PG_FUNCTION_ARGS)
 
 	if (SRF_IS_FIRSTCALL())
 	{
-		MemoryContext oldcontext;
-		TupleDesc	tupdesc;
-
-		funcctx = SRF_FIRSTCALL_INIT();
-		oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
-		funcctx->max_calls = nt + ns + nr;
+		funcctx = bounce_table_srf_init(fcinfo, nt + ns + nr);
 		funcctx->user_fctx = build_reason_cache(fcinfo, funcctx->multi_call_memory_ctx);
-		MemoryContextSwitchTo(oldcontext);
 	}
 	funcctx = SRF_PERCALL_SETUP();
 	if (funcctx->call_cntr < funcctx->max_calls)

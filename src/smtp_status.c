@@ -281,6 +281,26 @@ smtp_status_text(PG_FUNCTION_ARGS)
 }
 
 /*
+ * First call of a set-returning function that lists one of bounce's static
+ * tables (status codes, reasons, rules): set up the call context with the
+ * function's blessed row type and the number of rows to return.
+ */
+FuncCallContext *
+bounce_table_srf_init(FunctionCallInfo fcinfo, uint64 rows)
+{
+	FuncCallContext *funcctx = SRF_FIRSTCALL_INIT();
+	MemoryContext oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	funcctx->tuple_desc = BlessTupleDesc(tupdesc);
+	funcctx->max_calls = rows;
+	MemoryContextSwitchTo(oldcontext);
+	return funcctx;
+}
+
+/*
  * The registry itself as a set: code ("X.1.1"), name, basic reply codes
  * and reference, one row per registered code.
  */
@@ -291,18 +311,7 @@ smtp_status_registry(PG_FUNCTION_ARGS)
 	FuncCallContext *funcctx;
 
 	if (SRF_IS_FIRSTCALL())
-	{
-		MemoryContext oldcontext;
-		TupleDesc	tupdesc;
-
-		funcctx = SRF_FIRSTCALL_INIT();
-		oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
-		funcctx->max_calls = bounce_status_codes_count;
-		MemoryContextSwitchTo(oldcontext);
-	}
+		bounce_table_srf_init(fcinfo, bounce_status_codes_count);
 	funcctx = SRF_PERCALL_SETUP();
 
 	if (funcctx->call_cntr < funcctx->max_calls)
