@@ -684,36 +684,42 @@ CREATE FUNCTION @extschema@.refresh_quarters() RETURNS void
 	LANGUAGE sql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
 	AS $$
 	-- Recompute every quarter's figures (cheap: they come from monthly),
-	-- but rewrite, with their trend, only the registrars where one of them
-	-- differs from what is stored (or all, when trend_quarters changed):
-	-- the trend sparkline is most of the cost.
-	WITH q AS (
+	-- but rewrite, with their trend, only the quarters that differ from
+	-- what is stored and the later quarters of the same registrar (or all,
+	-- when trend_quarters changed): the trend sparkline is most of the cost.
+	WITH m AS (
+		SELECT m.registrar_id, date_trunc('quarter', m.month)::date AS quarter,
+		       sum(m.counted) AS counted, sum(m.recurring) AS recurring
+		  FROM @extschema@.monthly m GROUP BY 1, 2
+	), q AS (
 		SELECT g.registrar_id, (g.month - interval '2 months')::date AS quarter, g.registrations,
-		       coalesce(sum(m.counted), 0) AS counted, coalesce(sum(m.recurring), 0) AS recurring
+		       coalesce(m.counted, 0) AS counted, coalesce(m.recurring, 0) AS recurring
 		  FROM @extschema@.registration g
-		  LEFT JOIN @extschema@.monthly m
-		         ON m.registrar_id = g.registrar_id
-		        AND m.month BETWEEN (g.month - interval '2 months')::date AND g.month
+		  LEFT JOIN m ON m.registrar_id = g.registrar_id AND m.quarter = (g.month - interval '2 months')::date
 		 WHERE extract(month FROM g.month) IN (3, 6, 9, 12)
-		 GROUP BY g.registrar_id, g.month, g.registrations
 	), s AS (
 		SELECT q.*, round(q.recurring * 1000000.0 / nullif(q.registrations, 0), 1) AS per_1m FROM q
-	), dirty AS (
-		SELECT coalesce(s.registrar_id, o.registrar_id) AS registrar_id
+	), dirty AS (	-- per registrar, the first quarter that changed (the trend of later ones moves too)
+		SELECT coalesce(s.registrar_id, o.registrar_id) AS registrar_id,
+		       CASE WHEN (SELECT r.trend_quarters IS DISTINCT FROM (SELECT trend_quarters FROM @extschema@.config)
+		                    FROM @extschema@.refresh_state r)
+		            THEN '-infinity' ELSE min(coalesce(s.quarter, o.quarter)) END AS since
 		  FROM s FULL JOIN @extschema@.quarterly o ON o.registrar_id = s.registrar_id AND o.quarter = s.quarter
 		 WHERE (s.registrations, s.counted, s.recurring, s.per_1m) IS DISTINCT FROM (o.registrations, o.counted, o.recurring, o.per_1m)
-		    OR (SELECT trend_quarters IS DISTINCT FROM (SELECT trend_quarters FROM @extschema@.config)
-		          FROM @extschema@.refresh_state)
+		    OR (SELECT r.trend_quarters IS DISTINCT FROM (SELECT trend_quarters FROM @extschema@.config)
+		          FROM @extschema@.refresh_state r)
+		 GROUP BY 1
 	), t AS (
-		SELECT s.registrar_id, s.quarter, s.registrations, s.counted, s.recurring, s.per_1m,
+		SELECT s.registrar_id, s.quarter, s.registrations, s.counted, s.recurring, s.per_1m, d.since,
 		       (array_agg(s.per_1m) OVER w)[greatest(1, (count(*) OVER w)::integer - c.trend_quarters + 1):] AS vals
-		  FROM s CROSS JOIN (SELECT * FROM @extschema@.config LIMIT 1) c	-- one row: keeps estimates (and JIT) sane
-		 WHERE s.registrar_id IN (SELECT registrar_id FROM dirty)
+		  FROM s JOIN dirty d ON d.registrar_id = s.registrar_id
+		 CROSS JOIN (SELECT * FROM @extschema@.config LIMIT 1) c	-- one row: keeps estimates (and JIT) sane
 		WINDOW w AS (PARTITION BY s.registrar_id ORDER BY s.quarter)
 	)
 	INSERT INTO @extschema@.quarterly AS o (registrar_id, quarter, registrations, counted, recurring, per_1m, trend)
 	SELECT t.registrar_id, t.quarter, t.registrations, t.counted, t.recurring, t.per_1m, @extschema@.sparkline(t.vals)
 	  FROM t
+	 WHERE t.quarter >= t.since
 	ON CONFLICT (registrar_id, quarter) DO UPDATE
 	   SET registrations = excluded.registrations, counted = excluded.counted, recurring = excluded.recurring,
 	       per_1m = excluded.per_1m, trend = excluded.trend
@@ -738,7 +744,7 @@ CREATE FUNCTION @extschema@.refresh_quarters() RETURNS void
 	                          (CASE WHEN portfolio_rank <= 50 THEN 'top 50' END)) v(grp)
 	 WHERE grp IS NOT NULL
 	 GROUP BY 1, 2 $$;
-COMMENT ON FUNCTION @extschema@.refresh_quarters() IS 'internal to refresh(): recompute the quarterly summary of every quarter, rewriting (with the trend) only the registrars whose figures changed, and the benchmark groups';
+COMMENT ON FUNCTION @extschema@.refresh_quarters() IS 'internal to refresh(): recompute the quarterly summary of every quarter, rewriting (with the trend) only from the first quarter that changed, and the benchmark groups';
 
 CREATE PROCEDURE @extschema@.refresh(full boolean DEFAULT false)
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
