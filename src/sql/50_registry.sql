@@ -572,70 +572,56 @@ DECLARE
 	n bigint;
 BEGIN
 	SELECT * INTO STRICT c FROM @extschema@.config;
-	CREATE TEMP TABLE IF NOT EXISTS bounce_refresh_new (
-		event_id bigint, month date, status_key @extschema@.smtp_status, counted boolean,
-		recurring boolean, streak integer, suppressed boolean) ON COMMIT DROP;
-	TRUNCATE bounce_refresh_new;
-	INSERT INTO bounce_refresh_new
-	SELECT id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date,
-	       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status),
-	       counted,
-	       -- one window for all flags: recurring() skips NULL rows, so the
-	       -- bounces that do not count are invisible to it
-	       coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false),
-	       @extschema@.streak(occurred_at, reason = 'delivered') OVER w,
-	       @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w
-	  FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
-	          FROM @extschema@.event e
-	         WHERE addresses IS NULL OR e.address = ANY (addresses)) e
-	WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id);
-	GET DIAGNOSTICS n = ROW_COUNT;
-	-- A temp table has no statistics: for a big batch, without them the
-	-- joins below would scan everything.  A small one (a day's bounces) is
-	-- planned well enough from its size, and ANALYZE would cost more than
-	-- the joins.
-	IF n > 10000 THEN
-		ANALYZE bounce_refresh_new;
-	END IF;
-
-	-- what changed: new bounces, and old ones whose flags moved
-	CREATE TEMP TABLE IF NOT EXISTS bounce_refresh_delta (
-		event_id bigint, month date, status_key @extschema@.smtp_status, dc integer, dr integer) ON COMMIT DROP;
-	TRUNCATE bounce_refresh_delta;
-	INSERT INTO bounce_refresh_delta
-	SELECT n.event_id, n.month, n.status_key,
-	       n.counted::integer - coalesce(o.counted::integer, 0),
-	       n.recurring::integer - coalesce(o.recurring::integer, 0)
-	  FROM bounce_refresh_new n
-	  LEFT JOIN LATERAL (SELECT o.counted, o.recurring FROM @extschema@.event_state o
-	                      WHERE o.event_id = n.event_id LIMIT 1) o ON true	-- index lookups, not a scan
-	 WHERE (n.counted, n.recurring) IS DISTINCT FROM (o.counted, o.recurring);
-	IF n > 10000 THEN
-		ANALYZE bounce_refresh_delta;
-	END IF;
-
-	INSERT INTO @extschema@.monthly_status AS m (registrar_id, month, status, counted, recurring)
-	SELECT a.registrar_id, d.month, d.status_key, sum(d.dc), sum(d.dr)
-	  FROM bounce_refresh_delta d JOIN @extschema@.attribution a ON a.event_id = d.event_id
-	 GROUP BY 1, 2, 3
-	ON CONFLICT (registrar_id, month, status) DO UPDATE
-	   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring;
-	INSERT INTO @extschema@.monthly AS m (registrar_id, month, counted, recurring)
-	SELECT a.registrar_id, d.month, sum(d.dc), sum(d.dr)
-	  FROM bounce_refresh_delta d JOIN @extschema@.attribution a ON a.event_id = d.event_id
-	 GROUP BY 1, 2
-	ON CONFLICT (registrar_id, month) DO UPDATE
-	   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring;
+	-- One statement, no temp tables (creating them costs more than a day's
+	-- work): every part reads the same snapshot, so "o" below is the state
+	-- before this refresh while event_state is being rewritten.
+	WITH f AS MATERIALIZED (	-- the fresh flags
+		SELECT id AS event_id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date AS month,
+		       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status) AS status_key,
+		       counted,
+		       -- one window for all flags: recurring() skips NULL rows, so the
+		       -- bounces that do not count are invisible to it
+		       coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false) AS recurring,
+		       @extschema@.streak(occurred_at, reason = 'delivered') OVER w AS streak,
+		       @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w AS suppressed
+		  FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
+		          FROM @extschema@.event e
+		         WHERE addresses IS NULL OR e.address = ANY (addresses)) e
+		WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id)
+	), d AS MATERIALIZED (	-- what changed: new bounces, and old ones whose flags moved
+		SELECT f.event_id, f.month, f.status_key,
+		       f.counted::integer - coalesce(o.counted::integer, 0) AS dc,
+		       f.recurring::integer - coalesce(o.recurring::integer, 0) AS dr
+		  FROM f
+		  LEFT JOIN LATERAL (SELECT o.counted, o.recurring FROM @extschema@.event_state o
+		                      WHERE o.event_id = f.event_id LIMIT 1) o ON true	-- index lookups, not a scan
+		 WHERE (f.counted, f.recurring) IS DISTINCT FROM (o.counted, o.recurring)
+	), da AS MATERIALIZED (
+		SELECT a.registrar_id, d.month, d.status_key, d.dc, d.dr
+		  FROM d JOIN @extschema@.attribution a ON a.event_id = d.event_id
+	), ms AS (
+		INSERT INTO @extschema@.monthly_status AS m (registrar_id, month, status, counted, recurring)
+		SELECT registrar_id, month, status_key, sum(dc), sum(dr) FROM da GROUP BY 1, 2, 3
+		ON CONFLICT (registrar_id, month, status) DO UPDATE
+		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
+	), mo AS (
+		INSERT INTO @extschema@.monthly AS m (registrar_id, month, counted, recurring)
+		SELECT registrar_id, month, sum(dc), sum(dr) FROM da GROUP BY 1, 2
+		ON CONFLICT (registrar_id, month) DO UPDATE
+		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
+	), es AS (
+		INSERT INTO @extschema@.event_state AS s
+		SELECT * FROM f
+		ON CONFLICT (event_id) DO UPDATE
+		   SET month = excluded.month, status_key = excluded.status_key, counted = excluded.counted,
+		       recurring = excluded.recurring, streak = excluded.streak, suppressed = excluded.suppressed
+		 WHERE (s.month, s.status_key, s.counted, s.recurring, s.streak, s.suppressed)
+		       IS DISTINCT FROM (excluded.month, excluded.status_key, excluded.counted, excluded.recurring, excluded.streak, excluded.suppressed)
+	)
+	SELECT count(*) INTO n FROM f;
+	-- after the statement above, so that it sees the new sums
 	DELETE FROM @extschema@.monthly_status WHERE counted = 0 AND recurring = 0;
 	DELETE FROM @extschema@.monthly WHERE counted = 0 AND recurring = 0;
-
-	INSERT INTO @extschema@.event_state AS s
-	SELECT * FROM bounce_refresh_new n
-	ON CONFLICT (event_id) DO UPDATE
-	   SET month = excluded.month, status_key = excluded.status_key, counted = excluded.counted,
-	       recurring = excluded.recurring, streak = excluded.streak, suppressed = excluded.suppressed
-	 WHERE (s.month, s.status_key, s.counted, s.recurring, s.streak, s.suppressed)
-	       IS DISTINCT FROM (excluded.month, excluded.status_key, excluded.counted, excluded.recurring, excluded.streak, excluded.suppressed);
 	RETURN n;
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_addresses(text[]) IS 'internal to refresh(): recompute the flags of every bounce of these addresses and apply the differences to the summaries';
