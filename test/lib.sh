@@ -84,6 +84,7 @@ start_cluster() {
 	BINDIR=$("$PG_CONFIG" --bindir)
 	export BINDIR
 	PGWORK=$(mktemp -d /tmp/bounce-pg.XXXXXX)
+	export PGWORK    # the suites keep their scratch files in it
 	trap _on_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
