@@ -455,6 +455,13 @@ qp_decode(const char *p, size_t n, char *out, bool underscore_space)
  * Decode RFC 2047 encoded words (=?charset?B|Q?text?=) in a header value.
  * The bytes are kept as they are (the output cleaner replaces what is not
  * UTF-8); white space between two adjacent encoded words is dropped.
+ *
+ * The "?=" that ends a word is searched for once per position, not once
+ * per "=?": a value of many "=?x?b?" openers that are never closed would
+ * otherwise rescan the rest of the value for each (quadratic: a 1 MB
+ * Diagnostic-Code of them took over ten minutes).  The first "?=" at or
+ * after a position stays the first one for any later position before it,
+ * and when there is none, there is none further on either.
  */
 static char *
 decode_words(Ctx *c, const char *v, size_t n, size_t *outlen)
@@ -464,6 +471,8 @@ decode_words(Ctx *c, const char *v, size_t n, size_t *outlen)
 	size_t		i = 0;
 	size_t		pending_ws = 0;	/* whitespace held back after a word */
 	bool		after_word = false;
+	const char *close = NULL;	/* first "?=" at or after the last search */
+	bool		close_searched = false;
 
 	if (ci_find(v, n, "=?") == NULL)
 	{
@@ -489,8 +498,14 @@ decode_words(Ctx *c, const char *v, size_t n, size_t *outlen)
 				q1 = q2p - v;
 				enc = lower(q2p[1]);
 				q3 = q1 + 3;
+				if (!close_searched ||
+					(close != NULL && (size_t) (close - v) < q3))
 				{
-					const char *e = ci_find(v + q3, n - q3, "?=");
+					close = ci_find(v + q3, n - q3, "?=");
+					close_searched = true;
+				}
+				{
+					const char *e = close;
 
 					if (e && (enc == 'b' || enc == 'q'))
 					{
