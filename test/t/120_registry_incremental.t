@@ -78,6 +78,19 @@ is(psql_ok($inc, q{
 		  FROM bounce.event e) x JOIN bounce.event_state s ON s.event_id = x.id WHERE s.recurring <> x.r}), '0',
 	'recurring flags equal bounce.recurring() over the permanent bounces of each address');
 
+# denominators and the trend length change without new bounces: the
+# incremental refresh must pick them up as a full recompute does
+for my $change (
+	["a month-end registration count", q{UPDATE bounce.registration SET registrations = registrations + 7 WHERE registrar_id = 2 AND month = '2025-06-01'}],
+	["a removed quarter-end registration row", q{DELETE FROM bounce.registration WHERE registrar_id = 3 AND month = '2025-09-01'}],
+	["a shorter trend", q{UPDATE bounce.config SET trend_quarters = 4}])
+{
+	my ($what, $sql) = @$change;
+	psql_ok($inc, "$sql; CALL bounce.refresh();");
+	psql_ok($ful, "$sql; CALL bounce.refresh(full => true);");
+	is(psql_ok($inc, $state), psql_ok($ful, $state), "after $what: incremental equals full");
+}
+
 # a settings change is picked up: the next refresh is a full one
 psql_ok($inc, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh();});
 psql_ok($ful, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh(full => true);});
