@@ -93,6 +93,32 @@ reason_of_oid(ReasonCache *c, Oid oid)
 }
 
 /*
+ * Read the optional (reply_code, status) argument pair that starts at
+ * argument argno, as classify(), is_hard() and is_permanent() take it.
+ * Absent values leave *reply and *status as they are (0 and -1 by
+ * convention); a bad reply code is error 22023.  Returns whether either
+ * was given.
+ */
+static bool
+read_codes(FunctionCallInfo fcinfo, int argno, int *reply, int32 *status)
+{
+	bool		any = false;
+
+	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
+	{
+		*reply = PG_GETARG_INT32(argno);
+		bounce_check_reply_code(*reply, "reply code");
+		any = true;
+	}
+	if (PG_NARGS() > argno + 1 && !PG_ARGISNULL(argno + 1))
+	{
+		*status = PG_GETARG_SMTP_STATUS(argno + 1);
+		any = true;
+	}
+	return any;
+}
+
+/*
  * Read the five classify/parse arguments.  Returns false when every one
  * is NULL.  A bad reply code raises 22023.
  */
@@ -111,19 +137,8 @@ read_input(FunctionCallInfo fcinfo, BounceClassifyInput *in)
 		in->len = VARSIZE_ANY_EXHDR(t);
 		any = true;
 	}
-	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
-	{
-		int32		code = PG_GETARG_INT32(1);
-
-		bounce_check_reply_code(code, "reply code");
-		in->reply_code = code;
+	if (read_codes(fcinfo, 1, &in->reply_code, &in->status))
 		any = true;
-	}
-	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
-	{
-		in->status = PG_GETARG_SMTP_STATUS(2);
-		any = true;
-	}
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 	{
 		text	   *t = PG_GETARG_TEXT_PP(3);
@@ -230,13 +245,7 @@ bounce_is_hard_sql(PG_FUNCTION_ARGS)
 	int32		status = -1;
 	int			hard;
 
-	if (!PG_ARGISNULL(1))
-	{
-		reply = PG_GETARG_INT32(1);
-		bounce_check_reply_code(reply, "reply code");
-	}
-	if (!PG_ARGISNULL(2))
-		status = PG_GETARG_SMTP_STATUS(2);
+	read_codes(fcinfo, 1, &reply, &status);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	c = reason_cache(fcinfo);
@@ -259,13 +268,7 @@ bounce_is_permanent_sql(PG_FUNCTION_ARGS)
 	int32		status = -1;
 	int			p;
 
-	if (!PG_ARGISNULL(0))
-	{
-		reply = PG_GETARG_INT32(0);
-		bounce_check_reply_code(reply, "reply code");
-	}
-	if (!PG_ARGISNULL(1))
-		status = PG_GETARG_SMTP_STATUS(1);
+	read_codes(fcinfo, 0, &reply, &status);
 	p = bounce_permanent(reply, status);
 	if (p < 0)
 		PG_RETURN_NULL();
