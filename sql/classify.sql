@@ -43,6 +43,14 @@ SELECT classify('550-5.1.1 The email account that you tried to reach does not ex
        classify('550 5.1.1 <x@icloud.com>: inactive email address') AS icloud,
        classify('550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416') AS laposte,
        classify('550 mwinf Adresse IP source bloquee pour incident de spam. OFR006_102') AS orange;
+-- KDDI au's address-less "550 : User unknown" is its filter's refusal, whoever relays it;
+-- with the address it is an unknown user
+SELECT classify('550 : User unknown') AS au, classify('550: : User unknown', remote_host => 'sonic3.consmr.mail.yahoo.com') AS au_via_yahoo,
+       classify('550 <x@ezweb.ne.jp>: User unknown') AS with_address;
+-- AOL's relays: a permanent malformed-MX answer is notaccept; elsewhere, or temporary, a network error
+SELECT classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '5.4.4', NULL, 'omr-m04.mx.aol.com') AS aol_permanent,
+       classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '4.4.3', NULL, 'omr-m04.mx.aol.com') AS aol_temporary,
+       classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '5.4.4', NULL, 'mx20.example.jp') AS other_host;
 -- mailbox full as 4.2.2 or 5.2.2, and status-only classification
 SELECT classify('', 452, '4.2.2'), classify('', 552, '5.2.2'), classify('', 552), classify('', NULL, '5.2.3'), classify('', NULL, '5.1.2');
 -- block lists, SPF/DKIM/DMARC, reverse DNS

@@ -96,6 +96,7 @@ const BounceProviderHost bounce_provider_hosts[] = {
 	{"yahoo.com", BP_YAHOO},
 	{"yahoo.co.jp", BP_YAHOO},
 	{"aol.com", BP_YAHOO},
+	{"mx.aol.", BP_YAHOO},		/* AOL relays are omr-*.mx.aol.com */
 	{"icloud.com", BP_APPLE},
 	{"me.com", BP_APPLE},
 	{"orange.fr", BP_ORANGE},
@@ -156,7 +157,8 @@ const int	bounce_provider_hosts_count = sizeof(bounce_provider_hosts) / sizeof(b
 #define S_TENCENT	"Tencent QQ Mail: error codes (service.mail.qq.com)"
 #define S_GODADDY	"GoDaddy: bounce codes (IBxxx, x.co/rlbounce)"
 #define S_GGROUPS	"Google Groups: localized notice that the group may not exist or posting is not permitted"
-#define S_KDDI		"KDDI au/ezweb: '550 : User unknown' (no address) is its reply when the recipient's filter refuses the sender"
+#define S_AOL_DNS	"AOL Mail's outbound relays (omr-*.mx.aol.com): a permanent (5.x.x) 'type=MX: Malformed or unexpected name server reply' means the domain takes no mail (Sisimai's AOL module: notaccept); elsewhere the same Postfix text is a network error"
+#define S_KDDI		"KDDI au/ezweb: '550 : User unknown' (no address) is its reply when the recipient's filter refuses the sender; no other MTA in the corpus leaves the address out, so the form is recognised whoever relays it"
 #define S_DOCOMO	"NTT docomo: '550 Unknown user' after DATA is its reply when the recipient refuses the sender"
 #define S_DOMINO	"IBM/HCL Domino: recipient-not-in-directory text (Japanese locale)"
 #define C(desc)		"class of message: " desc
@@ -204,7 +206,8 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("rejected due to security policies", VIRUSDETECTED, ANY_STATUS, ANY, MIMECAST, S_MIMECAST " (554 email rejected due to security policies: signature match)"),
 	RULE("envelope blocked", BLOCKED, ANY_STATUS, ANY, ANY, S_MIMECAST " (550 Envelope blocked - User/Domain/IP entry)"),
 	RULE("administrative prohibition", POLICYVIOLATION, ANY_STATUS, ANY, ANY, S_MIMECAST " (550 Administrative prohibition)"),
-	RULE("550 : user unknown", FILTERED, ANY_STATUS, ANY, KDDI, S_KDDI),
+	RULE("550 : user unknown", FILTERED, ANY_STATUS, ANY, ANY, S_KDDI),
+	RULE("550: : user unknown", FILTERED, ANY_STATUS, ANY, ANY, S_KDDI " (as quoted by a relaying provider's bouncer)"),
 	RULE("unknown user", REJECTED, "5.0.0", DATA, DOCOMO, S_DOCOMO),
 	RULE("552 too much mail data", MAILBOXFULL, ANY_STATUS, ANY, DOCOMO, "NTT docomo: 552 too much mail data (mailbox full)"),
 	RULE("ディレクトリには見つかりません", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_DOMINO),
@@ -474,6 +477,7 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("host not found, try again", NETWORKERROR, ANY_STATUS, ANY, ANY, S_POSTFIX " (temporary DNS failure)"),
 	RULE("unrouteable mail domain", NETWORKERROR, ANY_STATUS, ANY, ANY, S_EXIM " (unrouteable mail domain: routing failure)"),
 	RULE("host name lookup failure", NETWORKERROR, ANY_STATUS, ANY, ANY, C("temporary DNS failure")),
+	RULE("type=mx: malformed or unexpected name server reply", NOTACCEPT, "5.", ANY, YAHOO, S_AOL_DNS),
 	RULE("malformed or unexpected name server reply", NETWORKERROR, ANY_STATUS, ANY, ANY, S_POSTFIX),
 	RULE("malformed name server reply", NETWORKERROR, ANY_STATUS, ANY, ANY, S_POSTFIX),
 	RULE("dns records for the destination computer could not be found", NETWORKERROR, ANY_STATUS, ANY, ANY, S_EXCHANGE),
