@@ -51,6 +51,11 @@ SELECT classify('550 : User unknown') AS au, classify('550: : User unknown', rem
 SELECT classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '5.4.4', NULL, 'omr-m04.mx.aol.com') AS aol_permanent,
        classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '4.4.3', NULL, 'omr-m04.mx.aol.com') AS aol_temporary,
        classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '5.4.4', NULL, 'mx20.example.jp') AS other_host;
+-- a sending-IP verification refusal at MAIL is about the IP, not the sender address;
+-- an address on the site's block list is the sender refused
+SELECT classify('450 service permits 2 unverifyable sending IPs - example.com is not 192.0.2.1', NULL, NULL, 'MAIL') AS unverified_ip,
+       classify('Sorry, you are sending to/from an address that has been blacklisted') AS address_blacklisted,
+       classify('554 Service unavailable; Client host [192.0.2.1] blacklisted') AS ip_blacklisted;
 -- mailbox full as 4.2.2 or 5.2.2, and status-only classification
 SELECT classify('', 452, '4.2.2'), classify('', 552, '5.2.2'), classify('', 552), classify('', NULL, '5.2.3'), classify('', NULL, '5.1.2');
 -- block lists, SPF/DKIM/DMARC, reverse DNS

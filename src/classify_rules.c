@@ -223,6 +223,7 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("throttling failure", RATELIMITED, ANY_STATUS, ANY, ANY, S_AMAZON " (Throttling failure: quota or rate exceeded)"),
 	RULE("access denied (in reply to mail from command)", REJECTED, ANY_STATUS, ANY, ANY, S_POSTFIX " (access denied at MAIL FROM)"),
 	RULE("access denied (sender blacklisted)", REJECTED, ANY_STATUS, ANY, ANY, C("envelope sender refused")),
+	RULE("address that has been blacklisted", REJECTED, ANY_STATUS, ANY, ANY, C("envelope sender refused: the address (not the IP) is on the site's own block list")),
 	RULE("sender isn't on the recipient's list", REJECTED, ANY_STATUS, ANY, ANY, C("recipient accepts listed senders only")),
 	RULE("because the recipient is only accepting mail from specific", FILTERED, ANY_STATUS, ANY, ANY, S_YAHOO " (AOL: recipient accepts mail from specific addresses only)"),
 	RULE("you have been blocked by the recipient", FILTERED, ANY_STATUS, ANY, ANY, C("recipient's own block rule")),
@@ -289,6 +290,7 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("not authenticated with dkim or spf", AUTHFAILURE, ANY_STATUS, ANY, ANY, S_GMAIL),
 
 	/* -- reverse DNS -- */
+	RULE("unverifyable sending ip", REQUIREPTR, ANY_STATUS, ANY, ANY, C("the site limits sending IPs that the sender's domain does not verify ('... permits N unverifyable sending IPs - <domain> is not <IP>'); a reverse-DNS-style check, so it wins over the MAIL command")),
 	RULE("reverse dns", REQUIREPTR, ANY_STATUS, ANY, ANY, C("reverse DNS (PTR) required") " / " S_GMAIL " (5.7.25)"),
 	RULE("ptr record", REQUIREPTR, ANY_STATUS, ANY, ANY, C("reverse DNS (PTR) required") " / " S_GMAIL " (5.7.25)"),
 	RULE("cannot find your reverse hostname", REQUIREPTR, ANY_STATUS, ANY, ANY, S_POSTFIX " (reject_unknown_reverse_client_hostname)"),
