@@ -56,6 +56,10 @@ SELECT classify('Name service error for name=example.org type=MX: Malformed or u
 SELECT classify('450 service permits 2 unverifyable sending IPs - example.com is not 192.0.2.1', NULL, NULL, 'MAIL') AS unverified_ip,
        classify('Sorry, you are sending to/from an address that has been blacklisted') AS address_blacklisted,
        classify('554 Service unavailable; Client host [192.0.2.1] blacklisted') AS ip_blacklisted;
+-- a provider's own code on its own host is not re-read by the command; a generic text is
+SELECT classify('550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416', NULL, NULL, 'DATA', 'smtpz4.laposte.net') AS laposte_at_data,
+       classify('550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416', NULL, NULL, 'DATA', 'relay.example.net') AS relayed_at_data,
+       classify('550 5.5.0 Invalid recipient', NULL, NULL, 'DATA', 'smtpz4.laposte.net') AS generic_at_data;
 -- mailbox full as 4.2.2 or 5.2.2, and status-only classification
 SELECT classify('', 452, '4.2.2'), classify('', 552, '5.2.2'), classify('', 552), classify('', NULL, '5.2.3'), classify('', NULL, '5.1.2');
 -- block lists, SPF/DKIM/DMARC, reverse DNS

@@ -11,8 +11,9 @@
  *	1. a 2.x.x status (or a 2xx reply with no failure status): delivered;
  *	2. text rules, scanned once with the Aho-Corasick matcher; the first
  *	   rule in table order whose conditions (status prefix, command,
- *	   provider of the remote host) hold wins;  a user-unknown text is then
- *	   adjusted by context as Sisimai does: at MAIL it is the sender that is
+ *	   provider of the remote host) hold wins;  a user-unknown text from a
+ *	   generic (not provider-scoped) rule is then adjusted by context as
+ *	   Sisimai does: at MAIL it is the sender that is
  *	   unknown ("rejected"); at DATA, or with a X.2.x/X.7.x status, the
  *	   refusal is "filtered" (a filter, not a missing address);
  *	3. the status code table (provider-specific rows first);  a "weak" row
@@ -454,7 +455,12 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 			out->kind = BK_TEXT;
 			out->rule = st.best;
 			out->reason = bounce_text_rules[st.best].reason;
-			if (out->reason == BR_USERUNKNOWN && out->command != BC_RCPT)
+			/*
+			 * Context adjusts generic texts only: a provider-scoped rule is
+			 * that provider's documented meaning, whatever the command.
+			 */
+			if (out->reason == BR_USERUNKNOWN && out->command != BC_RCPT &&
+				bounce_text_rules[st.best].provider == BP_ANY)
 			{
 				int			subj = out->status >= 0 ? BOUNCE_STATUS_SUBJECT(out->status) : -1;
 

@@ -193,6 +193,8 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("invalid ip for sending mail of domain", BLOCKED, ANY_STATUS, ANY, ANY, S_YAHOO " (554: sending IP not allowed for the domain)"),
 	RULE("tosa@rx.t-online.de", BLOCKED, ANY_STATUS, ANY, ANY, S_TONLINE " (554 IP=... (BL): IP blocked)"),
 	RULE("ip source bloquee", BLOCKED, ANY_STATUS, ANY, ANY, S_ORANGE " (OFR_006 / OFR006: source IP blocked)"),
+	/* the provider's own hosts: its documented code means what it says at any command */
+	RULE("destinataire invalide", USERUNKNOWN, ANY_STATUS, ANY, ORANGE, S_ORANGE " (OFR_416 / LPN007_416: invalid recipient)"),
 	RULE("destinataire invalide", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_ORANGE " (OFR_416 / LPN007_416: invalid recipient)"),
 	RULE("compte du destinataire est bloque", SUSPEND, ANY_STATUS, ANY, ANY, S_ORANGE " (LPN007_426: recipient account blocked)"),
 	RULE("mail rejete", SPAMDETECTED, ANY_STATUS, ANY, ANY, S_ORANGE " (OFR_506: mail refused as spam)"),
