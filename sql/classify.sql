@@ -47,6 +47,8 @@ SELECT classify('550-5.1.1 The email account that you tried to reach does not ex
 -- with the address it is an unknown user
 SELECT classify('550 : User unknown') AS au, classify('550: : User unknown', remote_host => 'sonic3.consmr.mail.yahoo.com') AS au_via_yahoo,
        classify('550 <x@ezweb.ne.jp>: User unknown') AS with_address;
+SELECT classify('Each of the following recipients was rejected by a remote mail server.', remote_host => 'wsmtpr24.ezweb.ne.jp') AS au_notice,
+       classify('Each of the following recipients was rejected by a remote mail server. <<< 550 <x@ezweb.ne.jp>... User unknown', remote_host => 'wsmtpr00.ezweb.ne.jp') AS au_notice_unknown_user;
 -- AOL's relays: a permanent malformed-MX answer is notaccept; elsewhere, or temporary, a network error
 SELECT classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '5.4.4', NULL, 'omr-m04.mx.aol.com') AS aol_permanent,
        classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '4.4.3', NULL, 'omr-m04.mx.aol.com') AS aol_temporary,

@@ -786,6 +786,8 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("recipient address rejected", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_POSTFIX " (Recipient address rejected)"),
 	RULE("rejected for policy", POLICYVIOLATION, ANY_STATUS, ANY, ANY, C("local policy refusal")),
 	RULE("mail rejected by destination domain", REJECTED, ANY_STATUS, ANY, ZOHO, S_ZOHO " (541 5.4.1 Mail rejected by destination domain)"),
+	/* last: only when no quoted reply says more (an unknown user wins above) */
+	RULE("recipients was rejected by a remote mail server", FILTERED, ANY_STATUS, ANY, KDDI, S_KDDI " (its gateway's notice with no SMTP reply quoted: the recipient's filter refused the sender)"),
 };
 const int	bounce_text_rules_count = sizeof(bounce_text_rules) / sizeof(bounce_text_rules[0]);
 
