@@ -321,6 +321,8 @@ typedef struct DsnRecipient
 	bool		has_last_attempt;
 	int64_t		last_attempt;	/* seconds since 1970-01-01 00:00 UTC */
 	const char *smtp_command;	/* CONN, HELO, EHLO, MAIL, RCPT, DATA, ... */
+	const char *local_target;	/* a recipient field naming a file or program
+								 * ("/path", "|prog"), not an address */
 } DsnRecipient;
 
 typedef struct DsnResult

@@ -356,8 +356,12 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 				argnulls[2] = nulls[COL_STATUS];
 				args[3] = values[COL_SMTP_COMMAND];
 				argnulls[3] = nulls[COL_SMTP_COMMAND];
-				args[4] = values[COL_REMOTE_MTA];
-				argnulls[4] = nulls[COL_REMOTE_MTA];
+				/*
+				 * The host that answered; when none did, the reporting MTA
+				 * wrote the reason itself, so its provider's rules apply.
+				 */
+				args[4] = nulls[COL_REMOTE_MTA] ? values[COL_REPORTING_MTA] : values[COL_REMOTE_MTA];
+				argnulls[4] = nulls[COL_REMOTE_MTA] && nulls[COL_REPORTING_MTA];
 				reason = call_fn(&cache->classify_fn, 5, args, argnulls, &rnull);
 			}
 			values[PCOL_REASON] = reason;

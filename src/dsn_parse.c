@@ -1228,6 +1228,15 @@ static const struct
 	{"in reply to helo", "HELO"},
 	{"after helo", "HELO"},
 	{"starttls", "STARTTLS"},
+	/* labelled: "SMTP command: RCPT" / "SMTP command\nDATA" (mFILTER and others), Yahoo "[RCPT_TO]" */
+	{"smtp command: data", "DATA"},
+	{"smtp command data", "DATA"},
+	{"smtp command: rcpt", "RCPT"},
+	{"smtp command rcpt", "RCPT"},
+	{"smtp command: mail", "MAIL"},
+	{"smtp command mail", "MAIL"},
+	{"[rcpt_to]", "RCPT"},
+	{"[mail_from]", "MAIL"},
 	/* Exim: "after initial connection"; Postfix: "while talking to" is not one */
 	{"initial connection", "CONN"},
 	{"connection refused", "CONN"},
@@ -1240,6 +1249,35 @@ static const struct
  * One pass over s: at each byte, try only the phrases that start with it,
  * and keep the one earliest in the table.
  */
+/*
+ * Like ci_prefix_n, but a blank in lit matches any run of white space
+ * (folded lines and line breaks), so phrases match across lines.
+ */
+static bool
+ci_prefix_ws(const char *p, size_t avail, const char *lit, size_t n)
+{
+	size_t		i = 0,
+				j = 0;
+
+	while (j < n)
+	{
+		if (lit[j] == ' ')
+		{
+			if (i >= avail || !is_space(p[i]))
+				return false;
+			while (i < avail && is_space(p[i]))
+				i++;
+			j++;
+			continue;
+		}
+		if (i >= avail || lower(p[i]) != lit[j])
+			return false;
+		i++;
+		j++;
+	}
+	return true;
+}
+
 static const char *
 find_command(const char *s, size_t n)
 {
@@ -1264,7 +1302,7 @@ find_command(const char *s, size_t n)
 		if (!starts[(unsigned char) s[i]])
 			continue;
 		for (k = 0; k < best; k++)
-			if (ci_prefix_n(s + i, n - i, command_phrases[k].phrase, plen[k]))
+			if (ci_prefix_ws(s + i, n - i, command_phrases[k].phrase, plen[k]))
 			{
 				best = k;
 				break;
@@ -1595,7 +1633,18 @@ is_original_start(const char *p, const char *eol)
 					   *s == '>' || *s == '<' || *s == '[' || *s == '(' || is_wsp(*s)))
 		s++;
 	if (s - p < 3 && !(s < eol && lower(*s) == 'b'))
-		return false;			/* markers are decorated lines, except qmail's */
+	{
+		/*
+		 * markers are decorated lines, except qmail's and a plain
+		 * announcement such as "Original message follows." (IMail, fml)
+		 */
+		if (ci_find(s, eol - s, "follow") == NULL || eol - s > 60)
+			return false;
+		for (i = 0; i < sizeof(original_markers) / sizeof(original_markers[0]); i++)
+			if (ci_prefix(s, eol - s, original_markers[i]))
+				return true;
+		return false;
+	}
 	for (i = 0; i < sizeof(original_markers) / sizeof(original_markers[0]); i++)
 		if (s - p >= 3 ? ci_find(s, eol - s, original_markers[i]) != NULL
 			: ci_prefix(s, eol - s, original_markers[i]))
@@ -1689,6 +1738,73 @@ typedef struct TextRcpt
  * X-Failed-Recipients).  Each recipient's diagnostic is the text from its
  * line to the next recipient's line.
  */
+static bool has_word(const char *s);
+
+/* End of the paragraph that starts at p: its first blank line after text. */
+static const char *
+paragraph_end(const char *p, const char *end)
+{
+	bool		text = false;
+
+	while (p < end)
+	{
+		const char *eol;
+		const char *next = line_end(p, end, &eol);
+
+		if (trim((Str) {p, (size_t) (eol - p)}).n == 0)
+		{
+			if (text)
+				return p;
+		}
+		else
+			text = true;
+		p = next;
+	}
+	return end;
+}
+
+/*
+ * The diagnostic of a recipient's block [bs, be) in a plain-text bounce:
+ * its first paragraph, which names the failure; when that paragraph has
+ * no SMTP reply, also the first later paragraph that has one (Gmail puts
+ * "The response from the remote server was: 550 ..." after a blank
+ * line).  Closing boilerplate ("The attachment contains ...", "Please
+ * contact your administrator") stays out.
+ */
+static char *
+block_diagnostic(Ctx *c, const char *bs, const char *be)
+{
+	const char *pe = paragraph_end(bs, be);
+	const char *q = pe;
+	int			rc;
+	int32_t		st;
+	char	   *buf;
+
+	find_codes(bs, pe - bs, false, &rc, &st);
+	if (rc != 0 || st != 0)
+		return clean(c, bs, pe - bs);
+	while (q < be)
+	{
+		const char *qe = paragraph_end(q, be);
+
+		find_codes(q, qe - q, false, &rc, &st);
+		if (rc != 0 || st != 0)
+		{
+			buf = dalloc(c, (pe - bs) + (qe - q) + 2);
+			if (buf == NULL)
+				return NULL;
+			memcpy(buf, bs, pe - bs);
+			buf[pe - bs] = '\n';
+			memcpy(buf + (pe - bs) + 1, q, qe - q);
+			return clean(c, buf, (pe - bs) + 1 + (qe - q));
+		}
+		if (qe == q)
+			break;
+		q = qe;
+	}
+	return clean(c, bs, be - bs);
+}
+
 static void
 scan_text(Ctx *c, const char *t, size_t n, const AddrList *exclude,
 		  const AddrList *wanted, const char *format, const char *action)
@@ -1743,7 +1859,8 @@ scan_text(Ctx *c, const char *t, size_t n, const AddrList *exclude,
 		if (ci_prefix(ln0.p, ln0.n, "references") || ci_prefix(ln0.p, ln0.n, "in-reply-to") ||
 			ci_prefix(ln0.p, ln0.n, "from:") || ci_prefix(ln0.p, ln0.n, "reply-to") ||
 			ci_prefix(ln0.p, ln0.n, "sender:") || ci_prefix(ln0.p, ln0.n, "return-path") ||
-			ci_find(ln0.p, ln0.n, "message-id") || ci_find(ln0.p, ln0.n, "envelope-id") ||
+			ci_prefix(ln0.p, ln0.n, "message-id") || ci_find(ln0.p, ln0.n, "message-id:") ||
+			ci_find(ln0.p, ln0.n, "envelope-id") ||
 			ci_find(ln0.p, ln0.n, "please contact") || ci_find(ln0.p, ln0.n, "for assistance"))
 		{
 			p = next;
@@ -1827,9 +1944,16 @@ scan_text(Ctx *c, const char *t, size_t n, const AddrList *exclude,
 		}
 		r->recipient = clean(c, tr[i].addr, tr[i].alen);
 		r->action = action;
-		r->diagnostic = clean(c, bs, be - bs);
-		if (r->diagnostic)
-			fill_from_text(c, r, r->diagnostic, strlen(r->diagnostic), false);
+		r->diagnostic = block_diagnostic(c, bs, be);
+		/* codes from the whole block: a reply may follow a blank line */
+		fill_from_text(c, r, bs, be - bs, false);
+		/*
+		 * Nothing after the address: the reason came before the list of
+		 * recipients ("The user(s) account is disabled.\n\n<a@b>", as au
+		 * and other Japanese carriers write it).
+		 */
+		if (!has_word(r->diagnostic) && tr[0].line > t)
+			r->diagnostic = clean(c, t, tr[0].line - t);
 		/* codes that only the preamble gives apply to every recipient */
 		if (first_line && (r->status == 0 || r->reply_code == 0) && tr[0].line > t)
 			fill_from_text(c, r, t, tr[0].line - t, false);
@@ -1914,6 +2038,102 @@ do_feedback(Ctx *c, const Headers *top, const Headers *orig, const char *fb, siz
 #define TEXT_LOOKUP_RECIPIENTS	256
 
 /* One recipient per RFC 3464 per-recipient field group. */
+/* Is p[0..n) a diagnostic type such as "smtp" or "X-Outbound-Mail-Relay"? */
+static bool
+is_type_atom(const char *p, size_t n)
+{
+	Str			t = trim((Str) {p, n});
+	size_t		i;
+
+	if (t.n == 0 || t.n > 40 || !is_alpha(t.p[0]))
+		return false;
+	for (i = 0; i < t.n; i++)
+		if (!is_alpha(t.p[i]) && !is_digit(t.p[i]) && t.p[i] != '-' && t.p[i] != '_')
+			return false;
+	return true;
+}
+
+/* The first occurrence of lit[0..m) in s[0..n), or NULL. */
+static const char *
+find_bytes(const char *s, size_t n, const char *lit, size_t m)
+{
+	const char *q = s;
+	const char *last;
+
+	if (m == 0 || n < m)
+		return NULL;
+	last = s + n - m;
+	while (q <= last && (q = memchr(q, lit[0], last - q + 1)) != NULL)
+	{
+		if (memcmp(q, lit, m) == 0)
+			return q;
+		q++;
+	}
+	return NULL;
+}
+
+/* Does s hold a word beyond addresses and punctuation? (NULL: no) */
+static bool
+has_word(const char *s)
+{
+	size_t		n,
+				pos = 0,
+				st,
+				ln,
+				i,
+				prev = 0;
+
+	if (s == NULL)
+		return false;
+	n = strlen(s);
+	/* letters outside the addresses, "(expanded from: <a@b>)" aside */
+	while (true)
+	{
+		bool		more = next_address(s, n, &pos, &st, &ln);
+		size_t		stop = more ? st : n;
+		size_t		letters = 0;
+
+		for (i = prev; i < stop; i++)
+			letters += is_alpha(s[i]);
+		if (letters > 0 && !(stop - prev < 40 && ci_find(s + prev, stop - prev, "expanded from")))
+			return true;
+		if (!more)
+			return false;
+		prev = st + ln;
+	}
+}
+
+/*
+ * The lines of a Sendmail "----- Transcript of session follows -----"
+ * section, up to the next blank line or "-----" banner; empty if none.
+ */
+static Str
+transcript_section(const char *t, size_t n)
+{
+	Str			r = {NULL, 0};
+	const char *h = ci_find(t, n, "transcript of session follows");
+	const char *end = t + n;
+	const char *p;
+
+	if (h == NULL)
+		return r;
+	line_end(h, end, &p);
+	p = line_end(h, end, &p);		/* the line after the banner */
+	r.p = p;
+	while (p < end)
+	{
+		const char *eol;
+		const char *next = line_end(p, end, &eol);
+		Str			l = trim((Str) {p, (size_t) (eol - p)});
+
+		if (l.n == 0 || (l.n >= 5 && memcmp(l.p, "-----", 5) == 0))
+			break;
+		p = next;
+	}
+	r.n = p - r.p;
+	return r;
+}
+
 static void
 do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 {
@@ -1997,7 +2217,13 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 					return;
 				have_final |= final;
 				have_orig |= orig;
-				v = plain_address(v);
+				{
+					Str			a = plain_address(v);
+
+					if (a.n == 0 && v.n > 0 && (v.p[0] == '/' || v.p[0] == '|'))
+						cur->local_target = clean(c, v.p, v.n);
+					v = a;
+				}
 				if (final || (!orig && cur->recipient == NULL))
 				{
 					if (v.n > 0)
@@ -2056,8 +2282,11 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 				size_t		wl;
 				char	   *dw;
 
-				/* "smtp; 550 ..." : drop the diagnostic type */
-				if (semi && semi - v.p < 12)
+				/*
+				 * "smtp; 550 ...", "X-Postfix; ...": drop the diagnostic
+				 * type, an atom (RFC 3464 section 2.3.6)
+				 */
+				if (semi && is_type_atom(v.p, semi - v.p))
 				{
 					v.n -= semi + 1 - v.p;
 					v.p = semi + 1;
@@ -2105,23 +2334,36 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 		 * Bounded so that the time stays linear: a human-readable part
 		 * describes its recipients in its first lines.
 		 */
-		if (text && r->recipient && i - first < TEXT_LOOKUP_RECIPIENTS &&
+		if (text && (r->recipient || r->local_target) && i - first < TEXT_LOOKUP_RECIPIENTS &&
 			(r->diagnostic == NULL || r->reply_code == 0 || r->smtp_command == NULL))
 		{
 			/* the recipient's paragraph in the human-readable part */
-			size_t		rl = strlen(r->recipient);
+			const char *name = r->recipient ? r->recipient : r->local_target;
+			size_t		rl = strlen(name);
 			const char *at = NULL;
 			size_t		pos = 0,
 						st,
 						ln;
 
-			while (next_address(text, tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN,
-								&pos, &st, &ln))
-				if (addr_equal(text + st, ln, r->recipient, rl))
-				{
-					at = text + st;
-					break;
-				}
+			if (r->recipient)
+			{
+				while (next_address(text, tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN,
+									&pos, &st, &ln))
+					if (addr_equal(text + st, ln, name, rl))
+					{
+						at = text + st;
+						break;
+					}
+			}
+			else if (rl >= 3)
+			{
+				/*
+				 * Delivery to a file or a program (Exim "save to /path",
+				 * Sendmail "|/path/prog"): not an address, so look for the
+				 * name itself (case-sensitive, as file names are).
+				 */
+				at = find_bytes(text, tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN, name, rl);
+			}
 			if (at)
 			{
 				const char *ls = at;
@@ -2160,6 +2402,21 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 					fill_from_text(c, r, ls, le - ls, false);
 					r->status = st0 ? st0 : r->status;
 				}
+			}
+		}
+		/*
+		 * Still nothing that reads as a reason (no Diagnostic-Code, or only
+		 * "X-Unix; 255", and a paragraph of bare addresses): a Sendmail
+		 * report quotes the session, and its transcript is the reason.
+		 */
+		if (text && !has_word(r->diagnostic) && first + 1 == c->nrcpt)
+		{
+			Str			tr = transcript_section(text, tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN);
+
+			if (tr.n > 0)
+			{
+				r->diagnostic = clean(c, tr.p, tr.n);
+				fill_from_text(c, r, tr.p, tr.n, false);
 			}
 		}
 	}
@@ -2507,6 +2764,13 @@ bounce_dsn_parse(const char *msg, size_t len, bool ascii_only,
 		text = html;
 		tlen = hlen;
 	}
+	if (text == NULL && c.parts != NULL && c.parts->kind == PK_DS && c.parts->body >= body &&
+		c.parts->body < msg + len)
+	{
+		/* DS fields written into a body with no parts: the body is the text */
+		text = body;
+		tlen = c.parts->body - body;
+	}
 
 	/* when the report was written: the time of a bounce without dates */
 	if ((h = hdr_get(&top, "date")) != NULL &&
@@ -2642,6 +2906,8 @@ bounce_dsn_parse(const char *msg, size_t len, bool ascii_only,
 		int			k = 0;
 		Str			only = {NULL, 0};
 		AddrList	al = {{{0}}, 0};
+		Str			robot = {NULL, 0};
+		char	   *robot_host = NULL;
 
 		if ((h = hdr_get(&top, "x-failed-recipients")) != NULL)
 			addrlist_add_from(&al, h->value, h->vlen);
@@ -2649,8 +2915,33 @@ bounce_dsn_parse(const char *msg, size_t len, bool ascii_only,
 			addrlist_add_from(&al, h->value, h->vlen);
 		if (al.n == 1)
 			only = al.a[0];
+
+		/*
+		 * A bounce with no Reporting-MTA was still written by someone: the
+		 * mailer daemon in From names its domain (postmaster@ezweb.ne.jp).
+		 */
+		if ((h = hdr_get(&top, "from")) != NULL)
+		{
+			size_t		pos = 0,
+						st,
+						ln;
+
+			if (next_address(h->value, h->vlen, &pos, &st, &ln) && is_robot(h->value + st, ln))
+			{
+				const char *at = memchr(h->value + st, '@', ln);
+
+				robot.p = at + 1;
+				robot.n = h->value + st + ln - robot.p;
+			}
+		}
 		for (int i = 0; i < c.nrcpt; i++)
 		{
+			if (c.rcpt[i].reporting_mta == NULL && robot.n > 0)
+			{
+				if (robot_host == NULL)
+					robot_host = clean(&c, robot.p, robot.n);
+				c.rcpt[i].reporting_mta = robot_host;
+			}
 			if (c.rcpt[i].recipient == NULL && only.n > 0)
 				c.rcpt[i].recipient = clean(&c, only.p, only.n);
 			if (c.rcpt[i].recipient != NULL)
