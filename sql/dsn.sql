@@ -389,3 +389,17 @@ $m$);
 -- written before the address list; the mailer daemon's domain as reporting MTA.
 SELECT diagnostic, reason FROM parse_dsn(E'From: mailer-daemon@mx.example.org\nSubject: error\n\nThe following recipients returned permanent errors: a@example.net. Reason: [554 5.4.6 Hop count exceeded - possible mail loop]\n\nThe attachment contains the original mail headers.\n');
 SELECT diagnostic, reporting_mta, reason FROM parse_dsn(E'From: <Postmaster@ezweb.ne.jp>\nSubject: Mail System Error - Returned Mail\n\nThe user(s) account is disabled.\n\n<someone@ezweb.ne.jp>\n');
+
+-- Charsets: a text part is read in its declared charset through the server's conversions;
+-- ISO-2022-JP by the parser's own decoder (to EUC-JP first); raw ISO-2022-JP in a
+-- Diagnostic-Code too.  Nothing is read as something else.
+-- ISO-2022-JP, decoded
+SELECT diagnostic, reason FROM parse_dsn('\x46726f6d3a204d41494c45522d4441454d4f4e406d782e6578616d706c652e6f72670a4d494d452d56657273696f6e3a20312e300a436f6e74656e742d547970653a20746578742f706c61696e3b20636861727365743d49534f2d323032322d4a500a0a3c78406578616d706c652e6a703e0a1b24422566213c2536242c382b2444242b246a245e243b24731b2842205573657220756e6b6e6f776e0a'::bytea);
+-- EUC-JP bytes labelled ISO-2022-JP (Japanese carriers do this)
+SELECT diagnostic, reason FROM parse_dsn('\x46726f6d3a204d41494c45522d4441454d4f4e406d782e6578616d706c652e6f72670a4d494d452d56657273696f6e3a20312e300a436f6e74656e742d547970653a20746578742f706c61696e3b20636861727365743d69736f2d323032322d6a700a0a3c78406578616d706c652e6a703e0aa5e6a1bca5b6a4acb8aba4c4a4aba4eaa4dea4bba4f3205573657220756e6b6e6f776e0a'::bytea);
+-- ISO-8859-1 through the server's conversion
+SELECT diagnostic, reason FROM parse_dsn('\x46726f6d3a204d41494c45522d4441454d4f4e406d782e6578616d706c652e6f72670a4d494d452d56657273696f6e3a20312e300a436f6e74656e742d547970653a20746578742f706c61696e3b20636861727365743d69736f2d383835392d310a0a3c78406578616d706c652e6f72673e0a353530204c6120626fee746520617578206c657474726573206e27657869737465207061730a'::bytea);
+-- an unknown charset keeps its bytes: not UTF-8, so U+FFFD
+SELECT diagnostic, reason FROM parse_dsn('\x46726f6d3a204d41494c45522d4441454d4f4e406d782e6578616d706c652e6f72670a4d494d452d56657273696f6e3a20312e300a436f6e74656e742d547970653a20746578742f706c61696e3b20636861727365743d782d756e6b6e6f776e2d636861727365740a0a3c78406578616d706c652e6f72673e0a35353020636166e9207573657220756e6b6e6f776e0a'::bytea);
+-- cut-off escapes and a lone half of a pair: '?', the rest still read
+SELECT diagnostic, reason FROM parse_dsn('\x46726f6d3a204d41494c45522d4441454d4f4e406d782e6578616d706c652e6f72670a4d494d452d56657273696f6e3a20312e300a436f6e74656e742d547970653a20746578742f706c61696e3b20636861727365743d69736f2d323032322d6a700a0a3c78406578616d706c652e6a703e0a1b24422566250a1b28353530207573657220756e6b6e6f776e201b0a'::bytea);

@@ -292,6 +292,16 @@ typedef struct DsnAllocator
 {
 	void	   *(*alloc) (void *opaque, size_t size);
 	void	   *opaque;
+
+	/*
+	 * Optional charset hook: the len bytes at src, in the charset named by
+	 * a MIME text part (NUL-terminated, as written), converted to UTF-8 in
+	 * memory from alloc; *outlen set.  NULL when the charset is unknown:
+	 * the parser then keeps the bytes, showing what is not UTF-8 as U+FFFD.
+	 * The core itself turns ISO-2022-JP into EUC-JP before calling it.
+	 */
+	char	   *(*convert) (void *opaque, const char *charset, const char *src,
+							size_t len, size_t *outlen);
 } DsnAllocator;
 
 typedef enum DsnError

@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
@@ -55,6 +56,67 @@ dsn_palloc(void *opaque, size_t size)
 {
 	return MemoryContextAllocExtended((MemoryContext) opaque, size,
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+/*
+ * Charset hook for the core: a MIME text part's bytes to UTF-8 with the
+ * server's own conversion procedures (the charsets PostgreSQL knows by
+ * name: ISO-8859-n, Windows-125x, KOI8, Shift_JIS, EUC-JP, GB18030, Big5,
+ * EUC-KR ...).  Never raises an error: an unknown charset gives NULL (the
+ * bytes are kept), and a byte the charset does not allow becomes U+FFFD.
+ * Needs the non-throwing conversion of PostgreSQL 14; on 13 nothing is
+ * converted.
+ */
+static char *
+dsn_convert(void *opaque, const char *charset, const char *src, size_t len,
+			size_t *outlen)
+{
+#if PG_VERSION_NUM >= 140000
+	MemoryContext cxt = (MemoryContext) opaque;
+	int			enc = pg_char_to_encoding(charset);
+	Oid			proc;
+	unsigned char *dst;
+	size_t		cap,
+				o = 0,
+				i = 0;
+
+	if (enc < 0 || enc == PG_SQL_ASCII || len > (size_t) (MaxAllocHugeSize / MAX_CONVERSION_GROWTH) - 8)
+		return NULL;
+	if (enc == PG_UTF8)
+		return NULL;			/* already what the core expects */
+	proc = FindDefaultConversionProc(enc, PG_UTF8);
+	if (!OidIsValid(proc))
+		return NULL;
+	cap = len * MAX_CONVERSION_GROWTH + 4;
+	dst = MemoryContextAllocExtended(cxt, cap, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (dst == NULL)
+		return NULL;
+	while (i < len)
+	{
+		/* convert in pieces an int can count, stopping at a bad byte */
+		int			chunk = (int) Min(len - i, (size_t) (64 * 1024 * 1024));
+		int			done = pg_do_encoding_conversion_buf(proc, enc, PG_UTF8,
+														 (unsigned char *) src + i, chunk,
+														 dst + o, (int) Min(cap - o, (size_t) INT_MAX),
+														 true);
+
+		o += strlen((char *) dst + o);
+		i += done;
+		if (done < chunk)
+		{
+			/* a byte the charset does not allow: U+FFFD, then go on */
+			dst[o++] = 0xEF;
+			dst[o++] = 0xBF;
+			dst[o++] = 0xBD;
+			i++;
+		}
+	}
+	dst[o] = '\0';
+	*outlen = o;
+	return (char *) dst;
+#else
+	return NULL;
+#endif
 }
 
 static Datum
@@ -288,6 +350,7 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 	MemoryContextReset(parsecxt);
 	alloc.alloc = dsn_palloc;
 	alloc.opaque = parsecxt;
+	alloc.convert = dsn_convert;
 	err = bounce_dsn_parse(data, len, GetDatabaseEncoding() != PG_UTF8, &alloc, &res);
 	if (err != DSN_OK)
 	{

@@ -761,6 +761,133 @@ add_part(Ctx *c, PartKind kind, const char *body, size_t len)
 	c->tail = &pt->next;
 }
 
+/*
+ * ISO-2022-JP (RFC 1468) to EUC-JP: the same JIS X 0208 characters, each
+ * byte with its high bit set instead of escape sequences around them, so
+ * that the charset hook needs no stateful decoder.  ESC ( B / ESC ( J
+ * return to ASCII, ESC $ @ / ESC $ B switch to JIS X 0208, ESC ( I to
+ * half-width katakana (EUC-JP SS2).  Line breaks end a shifted run; an
+ * unknown or cut-off escape and a lone half of a pair become '?', so
+ * nothing is read as something else.
+ */
+static char *
+iso2022jp_to_eucjp(Ctx *c, const char *p, size_t n, size_t *outlen)
+{
+	unsigned char *out = dalloc(c, n * 2 + 1);
+	size_t		i = 0,
+				o = 0;
+	enum
+	{
+		J_ASCII, J_X0208, J_KANA
+	}			state = J_ASCII;
+
+	if (out == NULL)
+		return NULL;
+	while (i < n)
+	{
+		unsigned char b = (unsigned char) p[i];
+
+		if (b == 0x1B)
+		{
+			if (i + 2 < n && p[i + 1] == '(' && (p[i + 2] == 'B' || p[i + 2] == 'J'))
+				state = J_ASCII;
+			else if (i + 2 < n && p[i + 1] == '$' && (p[i + 2] == 'B' || p[i + 2] == '@'))
+				state = J_X0208;
+			else if (i + 2 < n && p[i + 1] == '(' && p[i + 2] == 'I')
+				state = J_KANA;
+			else
+			{
+				out[o++] = '?';
+				i++;
+				continue;
+			}
+			i += 3;
+			continue;
+		}
+		if (b == '\r' || b == '\n')
+		{
+			state = J_ASCII;
+			out[o++] = b;
+			i++;
+			continue;
+		}
+		if (state == J_X0208 && b >= 0x21 && b <= 0x7E)
+		{
+			unsigned char b2 = i + 1 < n ? (unsigned char) p[i + 1] : 0;
+
+			if (b2 >= 0x21 && b2 <= 0x7E)
+			{
+				out[o++] = b | 0x80;
+				out[o++] = b2 | 0x80;
+				i += 2;
+			}
+			else
+			{
+				out[o++] = '?';
+				i++;
+			}
+			continue;
+		}
+		if (state == J_KANA && b >= 0x21 && b <= 0x5F)
+		{
+			out[o++] = 0x8E;
+			out[o++] = b | 0x80;
+			i++;
+			continue;
+		}
+		/*
+		 * 8-bit bytes do not belong in ISO-2022-JP: such text is EUC-JP
+		 * labelled wrongly (seen from Japanese carriers), so they pass
+		 * through for the EUC-JP conversion to read or refuse.
+		 */
+		out[o++] = b;
+		i++;
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return (char *) out;
+}
+
+/*
+ * A text part's bytes in UTF-8, by its charset parameter: as they are for
+ * US-ASCII and UTF-8 (and when nothing can convert them), else through
+ * the caller's charset hook.
+ */
+static const char *
+text_to_utf8(Ctx *c, Str charset, const char *p, size_t n, size_t *outlen)
+{
+	char		name[64];
+	const char *src = p;
+	size_t		srclen = n;
+	char	   *res;
+	size_t		i;
+
+	*outlen = n;
+	charset = trim(charset);
+	if (charset.n == 0 || charset.n >= sizeof(name) || n == 0 ||
+		ci_equal(charset, "us-ascii") || ci_equal(charset, "utf-8") || ci_equal(charset, "utf8"))
+		return p;
+	for (i = 0; i < charset.n; i++)
+		name[i] = lower(charset.p[i]);
+	name[charset.n] = '\0';
+	if (strcmp(name, "iso-2022-jp") == 0 || strcmp(name, "csiso2022jp") == 0)
+	{
+		src = iso2022jp_to_eucjp(c, p, n, &srclen);
+		if (src == NULL)
+			return p;
+		strcpy(name, "euc-jp");
+	}
+	if (c->a->convert == NULL)
+		return p;
+	res = c->a->convert(c->a->opaque, name, src, srclen, outlen);
+	if (res == NULL)
+	{
+		*outlen = n;
+		return p;
+	}
+	return res;
+}
+
 /* Decode a body by its Content-Transfer-Encoding. */
 static const char *
 decode_body(Ctx *c, const Headers *hs, const char *p, size_t n, size_t *outlen)
@@ -907,9 +1034,15 @@ walk(Ctx *c, const Headers *hs, const char *body, const char *end, int depth)
 			 ci_equal(type, "message/global-headers"))
 		add_part(c, PK_ORIGINAL, dec, dlen);
 	else if (ci_equal(type, "text/html"))
+	{
+		dec = text_to_utf8(c, ctype_param(ct, "charset"), dec, dlen, &dlen);
 		add_part(c, PK_HTML, dec, dlen);
+	}
 	else if (type.n >= 5 && ci_prefix(type.p, type.n, "text/"))
+	{
+		dec = text_to_utf8(c, ctype_param(ct, "charset"), dec, dlen, &dlen);
 		add_part(c, PK_TEXT, dec, dlen);
+	}
 }
 
 /* ----------------------------------------------------------------
@@ -2292,6 +2425,13 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 					v.p = semi + 1;
 				}
 				dw = decode_words(c, v.p, v.n, &wl);
+				if (dw && (ci_find(dw, wl, "\x1b$b") || ci_find(dw, wl, "\x1b$@")))
+				{
+					/* raw ISO-2022-JP in the field (Domino): it says so itself */
+					Str			jis = {"iso-2022-jp", 11};
+
+					dw = (char *) text_to_utf8(c, jis, dw, wl, &wl);
+				}
 				if (dw)
 				{
 					cur->diagnostic = clean(c, dw, wl);

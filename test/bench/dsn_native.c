@@ -80,7 +80,7 @@ int
 main(int argc, char **argv)
 {
 	Arena		arena = {0};
-	DsnAllocator al = {arena_alloc, &arena};
+	DsnAllocator al = {arena_alloc, &arena, NULL};
 	int			reps = 0;
 	int			first = 1;
 	int			i;

@@ -90,11 +90,47 @@ check_string(const char *s, bool ascii)
 	}
 }
 
+/*
+ * Charset hook stand-in: reads every charset as ISO-8859-1 (each byte one
+ * code point), except "x-unknown", which it does not know.  Its output is
+ * valid UTF-8, like the server's; what is checked is the core around it,
+ * including the ISO-2022-JP decoder that runs before it.
+ */
+static char *
+fuzz_convert(void *opaque, const char *charset, const char *src, size_t len,
+			 size_t *outlen)
+{
+	unsigned char *out;
+	size_t		i,
+				o = 0;
+
+	if (strcmp(charset, "x-unknown") == 0)
+		return NULL;
+	out = arena_alloc(opaque, len * 2 + 1);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+	{
+		unsigned char b = (unsigned char) src[i];
+
+		if (b < 0x80)
+			out[o++] = b;
+		else
+		{
+			out[o++] = 0xC0 | (b >> 6);
+			out[o++] = 0x80 | (b & 0x3F);
+		}
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return (char *) out;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	Arena		arena = {0};
-	DsnAllocator al = {arena_alloc, &arena};
+	DsnAllocator al = {arena_alloc, &arena, fuzz_convert};
 	char	   *copy = malloc(size ? size : 1);
 	DsnResult	res;
 	bool		ascii = size > 0 && (data[0] & 1);
