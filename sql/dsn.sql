@@ -403,3 +403,11 @@ SELECT diagnostic, reason FROM parse_dsn('\x46726f6d3a204d41494c45522d4441454d4f
 SELECT diagnostic, reason FROM parse_dsn('\x46726f6d3a204d41494c45522d4441454d4f4e406d782e6578616d706c652e6f72670a4d494d452d56657273696f6e3a20312e300a436f6e74656e742d547970653a20746578742f706c61696e3b20636861727365743d782d756e6b6e6f776e2d636861727365740a0a3c78406578616d706c652e6f72673e0a35353020636166e9207573657220756e6b6e6f776e0a'::bytea);
 -- cut-off escapes and a lone half of a pair: '?', the rest still read
 SELECT diagnostic, reason FROM parse_dsn('\x46726f6d3a204d41494c45522d4441454d4f4e406d782e6578616d706c652e6f72670a4d494d452d56657273696f6e3a20312e300a436f6e74656e742d547970653a20746578742f706c61696e3b20636861727365743d69736f2d323032322d6a700a0a3c78406578616d706c652e6a703e0a1b24422566250a1b28353530207573657220756e6b6e6f776e201b0a'::bytea);
+
+-- PowerMTA states its own verdict per recipient (X-PowerMTA-BounceCategory): a
+-- category that names one reason decides it; "other" leaves it to the classifier.
+SELECT d.stated_reason, p.reason
+  FROM parse_dsn_fields(E'From: MAILER-DAEMON@mta.example.org\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; a@example.jp\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp; 550 5.2.1 <a@example.jp>... User Unknown\nX-PowerMTA-BounceCategory: bad-mailbox\n\nFinal-Recipient: rfc822; b@example.jp\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp; 550 5.2.1 <b@example.jp>... User Unknown\nX-PowerMTA-BounceCategory: other\n\n--B--\n') d
+  JOIN parse_dsn(E'From: MAILER-DAEMON@mta.example.org\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; a@example.jp\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp; 550 5.2.1 <a@example.jp>... User Unknown\nX-PowerMTA-BounceCategory: bad-mailbox\n\nFinal-Recipient: rfc822; b@example.jp\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp; 550 5.2.1 <b@example.jp>... User Unknown\nX-PowerMTA-BounceCategory: other\n\n--B--\n') p
+    USING (recipient)
+ ORDER BY recipient;

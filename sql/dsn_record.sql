@@ -100,6 +100,13 @@ $m$, '{1}');
 SELECT outcome, recipient FROM record_dsn('hello, this is not a bounce', '{1}');
 SELECT count(*) AS events FROM event;
 
+-- the reason PowerMTA states (X-PowerMTA-BounceCategory) is the one recorded, via
+-- record(..., reason => ...); the classifier alone would say filtered for 5.2.1
+SELECT outcome, recipient FROM record_dsn(E'From: MAILER-DAEMON@mta.example.org\nMessage-ID: <pmta-1@mta.example.org>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; pmta@example.jp\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp; 550 5.2.1 <pmta@example.jp>... User Unknown\nX-PowerMTA-BounceCategory: bad-mailbox\n\n--B--\n', '{1}');
+SELECT reason, hard, classify(diagnostic, reply_code, status) AS classifier_alone FROM event WHERE address = 'pmta@example.jp';
+SELECT record('explicit-reason', 'x@example.jp', '2025-01-01', '{1}', 550, '5.2.1', 'User Unknown', reason => 'userunknown') AS xid \gset
+SELECT reason, hard FROM event WHERE id = :xid;
+
 -- bad input: clear errors, nothing recorded
 SAVEPOINT s;
 SELECT * FROM record_dsn(NULL::text, '{1}');

@@ -333,6 +333,9 @@ typedef struct DsnRecipient
 	const char *smtp_command;	/* CONN, HELO, EHLO, MAIL, RCPT, DATA, ... */
 	const char *local_target;	/* a recipient field naming a file or program
 								 * ("/path", "|prog"), not an address */
+	const char *stated_reason;	/* a reason label the reporting MTA states
+								 * in a field of its own (PowerMTA's bounce
+								 * category), or NULL */
 } DsnRecipient;
 
 typedef struct DsnResult

@@ -47,6 +47,7 @@ enum
 	COL_FORMAT,
 	COL_MESSAGE_ID,
 	COL_MESSAGE_DATE,
+	COL_STATED_REASON,
 	NCOLS
 };
 
@@ -390,6 +391,10 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 			values[COL_MESSAGE_DATE] = (Datum) 0;
 			nulls[COL_MESSAGE_DATE] = !(res.has_date &&
 										unix_to_timestamptz(res.date, &values[COL_MESSAGE_DATE]));
+			nulls[COL_STATED_REASON] = (r->stated_reason == NULL);
+			values[COL_STATED_REASON] = r->stated_reason == NULL ? (Datum) 0 :
+				DirectFunctionCall2(enum_in, CStringGetDatum(r->stated_reason),
+									ObjectIdGetDatum(TupleDescAttr(cache->tupdesc, COL_STATED_REASON)->atttypid));
 		}
 		else
 		{
@@ -409,6 +414,12 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 			else if (action_is(r->action, "delivered") || action_is(r->action, "relayed") ||
 					 action_is(r->action, "expanded"))
 				reason = cache->reason_delivered;
+			else if (r->stated_reason != NULL)
+			{
+				/* the reporting MTA's own verdict (PowerMTA's bounce category) */
+				reason = DirectFunctionCall2(enum_in, CStringGetDatum(r->stated_reason),
+											 ObjectIdGetDatum(TupleDescAttr(cache->tupdesc, PCOL_REASON)->atttypid));
+			}
 			else
 			{
 				args[0] = values[COL_DIAGNOSTIC];

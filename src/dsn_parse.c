@@ -2205,6 +2205,47 @@ find_bytes(const char *s, size_t n, const char *lit, size_t m)
 	return NULL;
 }
 
+/*
+ * PowerMTA writes its own verdict into each recipient group of its DSNs,
+ * "X-PowerMTA-BounceCategory: bad-mailbox", from a fixed list (PowerMTA
+ * User's Guide, "Bounce categories").  Those that name one reason map to
+ * it; "other" and unknown ones leave the reason to the classifier.
+ */
+static const struct
+{
+	const char *category;
+	const char *reason;
+}			powermta_categories[] = {
+	{"bad-mailbox", "userunknown"},
+	{"bad-domain", "hostunknown"},
+	{"inactive-mailbox", "suspend"},
+	{"quota-issues", "mailboxfull"},
+	{"message-expired", "expired"},
+	{"no-answer-from-host", "expired"},
+	{"bad-connection", "networkerror"},
+	{"routing-errors", "networkerror"},
+	{"spam-related", "spamdetected"},
+	{"virus-related", "virusdetected"},
+	{"content-related", "contenterror"},
+	{"policy-related", "policyviolation"},
+	{"invalid-sender", "rejected"},
+	{"relaying-issues", "norelaying"},
+	{"protocol-errors", "syntaxerror"},
+	{"bad-configuration", "systemerror"},
+};
+
+static const char *
+powermta_reason(const char *v, size_t n)
+{
+	Str			t = trim((Str) {v, n});
+	size_t		i;
+
+	for (i = 0; i < sizeof(powermta_categories) / sizeof(powermta_categories[0]); i++)
+		if (ci_equal(t, powermta_categories[i].category))
+			return powermta_categories[i].reason;
+	return NULL;
+}
+
 /* Does s hold a word beyond addresses and punctuation? (NULL: no) */
 static bool
 has_word(const char *s)
@@ -2439,6 +2480,8 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 						fill_from_text(c, cur, cur->diagnostic, strlen(cur->diagnostic), true);
 				}
 			}
+			else if (ci_equal(h->name, "x-powermta-bouncecategory"))
+				cur->stated_reason = powermta_reason(h->value, h->vlen);
 			else if (ci_equal(h->name, "last-attempt-date"))
 			{
 				int64_t		t;

@@ -10,7 +10,7 @@ CREATE FUNCTION @extschema@.parse_dsn_fields(message text,
 		OUT status @extschema@.smtp_status, OUT reply_code integer, OUT diagnostic text,
 		OUT remote_mta text, OUT reporting_mta text, OUT last_attempt timestamptz,
 		OUT smtp_command text, OUT format text, OUT message_id text,
-		OUT message_date timestamptz)
+		OUT message_date timestamptz, OUT stated_reason @extschema@.reason)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'bounce_parse_dsn_fields'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
@@ -19,16 +19,17 @@ CREATE FUNCTION @extschema@.parse_dsn_fields(message bytea,
 		OUT status @extschema@.smtp_status, OUT reply_code integer, OUT diagnostic text,
 		OUT remote_mta text, OUT reporting_mta text, OUT last_attempt timestamptz,
 		OUT smtp_command text, OUT format text, OUT message_id text,
-		OUT message_date timestamptz)
+		OUT message_date timestamptz, OUT stated_reason @extschema@.reason)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'bounce_parse_dsn_fields'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
 
-COMMENT ON FUNCTION @extschema@.parse_dsn_fields(text) IS 'one row per recipient of a bounce e-mail (RFC 3464/6522/6533 DSN, ARF, auto-reply or a known plain-text MTA format): the fields as found, without classification; message_id is the returned message''s Message-ID, message_date the report''s Date';
+COMMENT ON FUNCTION @extschema@.parse_dsn_fields(text) IS 'one row per recipient of a bounce e-mail (RFC 3464/6522/6533 DSN, ARF, auto-reply or a known plain-text MTA format): the fields as found, without classification; message_id is the returned message''s Message-ID, message_date the report''s Date, stated_reason the reason the reporting MTA states in a field of its own (PowerMTA''s X-PowerMTA-BounceCategory), else NULL';
 COMMENT ON FUNCTION @extschema@.parse_dsn_fields(bytea) IS 'parse_dsn_fields for a message in raw bytes (any charset): output text is UTF-8, undecodable bytes become U+FFFD';
 
 -- The fields plus the classifier's verdict.  A feedback report is
--- 'feedback', an auto-reply 'vacation', a success 'delivered'; every other
+-- 'feedback', an auto-reply 'vacation', a success 'delivered', a row whose
+-- reporting MTA states its own reason (stated_reason) that reason; every other
 -- row gets @extschema@.classify(diagnostic, reply_code, status, smtp_command,
 -- remote_mta), @extschema@.is_hard(reason, reply_code, status) and
 -- @extschema@.is_permanent(reply_code, status), which the C function calls by

@@ -340,7 +340,8 @@ CREATE POLICY monthly_status_read ON @extschema@.monthly_status FOR SELECT
 CREATE FUNCTION @extschema@.record(idempotency_key text, address text, occurred_at timestamptz,
 		registrars integer[], reply_code integer DEFAULT NULL,
 		status text DEFAULT NULL, diagnostic text DEFAULT NULL,
-		remote_host text DEFAULT NULL, command text DEFAULT NULL)
+		remote_host text DEFAULT NULL, command text DEFAULT NULL,
+		reason @extschema@.reason DEFAULT NULL)
 	RETURNS bigint
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -388,7 +389,8 @@ BEGIN
 				HINT = 'Add it to bounce.registrar first.';
 	END IF;
 
-	v_reason := coalesce(@extschema@.classify(diagnostic, reply_code, v_status, command, remote_host), 'undefined');
+	-- the reason the source states itself wins; else the classifier's
+	v_reason := coalesce(record.reason, @extschema@.classify(diagnostic, reply_code, v_status, command, remote_host), 'undefined');
 	INSERT INTO @extschema@.event AS e (idempotency_key, address, occurred_at, reply_code, status,
 	                                    diagnostic, reason, hard, permanent)
 	VALUES (record.idempotency_key, v_addr, record.occurred_at, record.reply_code, v_status,
@@ -405,8 +407,8 @@ BEGIN
 	INSERT INTO @extschema@.pending (event_id) VALUES (v_id);
 	RETURN v_id;
 END $$;
-COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text) IS
-	'record one bounce against its registrars and return its id; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
+COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
+	'record one bounce against its registrars and return its id (reason: the one the source states itself, e.g. an MTA''s bounce category; NULL: classify the diagnostic); a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
 
 -- Record a jsonb array of bounces; all or nothing.
 CREATE FUNCTION @extschema@.record_batch(bounces jsonb)

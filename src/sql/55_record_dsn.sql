@@ -53,7 +53,8 @@ BEGIN
 				|| ' ' || lower(d.recipient);
 			bounce_id := @extschema@.record(v_key, d.recipient,
 				coalesce(record_dsn.occurred_at, d.last_attempt, d.message_date, now()), registrars,
-				d.reply_code, d.status::text, d.diagnostic, coalesce(d.remote_mta, d.reporting_mta), d.smtp_command);
+				d.reply_code, d.status::text, d.diagnostic, coalesce(d.remote_mta, d.reporting_mta), d.smtp_command,
+				d.stated_reason);
 			outcome := 'recorded';
 		END IF;
 		RETURN NEXT;
