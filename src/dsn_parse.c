@@ -1411,33 +1411,55 @@ ci_prefix_ws(const char *p, size_t avail, const char *lit, size_t n)
 	return true;
 }
 
-static const char *
-find_command(const char *s, size_t n)
-{
-	size_t		i,
-				k;
-	size_t		best = NCOMMAND_PHRASES;
-	size_t		plen[NCOMMAND_PHRASES];
-	bool		starts[256] = {false};
+/*
+ * Phrases by their first byte (both cases), each list in table order and
+ * ended by -1, built once: at each byte of the text only the phrases that
+ * start with it are tried.
+ */
+static int	command_bucket[256][NCOMMAND_PHRASES + 1];
+static size_t command_plen[NCOMMAND_PHRASES];
+static bool command_ready = false;
 
-	if (s == NULL)
-		return NULL;
+static void
+command_init(void)
+{
+	int			fill[256] = {0};
+	size_t		k;
+	int			b;
+
 	for (k = 0; k < NCOMMAND_PHRASES; k++)
 	{
 		unsigned char f = (unsigned char) command_phrases[k].phrase[0];
+		unsigned char u = (f >= 'a' && f <= 'z') ? f - 32 : f;
 
-		plen[k] = strlen(command_phrases[k].phrase);
-		starts[f] = true;
-		starts[f >= 'a' && f <= 'z' ? f - 32 : f] = true;
+		command_plen[k] = strlen(command_phrases[k].phrase);
+		command_bucket[f][fill[f]++] = (int) k;
+		if (u != f)
+			command_bucket[u][fill[u]++] = (int) k;
 	}
+	for (b = 0; b < 256; b++)
+		command_bucket[b][fill[b]] = -1;
+	command_ready = true;
+}
+
+static const char *
+find_command(const char *s, size_t n)
+{
+	size_t		i;
+	size_t		best = NCOMMAND_PHRASES;
+
+	if (s == NULL)
+		return NULL;
+	if (!command_ready)
+		command_init();
 	for (i = 0; i < n && best > 0; i++)
 	{
-		if (!starts[(unsigned char) s[i]])
-			continue;
-		for (k = 0; k < best; k++)
-			if (ci_prefix_ws(s + i, n - i, command_phrases[k].phrase, plen[k]))
+		const int  *k = command_bucket[(unsigned char) s[i]];
+
+		for (; *k >= 0 && (size_t) *k < best; k++)
+			if (ci_prefix_ws(s + i, n - i, command_phrases[*k].phrase, command_plen[*k]))
 			{
-				best = k;
+				best = *k;
 				break;
 			}
 	}
@@ -2186,6 +2208,16 @@ is_type_atom(const char *p, size_t n)
 	return true;
 }
 
+/* dst[0..n) = lower-cased src[0..n) (ASCII letters only). */
+static void
+lower_copy(char *dst, const char *src, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = lower(src[i]);
+}
+
 /* The first occurrence of lit[0..m) in s[0..n), or NULL. */
 static const char *
 find_bytes(const char *s, size_t n, const char *lit, size_t m)
@@ -2655,7 +2687,10 @@ detect_format(const Headers *top, const char *text, size_t tlen)
 	size_t		i;
 	const Header *from = hdr_get(top, "from");
 	const Header *subj = hdr_get(top, "subject");
+	char		lc[SIGNATURE_SPAN];		/* the first lines, lower-cased once */
+	size_t		lcn = text ? (tlen < SIGNATURE_SPAN ? tlen : SIGNATURE_SPAN) : 0;
 
+	lower_copy(lc, text, lcn);
 	for (i = 0; i < sizeof(signatures) / sizeof(signatures[0]); i++)
 	{
 		const char *ph = signatures[i].phrase;
@@ -2676,7 +2711,7 @@ detect_format(const Headers *top, const char *text, size_t tlen)
 				break;
 			case 'b':
 				/* the wording is in the first lines of the bounce */
-				if (text && ci_find(text, tlen < SIGNATURE_SPAN ? tlen : SIGNATURE_SPAN, ph))
+				if (find_bytes(lc, lcn, ph, strlen(ph)))
 					return signatures[i].format;
 				break;
 		}
@@ -2727,14 +2762,19 @@ static bool
 text_says_delayed(const Headers *top, const char *t, size_t n)
 {
 	const Header *s = hdr_get(top, "subject");
+	char		lc[SIGNATURE_SPAN];
 
 	if (s && (ci_find(s->value, s->vlen, "delayed") || ci_find(s->value, s->vlen, "warning:")))
 		return true;
+
+	if (t == NULL)
+		return false;
 	if (n > SIGNATURE_SPAN)
 		n = SIGNATURE_SPAN;
-	return t && (ci_find(t, n, "delay reason") != NULL ||
-				 ci_find(t, n, "will continue to") != NULL ||
-				 ci_find(t, n, "has not yet been delivered") != NULL);
+	lower_copy(lc, t, n);
+	return find_bytes(lc, n, "delay reason", 12) != NULL ||
+		find_bytes(lc, n, "will continue to", 16) != NULL ||
+		find_bytes(lc, n, "has not yet been delivered", 26) != NULL;
 }
 
 /*
