@@ -411,3 +411,38 @@ SELECT d.stated_reason, p.reason
   JOIN parse_dsn(E'From: MAILER-DAEMON@mta.example.org\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; a@example.jp\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp; 550 5.2.1 <a@example.jp>... User Unknown\nX-PowerMTA-BounceCategory: bad-mailbox\n\nFinal-Recipient: rfc822; b@example.jp\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp; 550 5.2.1 <b@example.jp>... User Unknown\nX-PowerMTA-BounceCategory: other\n\n--B--\n') p
     USING (recipient)
  ORDER BY recipient;
+
+-- Amazon SES notifications (JSON in the body, straight or wrapped by SNS): bounced,
+-- complained and delivered recipients from the JSON, not addresses from the text.
+SELECT recipient, action, status, reply_code, diagnostic, reporting_mta, reason, format
+  FROM parse_dsn($m$From: SES <no-reply@sns.amazonaws.com>
+Subject: AWS Notification Message
+Content-Type: text/plain; charset=UTF-8
+
+{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"gone@example.net","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"},{"emailAddress":"full@example.net","status":"5.2.2","diagnosticCode":"smtp; 552 5.2.2 mailbox full \u2013 try later"}],"reportingMTA":"dsn; a1-2.smtp-out.amazonses.com"},"mail":{"source":"sender@example.com","destination":["gone@example.net","full@example.net"]}}
+
+--
+If you wish to stop receiving notifications from this topic, please click the link below: https://sns.example/unsubscribe?Endpoint=ops@example.com
+$m$);
+SELECT recipient, action, reason, format FROM parse_dsn($m$From: SES <no-reply@sns.amazonaws.com>
+Content-Type: text/plain
+
+{"Type" : "Notification", "MessageId" : "x", "Message" : "{\"notificationType\":\"Complaint\",\"complaint\":{\"complainedRecipients\":[{\"emailAddress\":\"angry@example.net\"}]},\"mail\":{\"source\":\"sender@example.com\"}}"}
+$m$);
+SELECT recipient, action, reason, format FROM parse_dsn($m$From: SES <no-reply@sns.amazonaws.com>
+Content-Type: text/plain
+
+{
+  "notificationType": "Delivery",
+  "delivery": {"recipients": ["happy@example.net"], "smtpResponse": "250 ok", "reportingMTA": "a1-2.smtp-out.amazonses.com"}
+}
+$m$);
+SELECT outcome, recipient FROM record_dsn($m$From: SES <no-reply@sns.amazonaws.com>
+Content-Type: text/plain
+
+{"notificationType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"angry@example.net"}]}}
+$m$, '{}');
+-- malformed or hostile JSON: read as plain text, never misread, never deep recursion
+SELECT recipient, format FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bouncedRecipients":[{"emailAddress":"cut@example.net"');
+SELECT count(*) AS rows FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"x":' || repeat('[', 100000) || repeat(']', 100000) || ',"bouncedRecipients":[{"emailAddress":"deep@example.net"}]}}');
+SELECT recipient, format FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bouncedRecipients":[{"emailAddress":"a\\u00e9\\ud83d\\ude00@example.net"},{"emailAddress":"bad\\ud800@example.net"},{"action":"failed"}]}}');

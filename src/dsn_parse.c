@@ -2637,6 +2637,447 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 	}
 }
 
+/* ----------------------------------------------------------------
+ * Amazon SES notifications: JSON in the body of an e-mail
+ * ----------------------------------------------------------------
+ *
+ * SES (through SNS e-mail subscriptions) reports bounces, complaints and
+ * deliveries as one JSON object, not as a DSN (docs.aws.amazon.com/ses,
+ * "Amazon SES notification contents"): notificationType, then "bounce"
+ * with bounceType and bouncedRecipients [{emailAddress, action, status,
+ * diagnosticCode}], "complaint" with complainedRecipients, or "delivery"
+ * with recipients and smtpResponse.  A small reader, no JSON library:
+ * strings are decoded (escapes, \uXXXX with surrogates), other values
+ * skipped, nesting limited (JSON_MAX_DEPTH).  JSON it cannot read (too
+ * deep, not JSON) leaves the message to the plain-text reading; a
+ * notification cut short gives the recipients read before the cut.
+ */
+#define JSON_MAX_DEPTH 64
+
+typedef struct Json
+{
+	const char *p;
+	const char *end;
+	bool		bad;
+} Json;
+
+static void
+json_ws(Json *j)
+{
+	while (j->p < j->end && is_space(*j->p))
+		j->p++;
+}
+
+static int
+json_hex4(const char *p)
+{
+	int			v = 0,
+				k;
+
+	for (k = 0; k < 4; k++)
+	{
+		int			h = hexval(p[k]);
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+/* Read a string at j->p; into out (may be NULL: skip), out_len. */
+static bool
+json_string(Json *j, Ctx *c, char **out, size_t *out_len)
+{
+	const char *q;
+	char	   *o = NULL;
+	size_t		n = 0;
+
+	json_ws(j);
+	if (j->p >= j->end || *j->p != '"')
+		return (j->bad = true, false);
+	q = ++j->p;
+	if (out)
+	{
+		/* the decoded string is never longer than the raw one */
+		const char *e = q;
+
+		while (e < j->end && *e != '"')
+			e += (*e == '\\' && e + 1 < j->end) ? 2 : 1;
+		o = dalloc(c, (e - q) + 1);
+		if (o == NULL)
+			return (j->bad = true, false);
+	}
+	while (j->p < j->end && *j->p != '"')
+	{
+		char		ch = *j->p++;
+
+		if (ch == '\\')
+		{
+			if (j->p >= j->end)
+				break;
+			ch = *j->p++;
+			if (ch == 'u')
+			{
+				int			u = (j->end - j->p >= 4) ? json_hex4(j->p) : -1;
+
+				if (u < 0)
+					return (j->bad = true, false);
+				j->p += 4;
+				if (u >= 0xD800 && u <= 0xDBFF && j->end - j->p >= 6 &&
+					j->p[0] == '\\' && j->p[1] == 'u')
+				{
+					int			lo = json_hex4(j->p + 2);
+
+					if (lo >= 0xDC00 && lo <= 0xDFFF)
+					{
+						u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+						j->p += 6;
+					}
+				}
+				if (u >= 0xD800 && u <= 0xDFFF)
+					u = 0xFFFD;
+				if (o)
+				{
+					/* 6 raw bytes (or 12) become at most 4 */
+					if (u < 0x80)
+						o[n++] = (char) u;
+					else if (u < 0x800)
+					{
+						o[n++] = (char) (0xC0 | (u >> 6));
+						o[n++] = (char) (0x80 | (u & 0x3F));
+					}
+					else if (u < 0x10000)
+					{
+						o[n++] = (char) (0xE0 | (u >> 12));
+						o[n++] = (char) (0x80 | ((u >> 6) & 0x3F));
+						o[n++] = (char) (0x80 | (u & 0x3F));
+					}
+					else
+					{
+						o[n++] = (char) (0xF0 | (u >> 18));
+						o[n++] = (char) (0x80 | ((u >> 12) & 0x3F));
+						o[n++] = (char) (0x80 | ((u >> 6) & 0x3F));
+						o[n++] = (char) (0x80 | (u & 0x3F));
+					}
+				}
+				continue;
+			}
+			switch (ch)
+			{
+				case 'n':
+					ch = '\n';
+					break;
+				case 't':
+					ch = '\t';
+					break;
+				case 'r':
+					ch = '\r';
+					break;
+				case 'b':
+				case 'f':
+					ch = ' ';
+					break;
+				default:
+					break;		/* \" \\ \/ and anything else: the character */
+			}
+		}
+		if (o)
+			o[n++] = ch;
+	}
+	if (j->p >= j->end)
+		return (j->bad = true, false);
+	j->p++;						/* the closing quote */
+	if (o)
+	{
+		o[n] = '\0';
+		*out = o;
+		*out_len = n;
+	}
+	return true;
+}
+
+/* Skip one value of any type, nesting at most JSON_MAX_DEPTH deep. */
+static void
+json_skip(Json *j, int depth)
+{
+	json_ws(j);
+	if (j->p >= j->end || depth > JSON_MAX_DEPTH)
+	{
+		j->bad = true;
+		return;
+	}
+	if (*j->p == '"')
+		json_string(j, NULL, NULL, NULL);
+	else if (*j->p == '{' || *j->p == '[')
+	{
+		char		close = (*j->p == '{') ? '}' : ']';
+		bool		obj = (*j->p == '{');
+
+		j->p++;
+		json_ws(j);
+		if (j->p < j->end && *j->p == close)
+		{
+			j->p++;
+			return;
+		}
+		while (!j->bad)
+		{
+			if (obj)
+			{
+				json_string(j, NULL, NULL, NULL);
+				json_ws(j);
+				if (j->bad || j->p >= j->end || *j->p != ':')
+				{
+					j->bad = true;
+					return;
+				}
+				j->p++;
+			}
+			json_skip(j, depth + 1);
+			json_ws(j);
+			if (j->bad || j->p >= j->end)
+			{
+				j->bad = true;
+				return;
+			}
+			if (*j->p == ',')
+			{
+				j->p++;
+				continue;
+			}
+			if (*j->p == close)
+			{
+				j->p++;
+				return;
+			}
+			j->bad = true;
+		}
+	}
+	else
+	{
+		/* number, true, false, null */
+		const char *st = j->p;
+
+		while (j->p < j->end && (is_alpha(*j->p) || is_digit(*j->p) ||
+								 *j->p == '-' || *j->p == '+' || *j->p == '.'))
+			j->p++;
+		if (j->p == st)
+			j->bad = true;
+	}
+}
+
+/*
+ * In the object that starts at j->p, position j->p on the value of member
+ * key (true), or report it absent (false; j->p unchanged).
+ */
+static bool
+json_member(Json *j, const char *key)
+{
+	Json		k = *j;
+	size_t		kl = strlen(key);
+
+	json_ws(&k);
+	if (k.p >= k.end || *k.p != '{')
+		return false;
+	k.p++;
+	json_ws(&k);
+	if (k.p < k.end && *k.p == '}')
+		return false;
+	while (!k.bad)
+	{
+		const char *name;
+		size_t		nl;
+
+		json_ws(&k);
+		if (k.p >= k.end || *k.p != '"')
+			return false;
+		name = k.p + 1;
+		json_string(&k, NULL, NULL, NULL);
+		nl = k.p - name - 1;
+		json_ws(&k);
+		if (k.bad || k.p >= k.end || *k.p != ':')
+			return false;
+		k.p++;
+		json_ws(&k);
+		if (nl == kl && memcmp(name, key, kl) == 0)
+		{
+			j->p = k.p;
+			return true;
+		}
+		json_skip(&k, 1);
+		json_ws(&k);
+		if (k.bad || k.p >= k.end || *k.p != ',')
+			return false;
+		k.p++;
+	}
+	return false;
+}
+
+/* The string member key of the object at o, decoded, or NULL. */
+static char *
+json_get_string(Ctx *c, Json o, const char *key)
+{
+	char	   *v = NULL;
+	size_t		n;
+
+	if (!json_member(&o, key) || o.p >= o.end || *o.p != '"')
+		return NULL;
+	if (!json_string(&o, c, &v, &n))
+		return NULL;
+	return clean(c, v, n);
+}
+
+/* Strip "type; " from an SES value such as "dsn; a1-2.smtp-out..." */
+static char *
+ses_untyped(Ctx *c, char *v)
+{
+	char	   *semi;
+
+	if (v == NULL)
+		return NULL;
+	semi = strchr(v, ';');
+	if (semi && is_type_atom(v, semi - v))
+	{
+		Str			t = trim((Str) {semi + 1, strlen(semi + 1)});
+
+		return t.n ? clean(c, t.p, t.n) : NULL;
+	}
+	return v;
+}
+
+/*
+ * Rows from an SES notification in t[0..n); true when it was one (even
+ * with no recipients), false to read the message as plain text.
+ */
+static bool
+ses_notification(Ctx *c, const char *t, size_t n)
+{
+	const char *key = ci_find(t, n, "\"notificationtype\"");
+	const char *st;
+	Json		top,
+				sub,
+				arr;
+	char	   *type;
+	const char *list_key;
+	const char *kind;
+
+	if (key == NULL)
+	{
+		/*
+		 * An SNS "e-mail-json" subscription wraps the notification as a
+		 * string: {"Type": "Notification", ..., "Message": "{\"notificationType\": ...}"}
+		 */
+		const char *env = ci_find(t, n, "\"type\"");
+		char	   *inner;
+
+		if (env == NULL || ci_find(t, n, "notificationtype") == NULL)
+			return false;
+		while (env > t && env[-1] != '{')
+			env--;
+		if (env == t)
+			return false;
+		top.p = env - 1;
+		top.end = t + n;
+		top.bad = false;
+		inner = json_get_string(c, top, "Message");
+		if (inner == NULL || ci_find(inner, strlen(inner), "\"notificationtype\"") == NULL)
+			return false;
+		return ses_notification(c, inner, strlen(inner));
+	}
+	/* the object that holds it: the '{' just before, blanks aside */
+	st = key;
+	while (st > t && is_space(st[-1]))
+		st--;
+	if (st == t || st[-1] != '{')
+		return false;
+	top.p = st - 1;
+	top.end = t + n;
+	top.bad = false;
+	type = json_get_string(c, top, "notificationType");
+	if (type == NULL)
+		return false;
+	if (strcmp(type, "Bounce") == 0)
+		kind = "bounce", list_key = "bouncedRecipients";
+	else if (strcmp(type, "Complaint") == 0)
+		kind = "complaint", list_key = "complainedRecipients";
+	else if (strcmp(type, "Delivery") == 0)
+		kind = "delivery", list_key = "recipients";
+	else
+		return false;
+	sub = top;
+	if (!json_member(&sub, kind) || sub.p >= sub.end || *sub.p != '{')
+		return false;
+	arr = sub;
+	if (!json_member(&arr, list_key) || arr.p >= arr.end || *arr.p != '[')
+		return false;
+	arr.p++;
+	{
+		char	   *reporting = ses_untyped(c, json_get_string(c, sub, "reportingMTA"));
+		char	   *remote = json_get_string(c, sub, "remoteMtaIp");
+		char	   *smtp_response = json_get_string(c, sub, "smtpResponse");
+		char	   *bounce_type = json_get_string(c, sub, "bounceType");
+
+		while (c->err == DSN_OK)
+		{
+			DsnRecipient *r;
+			Json		el;
+
+			json_ws(&arr);
+			if (arr.p >= arr.end || *arr.p == ']')
+				break;
+			el = arr;
+			r = new_rcpt(c);
+			if (r == NULL)
+				return true;
+			if (*arr.p == '"')
+			{
+				/* delivery.recipients: plain address strings */
+				char	   *a = NULL;
+				size_t		an;
+
+				if (!json_string(&el, c, &a, &an))
+					break;
+				r->recipient = clean(c, a, an);
+			}
+			else
+			{
+				r->recipient = json_get_string(c, el, "emailAddress");
+				r->action = json_get_string(c, el, "action");
+				r->diagnostic = ses_untyped(c, json_get_string(c, el, "diagnosticCode"));
+				{
+					char	   *sv = json_get_string(c, el, "status");
+					int32_t		code;
+
+					if (sv && bounce_status_parse(sv, strlen(sv), &code) == BSE_OK)
+						r->status = code;
+				}
+			}
+			if (strcmp(kind, "delivery") == 0)
+			{
+				r->action = "delivered";
+				r->diagnostic = smtp_response;
+			}
+			else if (strcmp(kind, "complaint") == 0)
+				r->stated_reason = "feedback";
+			else if (r->action == NULL)
+				r->action = (bounce_type && strcmp(bounce_type, "Transient") == 0) ? "delayed" : "failed";
+			r->reporting_mta = reporting;
+			r->remote_mta = remote;
+			if (r->diagnostic)
+				fill_from_text(c, r, r->diagnostic, strlen(r->diagnostic), false);
+			if (r->recipient == NULL)
+				c->nrcpt--;		/* an element without an address: no row */
+			json_skip(&arr, 1);
+			json_ws(&arr);
+			if (arr.bad || arr.p >= arr.end || *arr.p != ',')
+				break;
+			arr.p++;
+		}
+	}
+	return true;
+}
+
 /*
  * Signatures of the non-standard formats, checked in order; the first
  * that matches names the format.  where: 'f' From header, 's' Subject,
@@ -3048,7 +3489,10 @@ bounce_dsn_parse(const char *msg, size_t len, bool ascii_only,
 		text = body;
 		tlen = (msg + len) - body;
 	}
-	if (c.nrcpt == 0 && c.err == DSN_OK && text != NULL)
+	if (c.nrcpt == 0 && c.err == DSN_OK && text != NULL && !have_ds &&
+		ses_notification(&c, text, tlen))
+		out->format = "amazonses";
+	else if (c.nrcpt == 0 && c.err == DSN_OK && text != NULL)
 	{
 		const char *fmt = have_ds ? "rfc3464" : detect_format(&top, text, tlen);
 		const Header *xf = hdr_get(&top, "x-failed-recipients");

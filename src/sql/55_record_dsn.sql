@@ -38,6 +38,8 @@ BEGIN
 		v_problem := @extschema@.address_problem(d.recipient);
 		IF d.format = 'arf' THEN
 			outcome := 'not a bounce: feedback report';
+		ELSIF d.stated_reason = 'feedback' THEN
+			outcome := 'not a bounce: feedback report';
 		ELSIF d.format = 'autoreply' THEN
 			outcome := 'not a bounce: auto-reply';
 		ELSIF d.action IN ('delivered', 'relayed', 'expanded') THEN
