@@ -2685,7 +2685,7 @@ json_hex4(const char *p)
 	return v;
 }
 
-/* Read a string at j->p; into out (may be NULL: skip), out_len. */
+/* Read a string at j->p; decoded into *out (c's memory), unless out is NULL (skip). */
 static bool
 json_string(Json *j, Ctx *c, char **out, size_t *out_len)
 {
@@ -2697,7 +2697,7 @@ json_string(Json *j, Ctx *c, char **out, size_t *out_len)
 	if (j->p >= j->end || *j->p != '"')
 		return (j->bad = true, false);
 	q = ++j->p;
-	if (out)
+	if (out != NULL && c != NULL)
 	{
 		/* the decoded string is never longer than the raw one */
 		const char *e = q;
