@@ -564,9 +564,12 @@ COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of th
 
 -- ---- refresh ---------------------------------------------------------
 
--- Recompute event_state for all bounces of the given addresses (all
--- addresses when NULL) and apply the differences to the summaries.
-CREATE FUNCTION @extschema@.refresh_addresses(addresses text[]) RETURNS bigint
+-- Recompute the flags of the bounces of the addresses of the given new
+-- bounces and apply the differences to the summaries.  The window functions
+-- look only backwards, so a bounce earlier than an address's first new one
+-- keeps its flags: the window reads every bounce of the address (for its
+-- state), but only those from the first new one on are compared and written.
+CREATE FUNCTION @extschema@.refresh_addresses(new_ids bigint[]) RETURNS bigint
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
 	AS $$
 DECLARE
@@ -577,19 +580,26 @@ BEGIN
 	-- One statement, no temp tables (creating them costs more than a day's
 	-- work): every part reads the same snapshot, so "o" below is the state
 	-- before this refresh while event_state is being rewritten.
-	WITH f AS MATERIALIZED (	-- the fresh flags
-		SELECT id AS event_id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date AS month,
-		       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status) AS status_key,
-		       counted,
-		       -- one window for all flags: recurring() skips NULL rows, so the
-		       -- bounces that do not count are invisible to it
-		       coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false) AS recurring,
-		       @extschema@.streak(occurred_at, reason = 'delivered') OVER w AS streak,
-		       @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w AS suppressed
-		  FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
-		          FROM @extschema@.event e
-		         WHERE addresses IS NULL OR e.address = ANY (addresses)) e
-		WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id)
+	WITH first_new AS MATERIALIZED (	-- per address, the time of its first new bounce
+		SELECT e.address, min(e.occurred_at) AS first_at
+		  FROM @extschema@.event e WHERE e.id = ANY (new_ids) GROUP BY e.address
+	), f AS MATERIALIZED (	-- the fresh flags, from the first new bounce on
+		SELECT x.event_id, x.month, x.status_key, x.counted, x.recurring, x.streak, x.suppressed
+		  FROM (SELECT id AS event_id, address, occurred_at,
+		               date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date AS month,
+		               coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status) AS status_key,
+		               counted,
+		               -- one window for all flags: recurring() skips NULL rows, so
+		               -- the bounces that do not count are invisible to it
+		               coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false) AS recurring,
+		               @extschema@.streak(occurred_at, reason = 'delivered') OVER w AS streak,
+		               @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w AS suppressed
+		          FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
+		                  FROM @extschema@.event e
+		                 WHERE e.address IN (SELECT address FROM first_new)) e
+		        WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id)) x
+		  JOIN first_new fn ON fn.address = x.address
+		 WHERE x.occurred_at >= fn.first_at	-- earlier bounces cannot change
 	), d AS MATERIALIZED (	-- what changed: new bounces, and old ones whose flags moved
 		SELECT f.event_id, f.month, f.status_key,
 		       f.counted::integer - coalesce(o.counted::integer, 0) AS dc,
@@ -626,7 +636,7 @@ BEGIN
 	DELETE FROM @extschema@.monthly WHERE counted = 0 AND recurring = 0;
 	RETURN n;
 END $$;
-COMMENT ON FUNCTION @extschema@.refresh_addresses(text[]) IS 'internal to refresh(): recompute the flags of every bounce of these addresses and apply the differences to the summaries';
+COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, and apply the differences to the summaries';
 
 -- Full recompute of event_state and the summaries.
 CREATE FUNCTION @extschema@.refresh_full() RETURNS bigint
@@ -740,7 +750,6 @@ CREATE PROCEDURE @extschema@.refresh(full boolean DEFAULT false)
 DECLARE
 	c @extschema@.config;
 	v_settings jsonb;
-	v_addrs text[];
 	v_ids bigint[];
 	v_kind text;
 	n bigint;
@@ -760,9 +769,7 @@ BEGIN
 		-- claim the queue in one statement: bounces committed later stay queued
 		WITH claimed AS (DELETE FROM @extschema@.pending RETURNING event_id)
 		SELECT array_agg(event_id) INTO v_ids FROM claimed;
-		SELECT array_agg(DISTINCT e.address) INTO v_addrs
-		  FROM @extschema@.event e WHERE e.id = ANY (v_ids);
-		n := CASE WHEN v_addrs IS NULL THEN 0 ELSE @extschema@.refresh_addresses(v_addrs) END;
+		n := CASE WHEN v_ids IS NULL THEN 0 ELSE @extschema@.refresh_addresses(v_ids) END;
 	END IF;
 	PERFORM @extschema@.refresh_quarters();
 	UPDATE @extschema@.refresh_state
