@@ -409,6 +409,33 @@ extern struct FuncCallContext *bounce_table_srf_init(FunctionCallInfo fcinfo,
 
 /* ---- recurring.c (issue 4) ---- */
 
+#include "datatype/timestamp.h"
+
+/*
+ * A gap or span, with precomputed bounds on its length in microseconds
+ * whatever the calendar and time zone, so that most comparisons need no
+ * calendar arithmetic.  fast is false when the interval is too large for
+ * the bounds to be computed safely.  Shared with refresh.c, which applies
+ * the same rules as the window functions.
+ */
+typedef struct BounceSpan
+{
+	Interval	iv;
+	bool		fast;
+	int64		shortest;		/* it is never shorter than this ... */
+	int64		longest;		/* ... nor longer than this */
+	int64		slack;			/* time zone allowance on both bounds */
+} BounceSpan;
+
+/* Set up a span from a checked, non-negative interval (session zone). */
+extern void bounce_span_init(BounceSpan *s, const Interval *iv);
+/* prev <= ts - span, exactly as the SQL operator (needs prev <= ts) */
+extern bool bounce_at_least_span_before(TimestampTz prev, TimestampTz ts,
+										const BounceSpan *s);
+/* prev >= ts - span */
+extern bool bounce_at_most_span_before(TimestampTz prev, TimestampTz ts,
+									   const BounceSpan *s);
+
 
 /* ---- end recurring.c ---- */
 
@@ -419,6 +446,19 @@ extern struct FuncCallContext *bounce_table_srf_init(FunctionCallInfo fcinfo,
 
 /* ---- registry (issue 5) ---- */
 
+/*
+ * event_flags stores one byte per bounce, in rows of BOUNCE_FLAG_BLOCK
+ * bytes: row "block" holds the bounces with id >> BOUNCE_FLAG_BLOCK_BITS
+ * = block, at byte id & (BOUNCE_FLAG_BLOCK - 1).  A zero byte is a
+ * bounce not refreshed yet (or no bounce).  The views in
+ * src/sql/50_registry.sql read the same bits.
+ */
+#define BOUNCE_FLAG_BLOCK_BITS	8
+#define BOUNCE_FLAG_BLOCK		(1 << BOUNCE_FLAG_BLOCK_BITS)
+#define BOUNCE_FLAG_REFRESHED	0x01
+#define BOUNCE_FLAG_COUNTED		0x02
+#define BOUNCE_FLAG_RECURRING	0x04
+#define BOUNCE_FLAG_SUPPRESSED	0x08
 
 /* ---- end registry ---- */
 

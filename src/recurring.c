@@ -55,19 +55,6 @@
 #define RECUR_FAST_MAX_DAYS		3650000
 #define RECUR_FAST_MAX_TIME		(INT64CONST(100000) * USECS_PER_DAY * 365)
 
-/*
- * A gap or span, with precomputed bounds on its length in microseconds
- * whatever the calendar and time zone.  fast is false when the interval is
- * too large for the bounds to be computed safely.
- */
-typedef struct RecurSpan
-{
-	Interval	iv;
-	bool		fast;
-	int64		shortest;		/* it is never shorter than this ... */
-	int64		longest;		/* ... nor longer than this */
-	int64		slack;			/* time zone allowance on both bounds */
-} RecurSpan;
 
 /*
  * State for one partition.  WinGetPartitionLocalMemory hands it out zeroed
@@ -79,8 +66,8 @@ typedef struct RecurState
 	bool		args_stable;	/* they cannot change: skip re-reading them */
 	bool		have_prev;		/* prev is set */
 	TimestampTz prev;			/* last non-NULL occurred_at */
-	RecurSpan	a;				/* recurring: min_gap; suppress: min_span */
-	RecurSpan	b;				/* recurring: max_gap */
+	BounceSpan	a;				/* recurring: min_gap; suppress: min_span */
+	BounceSpan	b;				/* recurring: max_gap */
 	int32		strikes;		/* suppress */
 	int64		streak;			/* suppress, streak: current streak length */
 	TimestampTz streak_start;	/* suppress: occurred_at of its first row */
@@ -186,9 +173,9 @@ session_tz_spread(void)
 	return cached_spread;
 }
 
-/* Set up a RecurSpan from a checked, non-negative interval. */
-static void
-span_init(RecurSpan *s, const Interval *iv)
+/* Set up a BounceSpan from a checked, non-negative interval. */
+void
+bounce_span_init(BounceSpan *s, const Interval *iv)
 {
 	int64		spread = session_tz_spread();
 
@@ -250,8 +237,8 @@ ts_minus(TimestampTz ts, const Interval *iv)
  * from the span's possible lengths, else by the exact arithmetic.  Needs
  * prev <= ts, both finite or not.
  */
-static inline bool
-at_least_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
+bool
+bounce_at_least_span_before(TimestampTz prev, TimestampTz ts, const BounceSpan *s)
 {
 	if (s->fast && !TIMESTAMP_NOT_FINITE(ts) && !TIMESTAMP_NOT_FINITE(prev))
 	{
@@ -270,8 +257,8 @@ at_least_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
 }
 
 /* Is prev >= ts - span?  Same approach. */
-static inline bool
-at_most_span_before(TimestampTz prev, TimestampTz ts, const RecurSpan *s)
+bool
+bounce_at_most_span_before(TimestampTz prev, TimestampTz ts, const BounceSpan *s)
 {
 	if (s->fast && !TIMESTAMP_NOT_FINITE(ts) && !TIMESTAMP_NOT_FINITE(prev))
 	{
@@ -403,8 +390,8 @@ bounce_recurring(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: min_gap \"%s\" is greater than max_gap \"%s\"",
 							fn, interval_text(min_gap), interval_text(max_gap))));
-		span_init(&st->a, min_gap);
-		span_init(&st->b, max_gap);
+		bounce_span_init(&st->a, min_gap);
+		bounce_span_init(&st->b, max_gap);
 		st->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
 			get_fn_expr_arg_stable(fcinfo->flinfo, 2);
 		st->started = true;
@@ -423,8 +410,8 @@ bounce_recurring(PG_FUNCTION_ARGS)
 	check_order(st, ts, fn);
 
 	result = st->have_prev &&
-		at_least_span_before(st->prev, ts, &st->a) &&
-		at_most_span_before(st->prev, ts, &st->b);
+		bounce_at_least_span_before(st->prev, ts, &st->a) &&
+		bounce_at_most_span_before(st->prev, ts, &st->b);
 
 	st->prev = ts;
 	st->have_prev = true;
@@ -506,7 +493,7 @@ bounce_suppress(PG_FUNCTION_ARGS)
 		if (!st->started)
 		{
 			st->strikes = strikes;
-			span_init(&st->a, min_span);
+			bounce_span_init(&st->a, min_span);
 			st->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 1) &&
 				get_fn_expr_arg_stable(fcinfo->flinfo, 2);
 			st->started = true;
@@ -529,7 +516,7 @@ bounce_suppress(PG_FUNCTION_ARGS)
 	/* "spans more than min_span": streak_start < ts - min_span */
 	if (!is_reset && !st->suppressed && st->streak >= st->strikes &&
 		st->streak_start < ts &&
-		!at_most_span_before(st->streak_start, ts, &st->a))
+		!bounce_at_most_span_before(st->streak_start, ts, &st->a))
 		st->suppressed = true;
 
 	PG_RETURN_BOOL(st->suppressed);

@@ -4,7 +4,7 @@
 -- Tables the registry fills (registered with pg_extension_config_dump, so
 -- pg_dump keeps them): config, registrar, role_map, registration, event,
 -- attribution.  Derived tables that CALL refresh() rebuilds (not dumped):
--- pending, event_state, monthly, monthly_status, group_score,
+-- pending, event_flags, monthly, monthly_status, group_score,
 -- refresh_state.  Row-level security limits a registrar's role to its own
 -- rows; see grant_registrar().
 -- ---------------------------------------------------------------------
@@ -186,16 +186,16 @@ COMMENT ON TABLE @extschema@.pending IS 'queue of bounces recorded since the las
 
 -- ---- derived state (rebuilt by refresh) ------------------------------
 
-CREATE TABLE @extschema@.event_state (
-	event_id bigint PRIMARY KEY,
-	month date NOT NULL,
-	status_key @extschema@.smtp_status NOT NULL,
-	counted boolean NOT NULL,
-	recurring boolean NOT NULL,
-	streak integer,
-	suppressed boolean
+-- One flag byte per bounce, 256 bounces (by id) to a row: a full refresh
+-- of 10M bounces writes 40k rows instead of 10M.  Byte id & 255 of row
+-- id >> 8: bit 1 refreshed, 2 counted, 4 recurring, 8 suppressed; 0 = not
+-- refreshed yet.  flagged_event reads it; nobody needs to decode it by hand.
+CREATE TABLE @extschema@.event_flags (
+	block bigint PRIMARY KEY,
+	flags bytea NOT NULL CHECK (octet_length(flags) = 256)
 );
-COMMENT ON TABLE @extschema@.event_state IS 'per bounce, as of the last refresh(): month (in config.time_zone), status used for top errors, whether it counts, recurring flag, streak and suppress flag';
+ALTER TABLE @extschema@.event_flags ALTER COLUMN flags SET STORAGE PLAIN;	-- read in place, never compressed
+COMMENT ON TABLE @extschema@.event_flags IS 'flags of every bounce as of the last refresh(), packed one byte per bounce and 256 bounces to a row (see flagged_event); internal, written by refresh()';
 
 CREATE TABLE @extschema@.monthly (
 	registrar_id integer NOT NULL,
@@ -315,11 +315,9 @@ ALTER TABLE @extschema@.pending ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pending_write ON @extschema@.pending FOR INSERT
 	WITH CHECK ((SELECT @extschema@.is_writer()));
 
-ALTER TABLE @extschema@.event_state ENABLE ROW LEVEL SECURITY;
-CREATE POLICY event_state_read ON @extschema@.event_state FOR SELECT
-	USING ((SELECT @extschema@.sees_all())
-	       OR EXISTS (SELECT FROM @extschema@.attribution a
-	                   WHERE a.event_id = event_state.event_id AND a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])));
+-- event_flags has no policy: a row holds the flag bits of 256 bounces of
+-- any registrars, and says nothing about them without their event rows
+-- (which the event policy filters), so every reader may see it.
 
 ALTER TABLE @extschema@.monthly ENABLE ROW LEVEL SECURITY;
 CREATE POLICY monthly_read ON @extschema@.monthly FOR SELECT
@@ -564,81 +562,79 @@ COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of th
 
 -- ---- refresh ---------------------------------------------------------
 
+-- The per-bounce work of refresh(), in C (src/refresh.c): one ordered pass
+-- over event_address_idx that applies the rules of recurring() and
+-- suppress() and counts per registrar, month and status.
+CREATE FUNCTION @extschema@.refresh_scan(new_ids bigint[], min_gap interval, max_gap interval,
+		strikes integer, span interval, count_hard boolean)
+	RETURNS TABLE (block bigint, flags bytea, registrar_id integer, month date,
+	               status @extschema@.smtp_status, counted bigint, recurring bigint)
+	AS 'MODULE_PATHNAME', 'bounce_refresh_scan'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integer, interval, boolean) IS
+	'internal to refresh(): with new_ids NULL, every event_flags row and the counted and recurring bounces per registrar, month and status; with new_ids, only the event_flags rows that change and the count differences, for the addresses of those bounces from each one''s first new bounce on; plus one row with only counted set: the bounces flagged';
+
 -- Recompute the flags of the bounces of the addresses of the given new
--- bounces and apply the differences to the summaries.  The window functions
--- look only backwards, so a bounce earlier than an address's first new one
--- keeps its flags: the window reads every bounce of the address (for its
--- state), but only those from the first new one on are compared and written.
+-- bounces and apply the differences to the summaries.  The rules look only
+-- backwards, so a bounce earlier than an address's first new one keeps its
+-- flags: refresh_scan() reads every bounce of the address (for its state)
+-- but compares only those from the first new one on.
 CREATE FUNCTION @extschema@.refresh_addresses(new_ids bigint[]) RETURNS bigint
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
 	AS $$
 DECLARE
 	c @extschema@.config;
 	n bigint;
+	zr integer[];
+	zm date[];
+	zs @extschema@.smtp_status[];
+	mr integer[];
+	mm date[];
 BEGIN
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	-- One statement, no temp tables (creating them costs more than a day's
-	-- work): every part reads the same snapshot, so "o" below is the state
-	-- before this refresh while event_state is being rewritten.
-	WITH first_new AS MATERIALIZED (	-- per address, the time of its first new bounce
-		SELECT e.address, min(e.occurred_at) AS first_at
-		  FROM @extschema@.event e WHERE e.id = ANY (new_ids) GROUP BY e.address
-	), f AS MATERIALIZED (	-- the fresh flags, from the first new bounce on
-		SELECT x.event_id, x.month, x.status_key, x.counted, x.recurring, x.streak, x.suppressed
-		  FROM (SELECT id AS event_id, address, occurred_at,
-		               date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date AS month,
-		               coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status) AS status_key,
-		               counted,
-		               -- one window for all flags: recurring() skips NULL rows, so
-		               -- the bounces that do not count are invisible to it
-		               coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false) AS recurring,
-		               @extschema@.streak(occurred_at, reason = 'delivered') OVER w AS streak,
-		               @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w AS suppressed
-		          FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
-		                  FROM @extschema@.event e
-		                 WHERE e.address IN (SELECT address FROM first_new)) e
-		        WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id)) x
-		  JOIN first_new fn ON fn.address = x.address
-		 WHERE x.occurred_at >= fn.first_at	-- earlier bounces cannot change
-	), d AS MATERIALIZED (	-- what changed: new bounces, and old ones whose flags moved
-		SELECT f.event_id, f.month, f.status_key,
-		       f.counted::integer - coalesce(o.counted::integer, 0) AS dc,
-		       f.recurring::integer - coalesce(o.recurring::integer, 0) AS dr
-		  FROM f
-		  LEFT JOIN LATERAL (SELECT o.counted, o.recurring FROM @extschema@.event_state o
-		                      WHERE o.event_id = f.event_id LIMIT 1) o ON true	-- index lookups, not a scan
-		 WHERE (f.counted, f.recurring) IS DISTINCT FROM (o.counted, o.recurring)
-	), da AS MATERIALIZED (
-		SELECT a.registrar_id, d.month, d.status_key, d.dc, d.dr
-		  FROM d JOIN @extschema@.attribution a ON a.event_id = d.event_id
+	-- work); the summaries that drop to zero are collected for the DELETE.
+	WITH r AS MATERIALIZED (
+		SELECT * FROM @extschema@.refresh_scan(new_ids, c.recurring_min_gap, c.recurring_max_gap,
+		                                       c.suppress_strikes, c.suppress_span, c.count_kind = 'hard')
+	), f AS (
+		INSERT INTO @extschema@.event_flags AS b (block, flags)
+		SELECT r.block, r.flags FROM r WHERE r.block IS NOT NULL
+		ON CONFLICT (block) DO UPDATE SET flags = excluded.flags
 	), ms AS (
 		INSERT INTO @extschema@.monthly_status AS m (registrar_id, month, status, counted, recurring)
-		SELECT registrar_id, month, status_key, sum(dc), sum(dr) FROM da GROUP BY 1, 2, 3
+		SELECT r.registrar_id, r.month, r.status, r.counted, r.recurring FROM r WHERE r.registrar_id IS NOT NULL
 		ON CONFLICT (registrar_id, month, status) DO UPDATE
 		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
+		RETURNING m.registrar_id, m.month, m.status, m.counted, m.recurring
 	), mo AS (
 		INSERT INTO @extschema@.monthly AS m (registrar_id, month, counted, recurring)
-		SELECT registrar_id, month, sum(dc), sum(dr) FROM da GROUP BY 1, 2
+		SELECT r.registrar_id, r.month, sum(r.counted), sum(r.recurring) FROM r WHERE r.registrar_id IS NOT NULL GROUP BY 1, 2
 		ON CONFLICT (registrar_id, month) DO UPDATE
 		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
-	), es AS (
-		INSERT INTO @extschema@.event_state AS s
-		SELECT * FROM f
-		ON CONFLICT (event_id) DO UPDATE
-		   SET month = excluded.month, status_key = excluded.status_key, counted = excluded.counted,
-		       recurring = excluded.recurring, streak = excluded.streak, suppressed = excluded.suppressed
-		 WHERE (s.month, s.status_key, s.counted, s.recurring, s.streak, s.suppressed)
-		       IS DISTINCT FROM (excluded.month, excluded.status_key, excluded.counted, excluded.recurring, excluded.streak, excluded.suppressed)
+		RETURNING m.registrar_id, m.month, m.counted, m.recurring
 	)
-	SELECT count(*) INTO n FROM f;
+	SELECT (SELECT r.counted FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL),
+	       (SELECT array_agg(ms.registrar_id) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
+	       (SELECT array_agg(ms.month) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
+	       (SELECT array_agg(ms.status) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
+	       (SELECT array_agg(mo.registrar_id) FROM mo WHERE mo.counted = 0 AND mo.recurring = 0),
+	       (SELECT array_agg(mo.month) FROM mo WHERE mo.counted = 0 AND mo.recurring = 0)
+	  INTO n, zr, zm, zs, mr, mm;
 	-- after the statement above, so that it sees the new sums
-	DELETE FROM @extschema@.monthly_status WHERE counted = 0 AND recurring = 0;
-	DELETE FROM @extschema@.monthly WHERE counted = 0 AND recurring = 0;
-	RETURN n;
+	IF zr IS NOT NULL THEN
+		DELETE FROM @extschema@.monthly_status m USING unnest(zr, zm, zs) z(r, mo, st)
+		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status = z.st AND m.counted = 0 AND m.recurring = 0;
+	END IF;
+	IF mr IS NOT NULL THEN
+		DELETE FROM @extschema@.monthly m USING unnest(mr, mm) z(r, mo)
+		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.counted = 0 AND m.recurring = 0;
+	END IF;
+	RETURN coalesce(n, 0);
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, and apply the differences to the summaries';
 
--- Full recompute of event_state and the summaries.
+-- Full recompute of event_flags and the summaries.
 CREATE FUNCTION @extschema@.refresh_full() RETURNS bigint
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
 	AS $$
@@ -648,33 +644,22 @@ DECLARE
 BEGIN
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	DELETE FROM @extschema@.pending;
-	TRUNCATE @extschema@.event_state, @extschema@.monthly, @extschema@.monthly_status;
-	-- building the key afterwards is much cheaper than maintaining it row by row
-	ALTER TABLE @extschema@.event_state DROP CONSTRAINT event_state_pkey;
-	INSERT INTO @extschema@.event_state
-	SELECT id, date_trunc('month', occurred_at AT TIME ZONE c.time_zone)::date,
-	       coalesce(status, CASE WHEN reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::@extschema@.smtp_status),
-	       counted,
-	       -- one window for all flags: recurring() skips NULL rows, so the
-	       -- bounces that do not count are invisible to it
-	       coalesce(@extschema@.recurring(CASE WHEN counted THEN occurred_at END, c.recurring_min_gap, c.recurring_max_gap) OVER w, false),
-	       @extschema@.streak(occurred_at, reason = 'delivered') OVER w,
-	       @extschema@.suppress(occurred_at, c.suppress_strikes, c.suppress_span, reason = 'delivered') OVER w
-	  FROM (SELECT e.*, coalesce(CASE c.count_kind WHEN 'hard' THEN e.hard ELSE e.permanent END, false) AS counted
-	          FROM @extschema@.event e) e
-	WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id);
-	GET DIAGNOSTICS n = ROW_COUNT;
-	ALTER TABLE @extschema@.event_state ADD CONSTRAINT event_state_pkey PRIMARY KEY (event_id);
-
-	INSERT INTO @extschema@.monthly_status (registrar_id, month, status, counted, recurring)
-	SELECT a.registrar_id, s.month, s.status_key, count(*) FILTER (WHERE s.counted), count(*) FILTER (WHERE s.recurring)
-	  FROM @extschema@.event_state s JOIN @extschema@.attribution a ON a.event_id = s.event_id
-	 WHERE s.counted
-	 GROUP BY 1, 2, 3;
-	INSERT INTO @extschema@.monthly (registrar_id, month, counted, recurring)
-	SELECT registrar_id, month, sum(counted), sum(recurring)
-	  FROM @extschema@.monthly_status GROUP BY 1, 2;
-	RETURN n;
+	TRUNCATE @extschema@.event_flags, @extschema@.monthly, @extschema@.monthly_status;
+	WITH r AS MATERIALIZED (
+		SELECT * FROM @extschema@.refresh_scan(NULL, c.recurring_min_gap, c.recurring_max_gap,
+		                                       c.suppress_strikes, c.suppress_span, c.count_kind = 'hard')
+	), f AS (
+		INSERT INTO @extschema@.event_flags (block, flags)
+		SELECT r.block, r.flags FROM r WHERE r.block IS NOT NULL
+	), ms AS (
+		INSERT INTO @extschema@.monthly_status (registrar_id, month, status, counted, recurring)
+		SELECT r.registrar_id, r.month, r.status, r.counted, r.recurring FROM r WHERE r.registrar_id IS NOT NULL
+	), mo AS (
+		INSERT INTO @extschema@.monthly (registrar_id, month, counted, recurring)
+		SELECT r.registrar_id, r.month, sum(r.counted), sum(r.recurring) FROM r WHERE r.registrar_id IS NOT NULL GROUP BY 1, 2
+	)
+	SELECT r.counted INTO n FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL;
+	RETURN coalesce(n, 0);
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
 
@@ -784,9 +769,11 @@ COMMENT ON PROCEDURE @extschema@.refresh(boolean) IS
 
 CREATE VIEW @extschema@.flagged_event WITH (security_invoker = true) AS
 SELECT e.id, e.address, e.occurred_at, e.reply_code, e.status, e.reason, e.hard, e.permanent,
-       s.counted, s.recurring, s.streak, s.suppressed
-  FROM @extschema@.event e LEFT JOIN @extschema@.event_state s ON s.event_id = e.id;
-COMMENT ON VIEW @extschema@.flagged_event IS 'every bounce with its flags as of the last refresh(): counted, recurring (recurring() over the counted bounces of the address), streak and suppressed; NULL flags = not yet refreshed';
+       (x.f & 2) <> 0 AS counted, (x.f & 4) <> 0 AS recurring, (x.f & 8) <> 0 AS suppressed
+  FROM @extschema@.event e
+  LEFT JOIN @extschema@.event_flags b ON b.block = e.id >> 8
+  CROSS JOIN LATERAL (SELECT nullif(get_byte(b.flags, (e.id & 255)::integer), 0) AS f) x;
+COMMENT ON VIEW @extschema@.flagged_event IS 'every bounce with its flags as of the last refresh(): counted, recurring (recurring() over the counted bounces of the address) and suppressed (suppress() over all its bounces); NULL flags = not yet refreshed';
 
 CREATE VIEW @extschema@.monthly_score WITH (security_invoker = true) AS
 SELECT r.id AS registrar_id, r.name AS registrar, coalesce(g.month, m.month) AS month,
@@ -854,21 +841,19 @@ COMMENT ON VIEW @extschema@.benchmark IS 'each registrar''s quarterly recurring 
 CREATE VIEW @extschema@.fix_list WITH (security_invoker = true) AS
 WITH hit AS (
 	SELECT DISTINCT a.registrar_id, e.address
-	  FROM @extschema@.event_state s
-	  JOIN @extschema@.event e ON e.id = s.event_id
-	  JOIN @extschema@.attribution a ON a.event_id = s.event_id
-	 WHERE s.recurring
+	  FROM @extschema@.flagged_event e
+	  JOIN @extschema@.attribution a ON a.event_id = e.id
+	 WHERE e.recurring
 ), per AS (
 	SELECT h.registrar_id, h.address, count(*) AS bounces,
-	       count(*) FILTER (WHERE s.recurring) AS recurring_bounces,
+	       count(*) FILTER (WHERE e.recurring) AS recurring_bounces,
 	       min(e.occurred_at) AS first_bounce, max(e.occurred_at) AS last_bounce,
 	       (array_agg(e.reason ORDER BY e.occurred_at DESC, e.id DESC))[1] AS last_reason,
 	       (array_agg(e.status ORDER BY e.occurred_at DESC, e.id DESC))[1] AS last_status,
-	       (array_agg(s.suppressed ORDER BY e.occurred_at DESC, e.id DESC))[1] AS suppressed
+	       (array_agg(e.suppressed ORDER BY e.occurred_at DESC, e.id DESC))[1] AS suppressed
 	  FROM hit h
-	  JOIN @extschema@.event e ON e.address = h.address
+	  JOIN @extschema@.flagged_event e ON e.address = h.address
 	  JOIN @extschema@.attribution a ON a.event_id = e.id AND a.registrar_id = h.registrar_id
-	  LEFT JOIN @extschema@.event_state s ON s.event_id = e.id
 	 GROUP BY h.registrar_id, h.address
 )
 SELECT per.registrar_id, r.name AS registrar,
@@ -879,11 +864,13 @@ SELECT per.registrar_id, r.name AS registrar,
 COMMENT ON VIEW @extschema@.fix_list IS 'per registrar, the addresses behind its recurring bounces, worst first (rank): recurring and total bounces, first and last bounce, last reason and status, suppressed';
 
 CREATE VIEW @extschema@.address_status WITH (security_invoker = true) AS
-SELECT DISTINCT ON (e.address) e.address, e.occurred_at AS last_bounce, e.reason AS last_reason,
-       e.status AS last_status, e.hard AS last_hard, s.streak, coalesce(s.suppressed, false) AS suppressed
-  FROM @extschema@.event e LEFT JOIN @extschema@.event_state s ON s.event_id = e.id
- ORDER BY e.address, e.occurred_at DESC, e.id DESC;
-COMMENT ON VIEW @extschema@.address_status IS 'per address: last bounce, its reason and status, current streak and whether to suppress mail (as of the last refresh); filter by address, e.g. WHERE address = normalize_address($1)';
+SELECT DISTINCT ON (x.address) x.address, x.occurred_at AS last_bounce, x.reason AS last_reason,
+       x.status AS last_status, x.hard AS last_hard, x.streak, coalesce(x.suppressed, false) AS suppressed
+  FROM (SELECT e.*, @extschema@.streak(e.occurred_at, e.reason = 'delivered')
+                    OVER (PARTITION BY e.address ORDER BY e.occurred_at, e.id) AS streak
+          FROM @extschema@.flagged_event e) x
+ ORDER BY x.address, x.occurred_at DESC, x.id DESC;
+COMMENT ON VIEW @extschema@.address_status IS 'per address: last bounce, its reason and status, current streak (bounces since the last delivery, counted now, over the bounces the reader may see) and whether to suppress mail (as of the last refresh); filter by address, e.g. WHERE address = normalize_address($1)';
 
 -- ---- roles -----------------------------------------------------------
 
@@ -905,7 +892,7 @@ CREATE FUNCTION @extschema@.grant_read(role_name name) RETURNS void
 BEGIN
 	EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %I', role_name);
 	EXECUTE format('GRANT SELECT ON @extschema@.config, @extschema@.registrar, @extschema@.registration,
-		@extschema@.event, @extschema@.attribution, @extschema@.event_state, @extschema@.monthly,
+		@extschema@.event, @extschema@.attribution, @extschema@.event_flags, @extschema@.monthly,
 		@extschema@.monthly_status, @extschema@.quarterly, @extschema@.group_score, @extschema@.refresh_state,
 		@extschema@.flagged_event, @extschema@.monthly_score, @extschema@.top_errors,
 		@extschema@.quarterly_score, @extschema@.benchmark, @extschema@.fix_list,

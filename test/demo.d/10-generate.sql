@@ -93,4 +93,4 @@ SELECT (SELECT count(*) FROM registrar) AS registrars,
        (SELECT sum(registrations) FROM registration WHERE month = '2025-12-01') AS registrations,
        (SELECT count(*) FROM event) AS bounces,
        (SELECT count(DISTINCT address) FROM event) AS addresses,
-       (SELECT count(*) FROM event_state WHERE recurring) AS recurring;
+       (SELECT count(*) FROM flagged_event WHERE recurring) AS recurring;

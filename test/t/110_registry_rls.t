@@ -52,7 +52,7 @@ psql_ok($db, 'CALL bounce.refresh()');
 # per registrar-keyed relation: what the owner sees per registrar
 my @by_registrar = qw(registrar registration attribution monthly monthly_status quarterly monthly_score top_errors
 	quarterly_score benchmark fix_list);
-my @by_event = qw(event event_state flagged_event address_status);
+my @by_event = qw(event flagged_event address_status);
 for my $rel (@by_registrar) {
 	my $col = $rel eq 'registrar' ? 'id' : 'registrar_id';
 	my $all = psql_ok($db, "SELECT count(*) FROM bounce.$rel");
@@ -63,7 +63,7 @@ for my $rel (@by_registrar) {
 	is(psql_ok($db, "SELECT count(*) FROM bounce.$rel", user => 'bt_analyst'), $all, "analyst sees every row of $rel");
 }
 for my $rel (@by_event) {
-	my $key = $rel eq 'address_status' ? 'address' : $rel eq 'event_state' ? 'event_id' : 'id';
+	my $key = $rel eq 'address_status' ? 'address' : 'id';
 	my $keys_b = $rel eq 'address_status'
 		? q{SELECT e.address FROM bounce.event e JOIN bounce.attribution a ON a.event_id = e.id WHERE a.registrar_id = 2}
 		: q{SELECT event_id FROM bounce.attribution WHERE registrar_id = 2};

@@ -42,7 +42,7 @@ my $state = q{
 	SELECT md5(coalesce(string_agg(x, ';' ORDER BY x), '')) FROM (
 		SELECT 'm' || row(m.*)::text AS x FROM bounce.monthly m
 		UNION ALL SELECT 's' || row(s.*)::text FROM bounce.monthly_status s
-		UNION ALL SELECT 'e' || row(e.*)::text FROM bounce.event_state e
+		UNION ALL SELECT 'e' || row(e.*)::text FROM bounce.event_flags e
 		UNION ALL SELECT 'g' || row(g.*)::text FROM bounce.group_score g
 		UNION ALL SELECT 'q' || row(q.*)::text FROM bounce.quarterly_score q
 		UNION ALL SELECT 't' || row(t.*)::text FROM bounce.top_errors t
@@ -61,22 +61,44 @@ while (@events) {
 }
 is(psql_ok($inc, 'SELECT last_kind FROM bounce.refresh_state'), 'incremental', 'the incremental database refreshed incrementally');
 is(psql_ok($inc, 'SELECT count(*) FROM bounce.event'), '700', 'every bounce recorded once');
-ok(psql_ok($inc, 'SELECT count(*) FROM bounce.event_state WHERE recurring') > 20, 'the data has recurring bounces');
+ok(psql_ok($inc, 'SELECT count(*) FROM bounce.flagged_event WHERE recurring') > 20, 'the data has recurring bounces');
+ok(psql_ok($inc, 'SELECT count(*) FROM bounce.flagged_event WHERE suppressed') > 20, 'and suppressed ones');
+is(psql_ok($inc, 'SELECT count(*) FROM bounce.flagged_event WHERE counted IS NULL'), '0', 'every bounce has its flags');
 
-# the summaries equal a direct aggregate over the flags
+# the summaries equal a direct SQL aggregate over the flags, the month
+# taken in the configured zone (Brussels: many bounces fall on the first
+# or last hours of a month in UTC)
+my $agg = q{
+	SELECT a.registrar_id, date_trunc('month', f.occurred_at AT TIME ZONE 'Europe/Brussels')::date AS month,
+	       coalesce(f.status, CASE WHEN f.reply_code BETWEEN 400 AND 499 THEN '4.0.0' ELSE '5.0.0' END::bounce.smtp_status) AS status,
+	       count(*) FILTER (WHERE f.counted) AS counted, count(*) FILTER (WHERE f.recurring) AS recurring
+	  FROM bounce.flagged_event f JOIN bounce.attribution a ON a.event_id = f.id
+	 GROUP BY 1, 2, 3 HAVING count(*) FILTER (WHERE f.counted) > 0
+};
+is(psql_ok($inc, qq{
+	SELECT count(*) FROM (($agg) EXCEPT SELECT registrar_id, month, status, counted, recurring FROM bounce.monthly_status) d}), '0',
+	'monthly_status holds the aggregate of the flags');
+is(psql_ok($inc, qq{
+	SELECT count(*) FROM (SELECT registrar_id, month, status, counted, recurring FROM bounce.monthly_status EXCEPT ($agg)) d}), '0',
+	'and nothing else');
 is(psql_ok($inc, q{
-	SELECT count(*) FROM (
-		SELECT a.registrar_id, s.month, count(*) FILTER (WHERE s.counted) AS counted, count(*) FILTER (WHERE s.recurring) AS recurring
-		  FROM bounce.event_state s JOIN bounce.attribution a USING (event_id) GROUP BY 1, 2 HAVING count(*) FILTER (WHERE s.counted) > 0
-		EXCEPT SELECT registrar_id, month, counted, recurring FROM bounce.monthly) d}), '0', 'monthly equals the aggregate of the flags');
+	SELECT count(*) FROM (SELECT registrar_id, month, sum(counted), sum(recurring) FROM bounce.monthly_status GROUP BY 1, 2
+	                      EXCEPT SELECT registrar_id, month, counted, recurring FROM bounce.monthly) d}), '0',
+	'monthly sums monthly_status');
 
 # the flags equal the window functions applied directly
 is(psql_ok($inc, q{
 	SET TimeZone = 'Europe/Brussels';
 	SELECT count(*) FROM (
 		SELECT e.id, coalesce(CASE WHEN e.permanent THEN bounce.recurring(e.occurred_at) OVER (PARTITION BY e.address, coalesce(e.permanent, false) ORDER BY e.occurred_at, e.id) END, false) AS r
-		  FROM bounce.event e) x JOIN bounce.event_state s ON s.event_id = x.id WHERE s.recurring <> x.r}), '0',
+		  FROM bounce.event e) x JOIN bounce.flagged_event s ON s.id = x.id WHERE s.recurring IS DISTINCT FROM x.r}), '0',
 	'recurring flags equal bounce.recurring() over the permanent bounces of each address');
+is(psql_ok($inc, q{
+	SET TimeZone = 'Europe/Brussels';
+	SELECT count(*) FROM (
+		SELECT e.id, bounce.suppress(e.occurred_at, 3, '15 days', e.reason = 'delivered') OVER (PARTITION BY e.address ORDER BY e.occurred_at, e.id) AS s
+		  FROM bounce.event e) x JOIN bounce.flagged_event f ON f.id = x.id WHERE f.suppressed IS DISTINCT FROM x.s}), '0',
+	'suppressed flags equal bounce.suppress() over every bounce of each address');
 
 # denominators and the trend length change without new bounces: the
 # incremental refresh must pick them up as a full recompute does

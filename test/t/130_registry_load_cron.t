@@ -70,7 +70,7 @@ is(psql_ok($db, q{SELECT count(*) FROM bounce.event e WHERE (SELECT count(*) FRO
 # the concurrent refreshes left consistent summaries
 my $state = q{SELECT md5(string_agg(x, ';' ORDER BY x)) FROM (
 	SELECT row(m.*)::text AS x FROM bounce.monthly m UNION ALL SELECT row(s.*)::text FROM bounce.monthly_status s
-	UNION ALL SELECT row(e.*)::text FROM bounce.event_state e) u};
+	UNION ALL SELECT row(e.*)::text FROM bounce.event_flags e) u};
 psql_ok($db, 'CALL bounce.refresh()');
 my $inc = psql_ok($db, $state);
 psql_ok($db, 'CALL bounce.refresh(full => true)');

@@ -1,0 +1,952 @@
+/*-------------------------------------------------------------------------
+ *
+ * refresh.c
+ *		bounce.refresh_scan(): the per-bounce work of CALL bounce.refresh(),
+ *		in one ordered pass over the bounces.
+ *
+ * A full refresh computes, for every bounce, whether it counts, whether it
+ * is recurring and whether its address is suppressed, and counts counted
+ * and recurring bounces per registrar, month and status.  Written as SQL
+ * (three window functions, one event_state row per bounce, a join with
+ * attribution and a hash aggregate) that cost about six times the bare
+ * recurring window query.  Here the rows stream out of event_address_idx
+ * (an index-only scan in address, occurred_at, id order) straight into C,
+ * which applies the rules of the window functions in recurring.c (and
+ * shares their gap arithmetic), keeps one flag byte, the month and the
+ * status per bounce in memory, and then counts per registrar in one
+ * sequential read of attribution.  What is written is small: one
+ * event_flags row of BOUNCE_FLAG_BLOCK flag bytes per block of bounce ids,
+ * and the summary counts.
+ *
+ * Incrementally (new_ids given) only the addresses of the new bounces are
+ * read.  The flags from each address's first new bounce on are compared
+ * with the stored bytes (the rules look only backwards, so earlier bounces
+ * cannot change), and what changed comes back as rewritten blocks and as
+ * count differences per registrar, month and status.
+ *
+ * All reads use the caller's snapshot (read_only SPI), so the bounces, the
+ * stored flags and attribution are seen as of one instant.  Memory: about
+ * 7 bytes per bounce in a full refresh (70 MB at 10 million bounces), in a
+ * context of its own that is freed before returning.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "bounce.h"
+
+PG_FUNCTION_INFO_V1(bounce_refresh_scan);
+
+#define BLOCK_MASK	(BOUNCE_FLAG_BLOCK - 1)
+
+/* Rows within this of a month boundary get the exact calendar check. */
+#define MONTH_MARGIN	(2 * USECS_PER_DAY)
+
+/* One local calendar month: [start, end) in the session time zone. */
+typedef struct MonthRange
+{
+	TimestampTz start;
+	TimestampTz end;
+	DateADT		first_day;
+} MonthRange;
+
+/* What a full refresh keeps per block of bounce ids. */
+typedef struct FlagBlock
+{
+	uint8		flags[BOUNCE_FLAG_BLOCK];
+	uint16		month[BOUNCE_FLAG_BLOCK];	/* index into months */
+	int32		status[BOUNCE_FLAG_BLOCK];	/* packed smtp_status */
+	bool		dirty;			/* incremental: a byte changed */
+} FlagBlock;
+
+/* A hash of a 64-bit key for simplehash. */
+static inline uint32
+hash_int64(int64 key)
+{
+	return murmurhash32((uint32) key ^ murmurhash32((uint32) ((uint64) key >> 32)));
+}
+
+/* block number -> FlagBlock */
+typedef struct BlockEntry
+{
+	int64		block;
+	char		status;
+	FlagBlock  *data;
+} BlockEntry;
+
+#define SH_PREFIX		blockhash
+#define SH_ELEMENT_TYPE	BlockEntry
+#define SH_KEY_TYPE		int64
+#define SH_KEY			block
+#define SH_HASH_KEY(tb, key)	hash_int64(key)
+#define SH_EQUAL(tb, a, b)		((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* (registrar, month, status) -> counts */
+typedef struct CountKey
+{
+	int32		registrar;
+	int32		month;
+	int32		status;
+} CountKey;
+
+typedef struct CountEntry
+{
+	CountKey	key;
+	char		status;
+	int64		counted;
+	int64		recurring;
+} CountEntry;
+
+static inline uint32
+count_key_hash(CountKey k)
+{
+	return murmurhash32((uint32) k.registrar) ^
+		murmurhash32((uint32) k.month * 0x9e3779b9u + (uint32) k.status);
+}
+
+#define SH_PREFIX		counthash
+#define SH_ELEMENT_TYPE	CountEntry
+#define SH_KEY_TYPE		CountKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	count_key_hash(k)
+#define SH_EQUAL(tb, a, b)	((a).registrar == (b).registrar && (a).month == (b).month && (a).status == (b).status)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Incremental: a bounce whose counted or recurring flag changed. */
+typedef struct Change
+{
+	int64		id;
+	int32		month;
+	int32		status;
+	int32		dc;				/* counted: new - old */
+	int32		dr;				/* recurring: new - old */
+} Change;
+
+/* Incremental: a bounce from its address's first new bounce on. */
+typedef struct Affected
+{
+	int64		id;
+	uint8		flags;
+	int32		month;
+	int32		status;
+} Affected;
+
+/* bounce id -> index into changes */
+typedef struct IdEntry
+{
+	int64		id;
+	char		status;
+	int32		index;
+} IdEntry;
+
+#define SH_PREFIX		idhash
+#define SH_ELEMENT_TYPE	IdEntry
+#define SH_KEY_TYPE		int64
+#define SH_KEY			id
+#define SH_HASH_KEY(tb, key)	hash_int64(key)
+#define SH_EQUAL(tb, a, b)		((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct RefreshScan
+{
+	MemoryContext cxt;			/* everything below lives here */
+	bool		incremental;
+
+	/* settings */
+	BounceSpan	min_gap;
+	BounceSpan	max_gap;
+	BounceSpan	span;
+	int32		strikes;
+	bool		count_hard;
+	int32		status_4xx;		/* 4.0.0: no status, 4xx reply */
+	int32		status_5xx;		/* 5.0.0: no status, otherwise */
+
+	/*
+	 * Months seen, in the order first seen (an index into months is what
+	 * is stored per bounce, so it must not move), and their indexes sorted
+	 * by start, for the search.
+	 */
+	MonthRange *months;
+	int		   *sorted;
+	int			nmonths;
+	int			maxmonths;
+	int			last_month;
+
+	/* the current address (partition) */
+	char	   *addr;
+	int			addr_len;
+	int			addr_cap;
+	bool		have_addr;
+	bool		have_prev;
+	TimestampTz prev;
+	bool		have_prev_counted;
+	TimestampTz prev_counted;
+	int64		streak;
+	TimestampTz streak_start;
+	bool		suppressed;
+
+	/* full: flags per block; incremental: old and new blocks */
+	blockhash_hash *blocks;
+	int64		cached_block;
+	FlagBlock  *cached_data;
+
+	/* incremental */
+	Affected   *affected;
+	int			naffected;
+	int			maxaffected;
+	Change	   *changes;
+	int			nchanges;
+	idhash_hash *change_ids;
+
+	counthash_hash *counts;
+	int64		rows;
+} RefreshScan;
+
+/* A DestReceiver that hands each row of a query to a C function. */
+typedef struct RowReceiver
+{
+	DestReceiver pub;
+	RefreshScan  *st;
+	void		(*row) (RefreshScan *st, Datum *values, bool *isnull, int natts);
+} RowReceiver;
+
+static bool
+row_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RowReceiver *r = (RowReceiver *) self;
+
+	slot_getallattrs(slot);
+	r->row(r->st, slot->tts_values, slot->tts_isnull,
+		   slot->tts_tupleDescriptor->natts);
+	return true;
+}
+
+static void
+row_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	(void) self;
+	(void) operation;
+	(void) typeinfo;
+}
+
+static void
+row_nothing(DestReceiver *self)
+{
+	(void) self;
+}
+
+/*
+ * Run a read-only query with up to two parameters and pass every row to
+ * fn.  PostgreSQL 14+ streams the rows through a DestReceiver; 13 fetches
+ * them through a cursor, in batches.
+ */
+static void
+run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
+		  void (*fn) (RefreshScan *, Datum *, bool *, int))
+{
+#if PG_VERSION_NUM >= 140000
+	RowReceiver r;
+	SPIExecuteOptions opts;
+	ParamListInfo params = makeParamList(nargs);
+	int			rc;
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		params->params[i].value = values[i];
+		params->params[i].isnull = false;
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = types[i];
+	}
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = row_receive;
+	r.pub.rStartup = row_startup;
+	r.pub.rShutdown = row_nothing;
+	r.pub.rDestroy = row_nothing;
+	r.pub.mydest = DestNone;
+	r.st = st;
+	r.row = fn;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.params = params;
+	opts.read_only = true;
+	opts.dest = (DestReceiver *) &r;
+	rc = SPI_execute_extended(sql, &opts);
+	/* a SELECT sent to a receiver other than SPI's own reports UTILITY */
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+		elog(ERROR, "bounce.refresh_scan: query failed: %s", SPI_result_code_string(rc));
+#else
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+	Portal		portal;
+	Datum	   *vals;
+	bool	   *nulls;
+
+	if (plan == NULL)
+		elog(ERROR, "bounce.refresh_scan: query failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, values, NULL, true);
+	for (;;)
+	{
+		uint64		i;
+		int			natts;
+
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		natts = SPI_tuptable->tupdesc->natts;
+		vals = palloc(natts * sizeof(Datum));
+		nulls = palloc(natts * sizeof(bool));
+		for (i = 0; i < SPI_processed; i++)
+		{
+			heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, vals, nulls);
+			fn(st, vals, nulls, natts);
+		}
+		pfree(vals);
+		pfree(nulls);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+#endif
+}
+
+/*
+ * The local month of ts, as an index into st->months.  Rows well inside a
+ * known month are placed by comparison; near a boundary (where a change of
+ * UTC offset could matter) or in a new month, by the calendar, exactly as
+ * date_trunc('month', ts AT TIME ZONE zone) does.
+ */
+static int
+month_of(RefreshScan *st, TimestampTz ts)
+{
+	int			lo;
+	int			hi;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	DateADT		day;
+	MonthRange	m;
+	MemoryContext old;
+
+	if (st->nmonths > 0)
+	{
+		MonthRange *r = &st->months[st->last_month];	/* often the same */
+
+		if (ts >= r->start + MONTH_MARGIN && ts < r->end - MONTH_MARGIN)
+			return st->last_month;
+		lo = 0;
+		hi = st->nmonths - 1;
+		while (lo <= hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			r = &st->months[st->sorted[mid]];
+			if (ts < r->start)
+				hi = mid - 1;
+			else if (ts >= r->end)
+				lo = mid + 1;
+			else
+			{
+				if (ts >= r->start + MONTH_MARGIN && ts < r->end - MONTH_MARGIN)
+				{
+					st->last_month = st->sorted[mid];
+					return st->last_month;
+				}
+				break;
+			}
+		}
+	}
+
+	/* by the calendar */
+	if (TIMESTAMP_NOT_FINITE(ts) ||
+		timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("bounce.refresh_scan: bounce time \"%s\" has no calendar month",
+						DatumGetCString(DirectFunctionCall1(timestamptz_out,
+															TimestampTzGetDatum(ts))))));
+	day = date2j(tm.tm_year, tm.tm_mon, 1) - POSTGRES_EPOCH_JDATE;
+	for (lo = 0; lo < st->nmonths; lo++)
+	{
+		int			k = st->sorted[lo];
+
+		if (st->months[k].first_day == day)
+		{
+			st->last_month = k;
+			return k;
+		}
+		if (st->months[k].first_day > day)
+			break;
+	}
+
+	/* a month not seen yet: its bounds, as local midnights of the 1st */
+	m.first_day = day;
+	memset(&tm, 0, sizeof(tm));
+	j2date(day + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	tz = DetermineTimeZoneOffset(&tm, session_timezone);
+	if (tm2timestamp(&tm, 0, &tz, &m.start) != 0)
+		m.start = DT_NOBEGIN;
+	if (++tm.tm_mon > MONTHS_PER_YEAR)
+	{
+		tm.tm_mon = 1;
+		tm.tm_year++;
+	}
+	tm.tm_mday = 1;
+	tz = DetermineTimeZoneOffset(&tm, session_timezone);
+	if (tm2timestamp(&tm, 0, &tz, &m.end) != 0)
+		m.end = DT_NOEND;
+
+	if (st->nmonths >= PG_UINT16_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("bounce.refresh_scan: bounces span more than %d months", PG_UINT16_MAX)));
+	old = MemoryContextSwitchTo(st->cxt);
+	if (st->nmonths == st->maxmonths)
+	{
+		st->maxmonths = st->maxmonths ? st->maxmonths * 2 : 64;
+		st->months = st->months ? repalloc(st->months, st->maxmonths * sizeof(MonthRange))
+			: palloc(st->maxmonths * sizeof(MonthRange));
+		st->sorted = st->sorted ? repalloc(st->sorted, st->maxmonths * sizeof(int))
+			: palloc(st->maxmonths * sizeof(int));
+	}
+	MemoryContextSwitchTo(old);
+	memmove(&st->sorted[lo + 1], &st->sorted[lo], (st->nmonths - lo) * sizeof(int));
+	st->sorted[lo] = st->nmonths;
+	st->months[st->nmonths] = m;
+	st->last_month = st->nmonths++;
+	return st->last_month;
+}
+
+/* The block holding bounce id, made (zeroed) when create is set. */
+static FlagBlock *
+get_block(RefreshScan *st, int64 id, bool create)
+{
+	int64		block = id >> BOUNCE_FLAG_BLOCK_BITS;
+	BlockEntry *e;
+	bool		found;
+
+	if (st->cached_data != NULL && st->cached_block == block)
+		return st->cached_data;
+	if (create)
+	{
+		e = blockhash_insert(st->blocks, block, &found);
+		if (!found)
+			e->data = MemoryContextAllocZero(st->cxt, sizeof(FlagBlock));
+	}
+	else
+	{
+		e = blockhash_lookup(st->blocks, block);
+		if (e == NULL)
+			return NULL;
+	}
+	st->cached_block = block;
+	st->cached_data = e->data;
+	return e->data;
+}
+
+/*
+ * The flags of one bounce of the current address, the rules of
+ * recurring() over the counted bounces and suppress() over all of them
+ * (src/recurring.c).
+ */
+static inline uint8
+flag_bounce(RefreshScan *st, TimestampTz ts, bool counted, bool reset)
+{
+	uint8		f = BOUNCE_FLAG_REFRESHED;
+
+	if (st->have_prev && ts < st->prev)
+		elog(ERROR, "bounce.refresh_scan: bounces of an address are not in time order");
+	st->prev = ts;
+	st->have_prev = true;
+
+	if (counted)
+	{
+		f |= BOUNCE_FLAG_COUNTED;
+		if (st->have_prev_counted &&
+			bounce_at_least_span_before(st->prev_counted, ts, &st->min_gap) &&
+			bounce_at_most_span_before(st->prev_counted, ts, &st->max_gap))
+			f |= BOUNCE_FLAG_RECURRING;
+		st->prev_counted = ts;
+		st->have_prev_counted = true;
+	}
+
+	if (reset)
+	{
+		st->streak = 0;
+		st->suppressed = false;
+	}
+	else
+	{
+		if (st->streak == 0)
+			st->streak_start = ts;
+		st->streak++;
+		/* "spans more than span": streak_start < ts - span */
+		if (!st->suppressed && st->streak >= st->strikes &&
+			st->streak_start < ts &&
+			!bounce_at_most_span_before(st->streak_start, ts, &st->span))
+			st->suppressed = true;
+	}
+	if (st->suppressed)
+		f |= BOUNCE_FLAG_SUPPRESSED;
+	return f;
+}
+
+/*
+ * One bounce from the scan query: address, occurred_at, id, hard,
+ * permanent, is_reset, status, reply_code [, first_at].  Starts a new
+ * partition when the address changes.
+ */
+static void
+bounce_row(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	text	   *addr;
+	int			len;
+	TimestampTz ts;
+	int64		id;
+	bool		counted;
+	bool		reset;
+	int32		status;
+	uint8		f;
+
+	if (natts < 8 || isnull[0] || isnull[1] || isnull[2])
+		elog(ERROR, "bounce.refresh_scan: unexpected row from the bounce query");
+	addr = DatumGetTextPP(values[0]);
+	len = VARSIZE_ANY_EXHDR(addr);
+	if (!st->have_addr || len != st->addr_len ||
+		memcmp(VARDATA_ANY(addr), st->addr, len) != 0)
+	{
+		if (len > st->addr_cap)
+		{
+			st->addr_cap = Max(len, 256);
+			st->addr = st->addr ? repalloc(st->addr, st->addr_cap)
+				: MemoryContextAlloc(st->cxt, st->addr_cap);
+		}
+		memcpy(st->addr, VARDATA_ANY(addr), len);
+		st->addr_len = len;
+		st->have_addr = true;
+		st->have_prev = false;
+		st->have_prev_counted = false;
+		st->streak = 0;
+		st->suppressed = false;
+	}
+
+	ts = DatumGetTimestampTz(values[1]);
+	id = DatumGetInt64(values[2]);
+	/* count_kind: hard or permanent; NULL does not count */
+	counted = st->count_hard ? (!isnull[3] && DatumGetBool(values[3]))
+		: (!isnull[4] && DatumGetBool(values[4]));
+	reset = !isnull[5] && DatumGetBool(values[5]);
+	if (!isnull[6])
+		status = DatumGetSmtpStatus(values[6]);
+	else if (!isnull[7] && DatumGetInt32(values[7]) >= 400 && DatumGetInt32(values[7]) <= 499)
+		status = st->status_4xx;
+	else
+		status = st->status_5xx;
+
+	f = flag_bounce(st, ts, counted, reset);
+	st->rows++;
+
+	if (!st->incremental)
+	{
+		FlagBlock  *b = get_block(st, id, true);
+		int			i = (int) (id & BLOCK_MASK);
+
+		b->flags[i] = f;
+		b->month[i] = (uint16) month_of(st, ts);
+		b->status[i] = status;
+	}
+	else if (natts >= 9 && !isnull[8] && ts >= DatumGetTimestampTz(values[8]))
+	{
+		/* from the address's first new bounce on: compare later */
+		Affected   *a;
+
+		if (st->naffected == st->maxaffected)
+		{
+			st->maxaffected = st->maxaffected ? st->maxaffected * 2 : 1024;
+			st->affected = st->affected
+				? repalloc_huge(st->affected, (Size) st->maxaffected * sizeof(Affected))
+				: MemoryContextAllocHuge(st->cxt, (Size) st->maxaffected * sizeof(Affected));
+		}
+		a = &st->affected[st->naffected++];
+		a->id = id;
+		a->flags = f;
+		a->month = month_of(st, ts);
+		a->status = status;
+	}
+}
+
+/* Add to the count of (registrar, month, status). */
+static inline void
+add_count(RefreshScan *st, int32 registrar, int32 month, int32 status,
+		  int64 counted, int64 recurring)
+{
+	CountKey	k;
+	CountEntry *e;
+	bool		found;
+
+	k.registrar = registrar;
+	k.month = month;
+	k.status = status;
+	e = counthash_insert(st->counts, k, &found);
+	if (!found)
+	{
+		e->counted = 0;
+		e->recurring = 0;
+	}
+	e->counted += counted;
+	e->recurring += recurring;
+}
+
+/* Full: one attribution row (event_id, registrar_id). */
+static void
+attribution_row_full(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	int64		id;
+	FlagBlock  *b;
+	int			i;
+	uint8		f;
+
+	if (natts < 2 || isnull[0] || isnull[1])
+		return;
+	id = DatumGetInt64(values[0]);
+	b = get_block(st, id, false);
+	if (b == NULL)
+		return;					/* a bounce the scan did not see */
+	i = (int) (id & BLOCK_MASK);
+	f = b->flags[i];
+	if (!(f & BOUNCE_FLAG_COUNTED))
+		return;
+	add_count(st, DatumGetInt32(values[1]), b->month[i], b->status[i], 1,
+			  (f & BOUNCE_FLAG_RECURRING) ? 1 : 0);
+}
+
+/* Incremental: one stored event_flags row (block, flags). */
+static void
+stored_block_row(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	int64		block;
+	bytea	   *flags;
+	FlagBlock  *b;
+
+	if (natts < 2 || isnull[0] || isnull[1])
+		return;
+	block = DatumGetInt64(values[0]);
+	flags = DatumGetByteaPP(values[1]);
+	b = get_block(st, block << BOUNCE_FLAG_BLOCK_BITS, true);
+	memcpy(b->flags, VARDATA_ANY(flags),
+		   Min(VARSIZE_ANY_EXHDR(flags), BOUNCE_FLAG_BLOCK));
+}
+
+/* Incremental: one attribution row of a changed bounce. */
+static void
+attribution_row_delta(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	IdEntry    *e;
+	Change	   *c;
+
+	if (natts < 2 || isnull[0] || isnull[1])
+		return;
+	e = idhash_lookup(st->change_ids, DatumGetInt64(values[0]));
+	if (e == NULL)
+		return;
+	c = &st->changes[e->index];
+	add_count(st, DatumGetInt32(values[1]), c->month, c->status, c->dc, c->dr);
+}
+
+/* A one-dimensional int8[] of n values. */
+static ArrayType *
+int8_array(int64 *vals, int n)
+{
+	Datum	   *d = palloc(Max(n, 1) * sizeof(Datum));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		d[i] = Int64GetDatum(vals[i]);
+	return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+/* Incremental: compare the affected bounces with their stored flags. */
+static void
+compare_affected(RefreshScan *st, const char *nsp)
+{
+	int64	   *blocks;
+	int			nblocks = 0;
+	int			i;
+	char	   *sql;
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		values[1];
+	int64	   *ids;
+
+	if (st->naffected == 0)
+		return;
+
+	/* the stored blocks of the affected bounces */
+	blocks = MemoryContextAllocHuge(st->cxt, (Size) st->naffected * sizeof(int64));
+	for (i = 0; i < st->naffected; i++)
+	{
+		int64		block = st->affected[i].id >> BOUNCE_FLAG_BLOCK_BITS;
+
+		if (get_block(st, st->affected[i].id, false) == NULL)
+		{
+			(void) get_block(st, st->affected[i].id, true);
+			blocks[nblocks++] = block;
+		}
+	}
+	values[0] = PointerGetDatum(int8_array(blocks, nblocks));
+	sql = psprintf("SELECT block, flags FROM %s.event_flags WHERE block = ANY ($1)", nsp);
+	run_query(st, sql, 1, types, values, stored_block_row);
+
+	/* what changed */
+	st->changes = MemoryContextAllocHuge(st->cxt, (Size) st->naffected * sizeof(Change));
+	st->change_ids = idhash_create(st->cxt, Max(st->naffected, 16), NULL);
+	for (i = 0; i < st->naffected; i++)
+	{
+		Affected   *a = &st->affected[i];
+		FlagBlock  *b = get_block(st, a->id, true);
+		int			j = (int) (a->id & BLOCK_MASK);
+		uint8		old = b->flags[j];
+		int			dc;
+		int			dr;
+
+		if (old == a->flags)
+			continue;
+		b->flags[j] = a->flags;
+		b->dirty = true;
+		dc = ((a->flags & BOUNCE_FLAG_COUNTED) ? 1 : 0) - ((old & BOUNCE_FLAG_COUNTED) ? 1 : 0);
+		dr = ((a->flags & BOUNCE_FLAG_RECURRING) ? 1 : 0) - ((old & BOUNCE_FLAG_RECURRING) ? 1 : 0);
+		if (dc != 0 || dr != 0)
+		{
+			Change	   *c = &st->changes[st->nchanges];
+			IdEntry    *e;
+			bool		found;
+
+			c->id = a->id;
+			c->month = a->month;
+			c->status = a->status;
+			c->dc = dc;
+			c->dr = dr;
+			e = idhash_insert(st->change_ids, a->id, &found);
+			if (found)
+				elog(ERROR, "bounce.refresh_scan: bounce " INT64_FORMAT " seen twice", a->id);
+			e->index = st->nchanges++;
+		}
+	}
+	if (st->nchanges == 0)
+		return;
+
+	/* their registrars */
+	ids = MemoryContextAllocHuge(st->cxt, (Size) st->nchanges * sizeof(int64));
+	for (i = 0; i < st->nchanges; i++)
+		ids[i] = st->changes[i].id;
+	values[0] = PointerGetDatum(int8_array(ids, st->nchanges));
+	sql = psprintf("SELECT event_id, registrar_id FROM %s.attribution WHERE event_id = ANY ($1)", nsp);
+	run_query(st, sql, 1, types, values, attribution_row_delta);
+}
+
+/* Read and check an interval argument. */
+static Interval *
+interval_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	Interval   *iv;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("bounce.refresh_scan: %s must not be NULL", name)));
+	iv = PG_GETARG_INTERVAL_P(argno);
+	if (iv->month < 0 || iv->day < 0 || iv->time < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bounce.refresh_scan: %s must not be negative: \"%s\"", name,
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(iv))))));
+	return iv;
+}
+
+/*
+ * bounce.refresh_scan(new_ids, min_gap, max_gap, strikes, span, count_hard)
+ * RETURNS TABLE (block, flags, registrar_id, month, status, counted, recurring)
+ *
+ * new_ids NULL: a full refresh; the rows are every event_flags block and
+ * every non-zero count.  new_ids given: the blocks that changed (their
+ * whole new content) and the count differences.  Internal to refresh().
+ */
+Datum
+bounce_refresh_scan(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	MemoryContext per_query;
+	MemoryContext old;
+	RefreshScan  *st;
+	const char *nsp;
+	char	   *sql;
+	ArrayType  *new_ids = NULL;
+	int32		packed;
+	int			rc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("bounce.refresh_scan must be called in a FROM clause")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "bounce.refresh_scan: return type must be a row type");
+
+	st = palloc0(sizeof(RefreshScan));
+	st->cxt = AllocSetContextCreate(CurrentMemoryContext, "bounce refresh_scan",
+									ALLOCSET_DEFAULT_SIZES);
+	if (!PG_ARGISNULL(0))
+	{
+		new_ids = PG_GETARG_ARRAYTYPE_P(0);
+		if (ARR_NDIM(new_ids) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("bounce.refresh_scan: new_ids must be one-dimensional")));
+		st->incremental = true;
+	}
+	bounce_span_init(&st->min_gap, interval_arg(fcinfo, 1, "min_gap"));
+	bounce_span_init(&st->max_gap, interval_arg(fcinfo, 2, "max_gap"));
+	if (PG_ARGISNULL(3) || PG_GETARG_INT32(3) < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bounce.refresh_scan: strikes must be at least 1")));
+	st->strikes = PG_GETARG_INT32(3);
+	bounce_span_init(&st->span, interval_arg(fcinfo, 4, "span"));
+	st->count_hard = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+	if (DatumGetBool(DirectFunctionCall2(interval_gt,
+										 IntervalPGetDatum(&st->min_gap.iv),
+										 IntervalPGetDatum(&st->max_gap.iv))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bounce.refresh_scan: min_gap is greater than max_gap")));
+	if (bounce_status_parse("4.0.0", 5, &packed) != BSE_OK)
+		elog(ERROR, "bounce.refresh_scan: cannot parse 4.0.0");
+	st->status_4xx = packed;
+	if (bounce_status_parse("5.0.0", 5, &packed) != BSE_OK)
+		elog(ERROR, "bounce.refresh_scan: cannot parse 5.0.0");
+	st->status_5xx = packed;
+	st->blocks = blockhash_create(st->cxt, 1024, NULL);
+	st->counts = counthash_create(st->cxt, 1024, NULL);
+
+	nsp = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "bounce.refresh_scan: SPI_connect failed: %s", SPI_result_code_string(rc));
+
+	if (!st->incremental)
+	{
+		/* every bounce, in the order of event_address_idx */
+		sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
+					   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code"
+					   " FROM %s.event e ORDER BY e.address, e.occurred_at, e.id",
+					   nsp, nsp);
+		run_query(st, sql, 0, NULL, NULL, bounce_row);
+		sql = psprintf("SELECT event_id, registrar_id FROM %s.attribution", nsp);
+		run_query(st, sql, 0, NULL, NULL, attribution_row_full);
+	}
+	else
+	{
+		Oid			types[1] = {INT8ARRAYOID};
+		Datum		values[1] = {PointerGetDatum(new_ids)};
+
+		/*
+		 * Every bounce of the new bounces' addresses, address by address,
+		 * with the time of the address's first new bounce.
+		 */
+		sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
+					   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code, t.first_at"
+					   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
+					   "         FROM %s.event n WHERE n.id = ANY ($1) GROUP BY n.address) t"
+					   " CROSS JOIN LATERAL (SELECT * FROM %s.event e"
+					   "                      WHERE e.address = t.address"
+					   "                      ORDER BY e.occurred_at, e.id) e",
+					   nsp, nsp, nsp);
+		run_query(st, sql, 1, types, values, bounce_row);
+		compare_affected(st, nsp);
+	}
+
+	SPI_finish();
+
+	/* the result */
+	per_query = rsinfo->econtext->ecxt_per_query_memory;
+	old = MemoryContextSwitchTo(per_query);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+	{
+		blockhash_iterator bi;
+		BlockEntry *be;
+		counthash_iterator ci;
+		CountEntry *ce;
+		Datum		values[7];
+		bool		nulls[7];
+		bytea	   *flags = palloc(VARHDRSZ + BOUNCE_FLAG_BLOCK);
+
+		SET_VARSIZE(flags, VARHDRSZ + BOUNCE_FLAG_BLOCK);
+		memset(nulls, true, sizeof(nulls));
+		nulls[0] = nulls[1] = false;
+		blockhash_start_iterate(st->blocks, &bi);
+		while ((be = blockhash_iterate(st->blocks, &bi)) != NULL)
+		{
+			if (st->incremental && !be->data->dirty)
+				continue;
+			memcpy(VARDATA(flags), be->data->flags, BOUNCE_FLAG_BLOCK);
+			values[0] = Int64GetDatum(be->block);
+			values[1] = PointerGetDatum(flags);
+			tuplestore_putvalues(store, tupdesc, values, nulls);
+		}
+
+		memset(nulls, false, sizeof(nulls));
+		nulls[0] = nulls[1] = true;
+		counthash_start_iterate(st->counts, &ci);
+		while ((ce = counthash_iterate(st->counts, &ci)) != NULL)
+		{
+			if (ce->counted == 0 && ce->recurring == 0)
+				continue;
+			values[2] = Int32GetDatum(ce->key.registrar);
+			values[3] = DateADTGetDatum(st->months[ce->key.month].first_day);
+			values[4] = SmtpStatusGetDatum(ce->key.status);
+			values[5] = Int64GetDatum(ce->counted);
+			values[6] = Int64GetDatum(ce->recurring);
+			tuplestore_putvalues(store, tupdesc, values, nulls);
+		}
+
+		/* how many bounces were flagged (full) or compared (incremental) */
+		memset(nulls, true, sizeof(nulls));
+		nulls[5] = false;
+		values[5] = Int64GetDatum(st->incremental ? st->naffected : st->rows);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	MemoryContextDelete(st->cxt);
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = tupdesc;
+	return (Datum) 0;
+}
