@@ -132,6 +132,20 @@ CALL refresh();
 
 -- helpers
 SELECT sparkline(ARRAY[0, 1, 2, 3, 4, 5, 6, 7]::numeric[]), sparkline(ARRAY[0, 0]::numeric[]), sparkline(ARRAY[5, NULL, 10]::numeric[]), sparkline(NULL);
+-- ties round away from zero, as numeric round() does; negatives draw as 0
+SELECT sparkline('{1, 14}'), sparkline('{0.3, 4.2}'), sparkline('{-5, 10}'), sparkline('{-5, -1}'), sparkline('{NULL, NULL}');
+SELECT sparkline('{}') IS NULL AS empty_is_null, sparkline('{{1, 2}, {3, 4}}') AS flattened;
+SELECT sparkline('{1, NaN}');
+-- the C version equals its definition in SQL, on random arrays
+CREATE FUNCTION pg_temp.sparkline_sql(vals numeric[]) RETURNS text LANGUAGE sql AS $$
+	SELECT string_agg(CASE WHEN v IS NULL THEN ' ' WHEN mx <= 0 THEN U&'\2581'
+	                       ELSE substr(U&'\2581\2582\2583\2584\2585\2586\2587\2588', 1 + round(7 * greatest(v, 0) / mx)::integer, 1) END, '' ORDER BY i)
+	  FROM unnest(vals) WITH ORDINALITY AS u(v, i), (SELECT coalesce(max(x), 0) AS mx FROM unnest(vals) x) m $$;
+SELECT setseed(0.25);
+SELECT count(*) AS arrays, count(*) FILTER (WHERE sparkline(a) IS DISTINCT FROM pg_temp.sparkline_sql(a)) AS differ
+  FROM (SELECT ARRAY(SELECT CASE WHEN random() < 0.1 THEN NULL ELSE round((random() * 200 - 20)::numeric, (random() * 3)::int) END
+                       FROM generate_series(1, 1 + (g % 12))) AS a
+          FROM generate_series(1, 3000) g) s;
 SELECT stars(x) FROM unnest(ARRAY[0, 150, 150.1, 400, 1000, 1000.1]::numeric[]) x;
 
 -- every view is security_invoker, every table has row-level security or holds no registrar data

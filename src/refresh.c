@@ -224,6 +224,11 @@ typedef struct RefreshScan
 	int			nchanges;
 	idhash_hash *change_ids;
 
+	/* incremental: the range of the new bounces' ids, and how many */
+	int64		new_min;
+	int64		new_max;
+	int64		new_count;
+
 	counthash_hash *counts;
 	int64		rows;
 } RefreshScan;
@@ -758,13 +763,69 @@ compare_affected(RefreshScan *st, const char *nsp)
 	if (st->nchanges == 0)
 		return;
 
-	/* their registrars */
-	ids = MemoryContextAllocHuge(st->cxt, (Size) st->nchanges * sizeof(int64));
-	for (i = 0; i < st->nchanges; i++)
-		ids[i] = st->changes[i].id;
-	values[0] = PointerGetDatum(int8_array(ids, st->nchanges));
-	sql = psprintf("SELECT event_id, registrar_id FROM %s.attribution WHERE event_id = ANY ($1)", nsp);
-	run_query(st, sql, 1, types, values, attribution_row_delta);
+	/*
+	 * Their registrars.  The new bounces are usually a dense run of ids (the
+	 * identity): read that run as one range of attribution's key rather
+	 * than probing it id by id (a third of a day's refresh at 10M), and
+	 * probe only the others.
+	 */
+	{
+		bool		use_range = st->new_count > 0 &&
+			(uint64) st->new_max - (uint64) st->new_min < (uint64) st->new_count * 4;
+		int			nids = 0;
+
+		ids = MemoryContextAllocHuge(st->cxt, (Size) st->nchanges * sizeof(int64));
+		for (i = 0; i < st->nchanges; i++)
+		{
+			int64		id = st->changes[i].id;
+
+			if (!use_range || id < st->new_min || id > st->new_max)
+				ids[nids++] = id;
+		}
+		if (use_range)
+		{
+			Oid			rtypes[2] = {INT8OID, INT8OID};
+			Datum		rvalues[2] = {Int64GetDatum(st->new_min), Int64GetDatum(st->new_max)};
+
+			sql = psprintf("SELECT event_id, registrar_id FROM %s.attribution"
+						   " WHERE event_id BETWEEN $1 AND $2", nsp);
+			run_query(st, sql, 2, rtypes, rvalues, attribution_row_delta);
+		}
+		if (nids > 0)
+		{
+			values[0] = PointerGetDatum(int8_array(ids, nids));
+			sql = psprintf("SELECT event_id, registrar_id FROM %s.attribution WHERE event_id = ANY ($1)", nsp);
+			run_query(st, sql, 1, types, values, attribution_row_delta);
+		}
+	}
+}
+
+/* The smallest and largest of the new ids, and how many are not NULL. */
+static void
+new_ids_range(RefreshScan *st, ArrayType *new_ids)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	deconstruct_array(new_ids, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		int64		id;
+
+		if (nulls[i])
+			continue;
+		id = DatumGetInt64(elems[i]);
+		if (st->new_count == 0 || id < st->new_min)
+			st->new_min = id;
+		if (st->new_count == 0 || id > st->new_max)
+			st->new_max = id;
+		st->new_count++;
+	}
+	pfree(elems);
+	pfree(nulls);
 }
 
 /* Read and check an interval argument. */
@@ -829,6 +890,7 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 					 errmsg("bounce.refresh_scan: new_ids must be one-dimensional")));
 		st->incremental = true;
+		new_ids_range(st, new_ids);
 	}
 	bounce_span_init(&st->min_gap, interval_arg(fcinfo, 1, "min_gap"));
 	bounce_span_init(&st->max_gap, interval_arg(fcinfo, 2, "max_gap"));

@@ -549,15 +549,10 @@ CREATE FUNCTION @extschema@.stars(per_1m numeric) RETURNS integer
 	  FROM @extschema@.config c $$;
 COMMENT ON FUNCTION @extschema@.stars(numeric) IS 'stars (0-3) for a number of recurring bounces per 1M registrations, per the bands in config';
 
+-- In C (src/sparkline.c): refresh() draws one trend per rewritten quarter.
 CREATE FUNCTION @extschema@.sparkline(vals numeric[]) RETURNS text
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-	AS $$
-	SELECT string_agg(CASE WHEN v IS NULL THEN ' '
-	                       WHEN mx <= 0 THEN U&'\2581'
-	                       ELSE substr(U&'\2581\2582\2583\2584\2585\2586\2587\2588',
-	                                   1 + round(7 * greatest(v, 0) / mx)::integer, 1) END, '' ORDER BY i)
-	  FROM unnest(vals) WITH ORDINALITY AS u(v, i),
-	       (SELECT coalesce(max(x), 0) AS mx FROM unnest(vals) x) m $$;
+	AS 'MODULE_PATHNAME', 'bounce_sparkline'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of the values, one block character each, scaled from 0 to the largest (e.g. ▁▃▅█); NULL is a blank';
 
 -- ---- refresh ---------------------------------------------------------
