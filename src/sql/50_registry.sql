@@ -724,6 +724,11 @@ CREATE FUNCTION @extschema@.refresh_quarters() RETURNS void
 	 GROUP BY 1, 2 $$;
 COMMENT ON FUNCTION @extschema@.refresh_quarters() IS 'internal to refresh(): recompute the quarterly summary of every quarter, rewriting (with the trend) only from the first quarter that changed, and the benchmark groups';
 
+-- The refresh's internals are for refresh() alone, which its owner (or the
+-- pg_cron job) runs.
+REVOKE EXECUTE ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integer, interval, boolean),
+	@extschema@.refresh_addresses(bigint[]), @extschema@.refresh_full(), @extschema@.refresh_quarters() FROM PUBLIC;
+
 CREATE PROCEDURE @extschema@.refresh(full boolean DEFAULT false)
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$

@@ -89,6 +89,8 @@ for my $u (qw(bt_reg_b bt_analyst)) {
 	ok(psql_fails($db, q{UPDATE bounce.registration SET registrations = 0}, user => $u), "$u cannot change registrations");
 	ok(psql_fails($db, q{UPDATE bounce.config SET star3_max = 0}, user => $u), "$u cannot change config");
 	ok(psql_fails($db, q{CALL bounce.refresh()}, user => $u), "$u cannot refresh");
+	like(psql_fails($db, q{SELECT count(*) FROM bounce.refresh_scan(NULL, '14 days', '3 months', 3, '15 days', false)}, user => $u) // '',
+		qr/permission denied for function refresh_scan/, "$u cannot run the refresh's internal pass");
 }
 is(psql_ok($db, q{SELECT count(*) FROM bounce.event WHERE idempotency_key = 'x1'}), '0', 'nothing was written');
 
