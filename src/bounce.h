@@ -436,6 +436,27 @@ extern bool bounce_at_least_span_before(TimestampTz prev, TimestampTz ts,
 extern bool bounce_at_most_span_before(TimestampTz prev, TimestampTz ts,
 									   const BounceSpan *s);
 
+/*
+ * The rules themselves, one row at a time, for the window functions and
+ * for refresh.c's pass.  A counted bounce is recurring when the previous
+ * counted bounce of its address is between min_gap and max_gap before it.
+ * The streak counts bounces since the last reset (a delivery); the address
+ * is suppressed from the row at which the streak has at least strikes rows
+ * spanning more than span, until a reset.
+ */
+typedef struct BounceStreak
+{
+	int64		streak;			/* current streak length */
+	TimestampTz start;			/* occurred_at of its first row */
+	bool		suppressed;		/* on until a reset */
+} BounceStreak;
+
+extern bool bounce_is_recurring(TimestampTz prev, TimestampTz ts,
+								const BounceSpan *min_gap, const BounceSpan *max_gap);
+extern void bounce_streak_advance(BounceStreak *s, TimestampTz ts, bool reset);
+extern bool bounce_suppress_check(BounceStreak *s, TimestampTz ts, bool reset,
+								  int32 strikes, const BounceSpan *span);
+
 
 /* ---- end recurring.c ---- */
 

@@ -69,9 +69,7 @@ typedef struct RecurState
 	BounceSpan	a;				/* recurring: min_gap; suppress: min_span */
 	BounceSpan	b;				/* recurring: max_gap */
 	int32		strikes;		/* suppress */
-	int64		streak;			/* suppress, streak: current streak length */
-	TimestampTz streak_start;	/* suppress: occurred_at of its first row */
-	bool		suppressed;		/* suppress: flag is on until a reset */
+	BounceStreak streak;		/* suppress, streak */
 } RecurState;
 
 PG_FUNCTION_INFO_V1(bounce_recurring);
@@ -275,6 +273,46 @@ bounce_at_most_span_before(TimestampTz prev, TimestampTz ts, const BounceSpan *s
 	return prev >= ts_minus(ts, &s->iv);
 }
 
+/* Is a counted bounce at ts recurring, the previous counted one being at prev? */
+bool
+bounce_is_recurring(TimestampTz prev, TimestampTz ts,
+					const BounceSpan *min_gap, const BounceSpan *max_gap)
+{
+	return bounce_at_least_span_before(prev, ts, min_gap) &&
+		bounce_at_most_span_before(prev, ts, max_gap);
+}
+
+/* One row of the streak: a reset ends it, anything else extends it. */
+void
+bounce_streak_advance(BounceStreak *s, TimestampTz ts, bool reset)
+{
+	if (reset)
+	{
+		s->streak = 0;
+		s->suppressed = false;
+	}
+	else
+	{
+		if (s->streak == 0)
+			s->start = ts;
+		s->streak++;
+	}
+}
+
+/*
+ * After bounce_streak_advance on the same row: switch suppression on once
+ * the streak has strikes rows spanning more than span (start < ts - span).
+ */
+bool
+bounce_suppress_check(BounceStreak *s, TimestampTz ts, bool reset,
+					  int32 strikes, const BounceSpan *span)
+{
+	if (!reset && !s->suppressed && s->streak >= strikes &&
+		s->start < ts && !bounce_at_most_span_before(s->start, ts, span))
+		s->suppressed = true;
+	return s->suppressed;
+}
+
 /* Text of an interval, for messages. */
 static char *
 interval_text(const Interval *iv)
@@ -409,9 +447,7 @@ bounce_recurring(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	check_order(st, ts, fn);
 
-	result = st->have_prev &&
-		bounce_at_least_span_before(st->prev, ts, &st->a) &&
-		bounce_at_most_span_before(st->prev, ts, &st->b);
+	result = st->have_prev && bounce_is_recurring(st->prev, ts, &st->a, &st->b);
 
 	st->prev = ts;
 	st->have_prev = true;
@@ -443,17 +479,7 @@ advance_streak(WindowObject winobj, RecurState *st, int reset_argno,
 
 	*ts_out = ts;
 	*is_reset = DatumGetBool(r);
-	if (*is_reset)
-	{
-		st->streak = 0;
-		st->suppressed = false;
-	}
-	else
-	{
-		if (st->streak == 0)
-			st->streak_start = ts;
-		st->streak++;
-	}
+	bounce_streak_advance(&st->streak, ts, *is_reset);
 	return true;
 }
 
@@ -513,13 +539,7 @@ bounce_suppress(PG_FUNCTION_ARGS)
 	if (!advance_streak(winobj, st, 3, fn, &ts, &is_reset))
 		PG_RETURN_NULL();
 
-	/* "spans more than min_span": streak_start < ts - min_span */
-	if (!is_reset && !st->suppressed && st->streak >= st->strikes &&
-		st->streak_start < ts &&
-		!bounce_at_most_span_before(st->streak_start, ts, &st->a))
-		st->suppressed = true;
-
-	PG_RETURN_BOOL(st->suppressed);
+	PG_RETURN_BOOL(bounce_suppress_check(&st->streak, ts, is_reset, st->strikes, &st->a));
 }
 
 /*
@@ -540,9 +560,9 @@ bounce_streak(PG_FUNCTION_ARGS)
 
 	if (!advance_streak(winobj, st, 1, fn, &ts, &is_reset))
 		PG_RETURN_NULL();
-	if (st->streak > PG_INT32_MAX)
+	if (st->streak.streak > PG_INT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s: streak longer than %d rows", fn, PG_INT32_MAX)));
-	PG_RETURN_INT32((int32) st->streak);
+	PG_RETURN_INT32((int32) st->streak.streak);
 }

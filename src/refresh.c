@@ -207,9 +207,7 @@ typedef struct RefreshScan
 	TimestampTz prev;
 	bool		have_prev_counted;
 	TimestampTz prev_counted;
-	int64		streak;
-	TimestampTz streak_start;
-	bool		suppressed;
+	BounceStreak streak;
 
 	/* full: flags per block; incremental: old and new blocks */
 	blockhash_hash *blocks;
@@ -492,30 +490,14 @@ flag_bounce(RefreshScan *st, TimestampTz ts, bool counted, bool reset)
 	{
 		f |= BOUNCE_FLAG_COUNTED;
 		if (st->have_prev_counted &&
-			bounce_at_least_span_before(st->prev_counted, ts, &st->min_gap) &&
-			bounce_at_most_span_before(st->prev_counted, ts, &st->max_gap))
+			bounce_is_recurring(st->prev_counted, ts, &st->min_gap, &st->max_gap))
 			f |= BOUNCE_FLAG_RECURRING;
 		st->prev_counted = ts;
 		st->have_prev_counted = true;
 	}
 
-	if (reset)
-	{
-		st->streak = 0;
-		st->suppressed = false;
-	}
-	else
-	{
-		if (st->streak == 0)
-			st->streak_start = ts;
-		st->streak++;
-		/* "spans more than span": streak_start < ts - span */
-		if (!st->suppressed && st->streak >= st->strikes &&
-			st->streak_start < ts &&
-			!bounce_at_most_span_before(st->streak_start, ts, &st->span))
-			st->suppressed = true;
-	}
-	if (st->suppressed)
+	bounce_streak_advance(&st->streak, ts, reset);
+	if (bounce_suppress_check(&st->streak, ts, reset, st->strikes, &st->span))
 		f |= BOUNCE_FLAG_SUPPRESSED;
 	return f;
 }
@@ -555,8 +537,7 @@ bounce_row(RefreshScan *st, Datum *values, bool *isnull, int natts)
 		st->have_addr = true;
 		st->have_prev = false;
 		st->have_prev_counted = false;
-		st->streak = 0;
-		st->suppressed = false;
+		memset(&st->streak, 0, sizeof(st->streak));
 	}
 
 	ts = DatumGetTimestampTz(values[1]);
