@@ -639,19 +639,59 @@ DECLARE
 BEGIN
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	DELETE FROM @extschema@.pending;
-	TRUNCATE @extschema@.event_flags, @extschema@.monthly, @extschema@.monthly_status;
+	-- Rows are replaced in place, only where they differ, and removed where
+	-- they are no longer produced; no TRUNCATE, so readers of the views keep
+	-- the previous state until this commits instead of waiting for a lock,
+	-- and a full refresh that changes little writes little.
 	WITH r AS MATERIALIZED (
 		SELECT * FROM @extschema@.refresh_scan(NULL, c.recurring_min_gap, c.recurring_max_gap,
 		                                       c.suppress_strikes, c.suppress_span, c.count_kind = 'hard')
-	), f AS (
+	), mr AS MATERIALIZED (
+		SELECT r.registrar_id, r.month, sum(r.counted) AS counted, sum(r.recurring) AS recurring
+		  FROM r WHERE r.registrar_id IS NOT NULL GROUP BY 1, 2
+	), df AS MATERIALIZED (	-- blocks that differ from the stored ones, or are gone
+		SELECT n.block AS nb, n.flags, o.block AS ob
+		  FROM (SELECT r.block, r.flags FROM r WHERE r.block IS NOT NULL) n
+		  FULL JOIN @extschema@.event_flags o ON o.block = n.block
+		 WHERE n.flags IS DISTINCT FROM o.flags
+	), f AS (	-- plain INSERT for new keys (refreshes are serialised: no conflict)
 		INSERT INTO @extschema@.event_flags (block, flags)
-		SELECT r.block, r.flags FROM r WHERE r.block IS NOT NULL
+		SELECT df.nb, df.flags FROM df WHERE df.ob IS NULL
+	), fu AS (
+		UPDATE @extschema@.event_flags b SET flags = df.flags
+		  FROM df WHERE df.nb IS NOT NULL AND b.block = df.ob
+	), fd AS (
+		DELETE FROM @extschema@.event_flags b USING df WHERE df.nb IS NULL AND b.block = df.ob
+	), dms AS MATERIALIZED (	-- the same for monthly_status
+		SELECT n.registrar_id AS nr, n.month AS nm, n.status AS ns, n.counted, n.recurring,
+		       o.registrar_id AS orr, o.month AS om, o.status AS os
+		  FROM (SELECT r.registrar_id, r.month, r.status, r.counted, r.recurring FROM r WHERE r.registrar_id IS NOT NULL) n
+		  FULL JOIN @extschema@.monthly_status o
+		         ON o.registrar_id = n.registrar_id AND o.month = n.month AND o.status = n.status
+		 WHERE (n.counted, n.recurring) IS DISTINCT FROM (o.counted, o.recurring)
 	), ms AS (
 		INSERT INTO @extschema@.monthly_status (registrar_id, month, status, counted, recurring)
-		SELECT r.registrar_id, r.month, r.status, r.counted, r.recurring FROM r WHERE r.registrar_id IS NOT NULL
+		SELECT d.nr, d.nm, d.ns, d.counted, d.recurring FROM dms d WHERE d.orr IS NULL
+	), msu AS (
+		UPDATE @extschema@.monthly_status m SET counted = d.counted, recurring = d.recurring
+		  FROM dms d
+		 WHERE d.nr IS NOT NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status = d.os
+	), msd AS (
+		DELETE FROM @extschema@.monthly_status m USING dms d
+		 WHERE d.nr IS NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status = d.os
+	), dmo AS MATERIALIZED (	-- and for monthly
+		SELECT n.registrar_id AS nr, n.month AS nm, n.counted, n.recurring, o.registrar_id AS orr, o.month AS om
+		  FROM mr n FULL JOIN @extschema@.monthly o ON o.registrar_id = n.registrar_id AND o.month = n.month
+		 WHERE (n.counted, n.recurring) IS DISTINCT FROM (o.counted, o.recurring)
 	), mo AS (
 		INSERT INTO @extschema@.monthly (registrar_id, month, counted, recurring)
-		SELECT r.registrar_id, r.month, sum(r.counted), sum(r.recurring) FROM r WHERE r.registrar_id IS NOT NULL GROUP BY 1, 2
+		SELECT d.nr, d.nm, d.counted, d.recurring FROM dmo d WHERE d.orr IS NULL
+	), mou AS (
+		UPDATE @extschema@.monthly m SET counted = d.counted, recurring = d.recurring
+		  FROM dmo d WHERE d.nr IS NOT NULL AND m.registrar_id = d.orr AND m.month = d.om
+	), mod AS (
+		DELETE FROM @extschema@.monthly m USING dmo d
+		 WHERE d.nr IS NULL AND m.registrar_id = d.orr AND m.month = d.om
 	)
 	SELECT r.counted INTO n FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL;
 	RETURN coalesce(n, 0);
