@@ -565,7 +565,7 @@ CREATE FUNCTION @extschema@.refresh_scan(new_ids bigint[], min_gap interval, max
 	RETURNS TABLE (block bigint, flags bytea, registrar_id integer, month date,
 	               status @extschema@.smtp_status, counted bigint, recurring bigint)
 	AS 'MODULE_PATHNAME', 'bounce_refresh_scan'
-	LANGUAGE C VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp;
+	LANGUAGE C STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integer, interval, boolean) IS
 	'internal to refresh(): with new_ids NULL, every event_flags row and the counted and recurring bounces per registrar, month and status; with new_ids, only the event_flags rows that change and the count differences, for the addresses of those bounces from each one''s first new bounce on; plus one row with only counted set: the bounces flagged';
 
