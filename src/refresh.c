@@ -231,11 +231,12 @@ typedef struct RefreshScan
 	int64		rows;
 } RefreshScan;
 
+#if PG_VERSION_NUM >= 140000
 /* A DestReceiver that hands each row of a query to a C function. */
 typedef struct RowReceiver
 {
 	DestReceiver pub;
-	RefreshScan  *st;
+	RefreshScan *st;
 	void		(*row) (RefreshScan *st, Datum *values, bool *isnull, int natts);
 } RowReceiver;
 
@@ -263,6 +264,7 @@ row_nothing(DestReceiver *self)
 {
 	(void) self;
 }
+#endif
 
 /*
  * Run a read-only query with up to two parameters and pass every row to
@@ -845,7 +847,7 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 	MemoryContext per_query;
 	MemoryContext old;
-	RefreshScan  *st;
+	RefreshScan *st;
 	const char *nsp;
 	char	   *sql;
 	ArrayType  *new_ids = NULL;
