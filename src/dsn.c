@@ -116,6 +116,11 @@ dsn_convert(void *opaque, const char *charset, const char *src, size_t len,
 	*outlen = o;
 	return (char *) dst;
 #else
+	(void) opaque;
+	(void) charset;
+	(void) src;
+	(void) len;
+	(void) outlen;
 	return NULL;
 #endif
 }
