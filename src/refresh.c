@@ -428,7 +428,11 @@ month_of(RefreshScan *st, TimestampTz ts)
 	if (st->nmonths >= PG_UINT16_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("bounce.refresh_scan: bounces span more than %d months", PG_UINT16_MAX)));
+				 errmsg("bounce.refresh_scan: bounces fall in more than %d different months", PG_UINT16_MAX),
+				 errdetail("The month of the bounce at \"%s\" is one too many.",
+						   DatumGetCString(DirectFunctionCall1(timestamptz_out,
+															   TimestampTzGetDatum(ts)))),
+				 errhint("Bounces more than 5,000 years apart are not scored; check the times recorded.")));
 	old = MemoryContextSwitchTo(st->cxt);
 	if (st->nmonths == st->maxmonths)
 	{
