@@ -1566,6 +1566,35 @@ is_domain_char(char ch)
 }
 
 /*
+ * The start of an RFC 5321 quoted local part ("john..doe"@example.com,
+ * "a b"@example.com) whose closing quote is s[close], or close + 1 when
+ * there is none: the opening quote not escaped by a backslash, within 130
+ * bytes, on the same line (RFC 5321 allows even "" as a local part, and so
+ * does normalize_address()).
+ */
+static size_t
+quoted_local_start(const char *s, size_t close)
+{
+	size_t		q = close;
+
+	while (q > 0 && close - q < 130)
+	{
+		size_t		bs = 0;
+
+		q--;
+		if (s[q] == '\r' || s[q] == '\n')
+			break;
+		if (s[q] != '"')
+			continue;
+		while (q > bs && s[q - bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return q;
+	}
+	return close + 1;
+}
+
+/*
  * Find the next e-mail address at or after *pos in s[0..n).  Returns false
  * when there is none; otherwise the address is s[*start, *start + *len)
  * and *pos moves past it.  A domain needs a dot ("localhost" addresses are
@@ -1588,10 +1617,15 @@ next_address(const char *s, size_t n, size_t *pos, size_t *start, size_t *len)
 			break;
 		a = at - s;
 		l = a;
-		while (l > 0 && is_local_char(s[l - 1]) && a - l < 128)
-			l--;
-		while (l < a && s[l] == '.')
-			l++;
+		if (a > 0 && s[a - 1] == '"')
+			l = quoted_local_start(s, a - 1);
+		else
+		{
+			while (l > 0 && is_local_char(s[l - 1]) && a - l < 128)
+				l--;
+			while (l < a && s[l] == '.')
+				l++;
+		}
 		r = a + 1;
 		while (r < n && is_domain_char(s[r]) && r - a < 256)
 		{
