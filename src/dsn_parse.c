@@ -1685,6 +1685,25 @@ typed_value(const char *v, size_t n)
 }
 
 /*
+ * An MTA name field (Reporting-MTA, Remote-MTA): the typed value without
+ * the comments that follow the name ("mx1.example.com (192.0.2.1)",
+ * "mx.example.net (Postfix)"): RFC 5322 comments are not part of it.
+ */
+static Str
+mta_name(const char *v, size_t n)
+{
+	Str			s = typed_value(v, n);
+	const char *paren;
+
+	if (s.n > 0 && s.p[0] != '(' && (paren = memchr(s.p, '(', s.n)) != NULL)
+	{
+		s.n = paren - s.p;
+		s = trim(s);
+	}
+	return s;
+}
+
+/*
  * The address in a recipient field value, or an empty Str when it is not
  * a usable address ("@mx.example.org", "user@server" without a dot, or an
  * RFC 5321 source route's host list only).
@@ -2436,7 +2455,7 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 
 			if (ci_equal(h->name, "reporting-mta"))
 			{
-				Str			v = typed_value(h->value, h->vlen);
+				Str			v = mta_name(h->value, h->vlen);
 
 				reporting = clean(c, v.p, v.n);
 			}
@@ -2511,7 +2530,7 @@ do_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 			}
 			else if (ci_equal(h->name, "remote-mta"))
 			{
-				Str			v = typed_value(h->value, h->vlen);
+				Str			v = mta_name(h->value, h->vlen);
 
 				cur->remote_mta = clean(c, v.p, v.n);
 			}
