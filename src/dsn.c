@@ -59,6 +59,48 @@ dsn_palloc(void *opaque, size_t size)
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 }
 
+#if PG_VERSION_NUM >= 140000
+/*
+ * MIME charset labels that PostgreSQL does not know by that name, with the
+ * encoding of its own that decodes them.  Sources: the IANA "Character
+ * Sets" registry (aliases), and the WHATWG Encoding Standard's label table,
+ * which records what mail and web clients actually write (Outlook's
+ * ks_c_5601-1987 and cp1252, Windows' code page numbers).  PostgreSQL's own
+ * names (iso-8859-n, windows-125x, shift_jis, euc-jp, gbk, big5, koi8-r ...)
+ * need no entry.
+ */
+static const struct
+{
+	const char *label;
+	const char *encoding;
+}			charset_aliases[] =
+{
+	{"cp1250", "WIN1250"}, {"cp1251", "WIN1251"}, {"cp1252", "WIN1252"},
+	{"cp1253", "WIN1253"}, {"cp1254", "WIN1254"}, {"cp1255", "WIN1255"},
+	{"cp1256", "WIN1256"}, {"cp1257", "WIN1257"}, {"cp1258", "WIN1258"},
+	{"cp866", "WIN866"}, {"ibm866", "WIN866"},
+	{"cp874", "WIN874"}, {"tis-620", "WIN874"}, {"iso-8859-11", "WIN874"},
+	{"gb2312", "EUC_CN"}, {"csgb2312", "EUC_CN"},
+	{"x-gbk", "GBK"}, {"cp936", "GBK"},
+	{"ks_c_5601-1987", "UHC"}, {"ks_c_5601-1989", "UHC"}, {"cp949", "UHC"}, {"windows-949", "UHC"},
+	{"cp932", "SJIS"}, {"windows-31j", "SJIS"}, {"x-sjis", "SJIS"}, {"ms_kanji", "SJIS"},
+	{"x-euc-jp", "EUC_JP"},
+	{"latin-1", "LATIN1"}, {"l1", "LATIN1"},
+};
+
+/* The PostgreSQL encoding of a MIME charset label, or -1. */
+static int
+charset_encoding(const char *charset)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(charset_aliases); i++)
+		if (pg_strcasecmp(charset, charset_aliases[i].label) == 0)
+			return pg_char_to_encoding(charset_aliases[i].encoding);
+	return pg_char_to_encoding(charset);
+}
+#endif
+
 /*
  * Charset hook for the core: a MIME text part's bytes to UTF-8 with the
  * server's own conversion procedures (the charsets PostgreSQL knows by
@@ -74,7 +116,7 @@ dsn_convert(void *opaque, const char *charset, const char *src, size_t len,
 {
 #if PG_VERSION_NUM >= 140000
 	MemoryContext cxt = (MemoryContext) opaque;
-	int			enc = pg_char_to_encoding(charset);
+	int			enc = charset_encoding(charset);
 	Oid			proc;
 	unsigned char *dst;
 	size_t		cap,
