@@ -1350,6 +1350,13 @@ static const struct
 	{"end of data", "DATA"},
 	{"in reply to data", "DATA"},
 	{"after data", "DATA"},
+	/* Exim with PIPELINING: "after pipelined DATA" (RCPT TO and MAIL FROM are caught below) */
+	{"after pipelined data", "DATA"},
+	/* RFC 3030 CHUNKING, the data phase: "(in reply to end of BDAT command)", Exim "after BDAT" */
+	{"end of bdat", "BDAT"},
+	{"in reply to bdat", "BDAT"},
+	{"after bdat", "BDAT"},
+	{"after pipelined bdat", "BDAT"},
 	{"in reply to rcpt to", "RCPT"},
 	{"after rcpt to", "RCPT"},
 	{"rcpt to", "RCPT"},
