@@ -427,6 +427,8 @@ typedef struct BounceSpan
 	int64		slack;			/* time zone allowance on both bounds */
 } BounceSpan;
 
+/* Error 22023 naming fn and argname when a part of iv is negative. */
+extern void bounce_check_span(const Interval *iv, const char *fn, const char *argname);
 /* Set up a span from a checked, non-negative interval (session zone). */
 extern void bounce_span_init(BounceSpan *s, const Interval *iv);
 /* prev <= ts - span, exactly as the SQL operator (needs prev <= ts) */

@@ -346,13 +346,20 @@ get_interval_arg(WindowObject winobj, int argno, const char *fn,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: %s must not be NULL", fn, argname)));
 	iv = DatumGetIntervalP(d);
+	bounce_check_span(iv, fn, argname);
+	return iv;
+}
+
+/* Reject a gap or span with a negative part (22023), naming it. */
+void
+bounce_check_span(const Interval *iv, const char *fn, const char *argname)
+{
 	if (iv->month < 0 || iv->day < 0 || iv->time < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: %s must not be negative: \"%s\"", fn, argname,
 						interval_text(iv)),
 				 errdetail("Every part of the interval (months, days, time) must be zero or positive.")));
-	return iv;
 }
 
 /* Error unless the argument is the same as on the partition's first row. */

@@ -701,10 +701,13 @@ compare_affected(RefreshScan *st, const char *nsp)
 	for (i = 0; i < st->naffected; i++)
 	{
 		int64		block = st->affected[i].id >> BOUNCE_FLAG_BLOCK_BITS;
+		BlockEntry *e;
+		bool		found;
 
-		if (get_block(st, st->affected[i].id, false) == NULL)
+		e = blockhash_insert(st->blocks, block, &found);
+		if (!found)
 		{
-			(void) get_block(st, st->affected[i].id, true);
+			e->data = MemoryContextAllocZero(st->cxt, sizeof(FlagBlock));
 			blocks[nblocks++] = block;
 		}
 	}
@@ -826,12 +829,7 @@ interval_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("bounce.refresh_scan: %s must not be NULL", name)));
 	iv = PG_GETARG_INTERVAL_P(argno);
-	if (iv->month < 0 || iv->day < 0 || iv->time < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bounce.refresh_scan: %s must not be negative: \"%s\"", name,
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(iv))))));
+	bounce_check_span(iv, "bounce.refresh_scan", name);
 	return iv;
 }
 
