@@ -19,10 +19,11 @@
  * and the summary counts.
  *
  * Incrementally (new_ids given) only the addresses of the new bounces are
- * read.  The flags from each address's first new bounce on are compared
- * with the stored bytes (the rules look only backwards, so earlier bounces
- * cannot change), and what changed comes back as rewritten blocks and as
- * count differences per registrar, month and status.
+ * read (when their ids are a dense run, of every bounce in the run: see
+ * new_ids_dense()).  The flags from each address's first new bounce on are
+ * compared with the stored bytes (the rules look only backwards, so
+ * earlier bounces cannot change), and what changed comes back as rewritten
+ * blocks and as count differences per registrar, month and status.
  *
  * All reads use the caller's snapshot (read_only SPI), so the bounces, the
  * stored flags and attribution are seen as of one instant.  Memory: about
@@ -681,6 +682,22 @@ int8_array(int64 *vals, int n)
 	return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
+/*
+ * Are the new ids a dense run (as the identity hands them out), so that
+ * reading that run of ids as one range of a key costs less than probing
+ * them one by one?  The run may hold a few ids that are not new: bounces
+ * refreshed before, or recorded by transactions this snapshot does not
+ * see (invisible, so never read).  Treating an old bounce as new costs a
+ * little work and changes nothing: its flags are recomputed and only
+ * differences from the stored ones are applied.
+ */
+static bool
+new_ids_dense(RefreshScan *st)
+{
+	return st->new_count > 0 &&
+		(uint64) st->new_max - (uint64) st->new_min < (uint64) st->new_count * 4;
+}
+
 /* Incremental: compare the affected bounces with their stored flags. */
 static void
 compare_affected(RefreshScan *st, const char *nsp)
@@ -754,14 +771,12 @@ compare_affected(RefreshScan *st, const char *nsp)
 		return;
 
 	/*
-	 * Their registrars.  The new bounces are usually a dense run of ids (the
-	 * identity): read that run as one range of attribution's key rather
-	 * than probing it id by id (a third of a day's refresh at 10M), and
-	 * probe only the others.
+	 * Their registrars.  When the new bounces are a dense run of ids, read
+	 * that run as one range of attribution's key rather than probing it id
+	 * by id (a third of a day's refresh at 10M), and probe only the others.
 	 */
 	{
-		bool		use_range = st->new_count > 0 &&
-			(uint64) st->new_max - (uint64) st->new_min < (uint64) st->new_count * 4;
+		bool		use_range = new_ids_dense(st);
 		int			nids = 0;
 
 		ids = MemoryContextAllocHuge(st->cxt, (Size) st->nchanges * sizeof(int64));
@@ -919,22 +934,34 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Oid			types[1] = {INT8ARRAYOID};
-		Datum		values[1] = {PointerGetDatum(new_ids)};
+		Oid			types[2] = {INT8ARRAYOID, INT8OID};
+		Datum		values[2] = {PointerGetDatum(new_ids), (Datum) 0};
+		bool		dense = new_ids_dense(st);
 
 		/*
 		 * Every bounce of the new bounces' addresses, address by address,
-		 * with the time of the address's first new bounce.
+		 * with the time of the address's first new bounce.  The new bounces
+		 * themselves are read as one range of the primary key when their ids
+		 * are dense (one descent instead of one per bounce: 13 ms of a day's
+		 * refresh at 10M becomes 4), else id by id.
 		 */
+		if (dense)
+		{
+			types[0] = INT8OID;
+			values[0] = Int64GetDatum(st->new_min);
+			values[1] = Int64GetDatum(st->new_max);
+		}
 		sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
 					   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code, t.first_at"
 					   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
-					   "         FROM %s.event n WHERE n.id = ANY ($1) GROUP BY n.address) t"
+					   "         FROM %s.event n WHERE %s GROUP BY n.address) t"
 					   " CROSS JOIN LATERAL (SELECT * FROM %s.event e"
 					   "                      WHERE e.address = t.address"
 					   "                      ORDER BY e.occurred_at, e.id) e",
-					   nsp, nsp, nsp);
-		run_query(st, sql, 1, types, values, bounce_row);
+					   nsp, nsp,
+					   dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)",
+					   nsp);
+		run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
 		compare_affected(st, nsp);
 	}
 
