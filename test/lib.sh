@@ -14,6 +14,9 @@
 #   BOUNCE_KEEP_CLUSTER=1  do not stop the cluster on exit
 #   POSTGRES_WRAPPER       program pg_ctl starts instead of postgres
 #                          (test/valgrind uses it to run under valgrind)
+#   BOUNCE_HUGE_PAGES=1    back shared memory with huge pages (root and
+#                          PostgreSQL 15+ only: raises vm.nr_hugepages by what
+#                          the cluster needs, gives them back when it stops)
 
 set -euo pipefail
 
@@ -63,6 +66,7 @@ as_owner() {
 }
 
 PGWORK=
+HUGE_PAGES_ADDED=0
 stop_cluster() {
 	[ -n "$PGWORK" ] || return 0
 	if [ -d "$PGWORK/data" ]; then
@@ -70,6 +74,28 @@ stop_cluster() {
 	fi
 	rm -rf "$PGWORK"
 	PGWORK=
+	if [ "$HUGE_PAGES_ADDED" -gt 0 ]; then
+		echo $(($(cat /proc/sys/vm/nr_hugepages) - HUGE_PAGES_ADDED)) >/proc/sys/vm/nr_hugepages || true
+		HUGE_PAGES_ADDED=0
+	fi
+}
+
+# Reserve the huge pages the cluster's shared memory needs and require them
+# (huge_pages = on: a silent fallback would measure the wrong thing).
+# PostgreSQL's docs advise them for a large shared_buffers; without them
+# each new backend pays a page fault per shared-buffer page it touches.
+_reserve_huge_pages() {
+	local need have
+	[ "$(id -u)" -eq 0 ] && [ -w /proc/sys/vm/nr_hugepages ] ||
+		die "BOUNCE_HUGE_PAGES=1 needs root and a writable /proc/sys/vm/nr_hugepages"
+	need=$(as_owner "$BINDIR/postgres" -D "$PGWORK/data" -C shared_memory_size_in_huge_pages)
+	have=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((have + need)) >/proc/sys/vm/nr_hugepages
+	HUGE_PAGES_ADDED=$(($(cat /proc/sys/vm/nr_hugepages) - have))
+	[ "$HUGE_PAGES_ADDED" -ge "$need" ] ||
+		die "could reserve only $HUGE_PAGES_ADDED of $need huge pages"
+	echo "huge_pages = on" >>"$PGWORK/data/postgresql.conf"
+	log "shared memory in $need huge pages"
 }
 
 _on_exit() {
@@ -113,6 +139,7 @@ start_cluster() {
 		log_min_messages = warning
 		timezone = 'UTC'
 	EOF
+	[ "${BOUNCE_HUGE_PAGES:-0}" = 1 ] && _reserve_huge_pages
 	local wrapper=()
 	[ -n "${POSTGRES_WRAPPER:-}" ] && wrapper=(-p "$POSTGRES_WRAPPER")
 	as_owner "$BINDIR/pg_ctl" -D "$PGWORK/data" -l "$PGWORK/server.log" "${wrapper[@]}" \
