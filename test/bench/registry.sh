@@ -17,7 +17,8 @@
 #   BENCH_BOUNCES=2000000 test/bench/registry.sh
 #   BENCH_HUGE_PAGES=0 test/bench/registry.sh   # without huge pages
 #
-# The cluster's shared memory is in huge pages when run as root (the
+# The cluster's shared memory is in huge pages when run as root where
+# vm.nr_hugepages may be raised (the
 # PostgreSQL docs' advice for a shared_buffers this size): each refresh runs
 # in a new session, as a pg_cron job does, and without them a new backend
 # pays a page fault for every shared-buffer page it touches, about 30 ms of
@@ -30,7 +31,11 @@ source "$(dirname "$0")/../lib.sh"
 
 N=${BENCH_BOUNCES:-10000000}
 RUNS=${BENCH_RUNS:-3}
-if [ "$(id -u)" -eq 0 ]; then BOUNCE_HUGE_PAGES=${BENCH_HUGE_PAGES:-1}; else BOUNCE_HUGE_PAGES=0; fi
+if [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
+	BOUNCE_HUGE_PAGES=${BENCH_HUGE_PAGES:-1}
+else
+	BOUNCE_HUGE_PAGES=0
+fi
 export BOUNCE_HUGE_PAGES
 
 ensure_packages
