@@ -18,11 +18,10 @@
 #   BENCH_HUGE_PAGES=0 test/bench/registry.sh   # without huge pages
 #
 # The cluster's shared memory is in huge pages when run as root where
-# vm.nr_hugepages may be raised (the
-# PostgreSQL docs' advice for a shared_buffers this size): each refresh runs
-# in a new session, as a pg_cron job does, and without them a new backend
-# pays a page fault for every shared-buffer page it touches, about 30 ms of
-# a day's refresh at 10M.
+# vm.nr_hugepages may be raised (the PostgreSQL docs' advice for a
+# shared_buffers this size): each refresh runs in a new session, as a
+# pg_cron job does, and without them a new backend pays a page fault for
+# every shared-buffer page it touches, about 30 ms of a day's refresh at 10M.
 #
 # Times are wall-clock milliseconds measured inside the server session
 # (clock_timestamp), best of BENCH_RUNS runs: the machine is shared and the
