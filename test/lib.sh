@@ -16,7 +16,8 @@
 #                          (test/valgrind uses it to run under valgrind)
 #   BOUNCE_HUGE_PAGES=1    back shared memory with huge pages (root and
 #                          PostgreSQL 15+ only: raises vm.nr_hugepages by what
-#                          the cluster needs, gives them back when it stops)
+#                          the cluster needs, gives them back when it stops;
+#                          with BOUNCE_KEEP_CLUSTER=1 they stay reserved)
 
 set -euo pipefail
 
