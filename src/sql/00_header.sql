@@ -9,4 +9,18 @@
 
 \echo Use "CREATE EXTENSION bounce" to load this file. \quit
 
+-- The registrar views rely on security_invoker (PostgreSQL 15) for their
+-- row-level security: an older server would run them with the owner's
+-- rights and show every registrar everything.  Refuse before creating
+-- anything rather than install an extension that leaks.
+DO $$
+BEGIN
+	IF current_setting('server_version_num')::integer < 150000 THEN
+		RAISE EXCEPTION 'bounce needs PostgreSQL 15 or later, not %', current_setting('server_version')
+			USING ERRCODE = 'feature_not_supported',
+				DETAIL = 'Its registrar views are security_invoker views (PostgreSQL 15), so that row-level security applies to the reader.',
+				HINT = 'Install bounce on a PostgreSQL 15, 16 or 17 server; the C code also builds on 13 and 14.';
+	END IF;
+END $$;
+
 COMMENT ON SCHEMA @extschema@ IS 'bounce: bounce classification, recurring-bounce flags and registrar scoring';
