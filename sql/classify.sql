@@ -104,6 +104,78 @@ SELECT count(*) > 300 AS many_rules, count(*) FILTER (WHERE source IS NULL OR so
        count(*) FILTER (WHERE layer = 'text' AND pattern <> lower(pattern)) AS not_lower_case
   FROM classifier_rules();
 SELECT layer, count(*) > 0 AS has_rules FROM classifier_rules() GROUP BY 1 ORDER BY 1;
+-- no rule is shadowed: each text rule, given its own words (a name in a gap) and
+-- its conditions, decides its own reason (first match wins, so a shorter, earlier
+-- pattern could silently take a later rule's texts)
+WITH hosts(provider, host) AS (VALUES
+  ('Microsoft','mx.protection.outlook.com'), ('Google','gmail-smtp-in.l.google.com'), ('Yahoo/AOL','mta5.am0.yahoodns.net'),
+  ('Apple iCloud','mx01.mail.icloud.com'), ('Orange/La Poste','smtp-in.orange.fr'), ('GMX/web.de','mx00.gmx.net'),
+  ('T-Online','mx00.t-online.de'), ('Zoho','mx.zoho.com'), ('Proton','mail.protonmail.ch'), ('Mimecast','eu-smtp-1.mimecast.com'),
+  ('Proofpoint','mx0a.pphosted.com'), ('Barracuda','d1.barracudanetworks.com'), ('Cisco','mx1.iphmx.com'),
+  ('Tencent QQ','mx1.qq.com'), ('GoDaddy','mx.secureserver.net'), ('Amazon SES','feedback-smtp.amazonses.com'),
+  ('KDDI au','lsean.ezweb.ne.jp'), ('NTT docomo','mfsmax.docomo.ne.jp')),
+r AS (
+  SELECT n, pattern, reason, command, provider,
+         'someone ' || replace(pattern, '*', 'someone') AS txt,
+         CASE WHEN status ~ '^[245]\.$' THEN status || '0.0' WHEN status ~ '\.$' THEN status || '0' ELSE status END AS st
+    FROM classifier_rules() WHERE layer = 'text')
+SELECT count(*) AS text_rules, count(*) FILTER (WHERE p.reason IS DISTINCT FROM r.reason) AS shadowed,
+       count(*) FILTER (WHERE r.provider IS NOT NULL AND h.host IS NULL) AS provider_without_host
+  FROM r LEFT JOIN hosts h ON h.provider = r.provider,
+  LATERAL parse(r.txt, NULL, r.st::smtp_status, r.command, h.host) p;
+-- gap rules ("user * was not found"): both parts, in order, with 1 to 120 bytes between
+SELECT d, classify(d) FROM (VALUES
+  ('550 user kijitora was not found'),
+  ('550 user kijitora@example.jp does not exist'),
+  ('550 Mailbox kijitora does not exist'),
+  ('550 5.1.1 RCPT <kijitora@example.jp> does not exist'),
+  ('550 <kijitora@example.jp> not found'),
+  ('550 5.4.1 Recipient address rejected: Access denied. The email account kijitora does not exist at the organization this message was sent to'),
+  ('550 5.1.1 Mailbox kijitora@example.jp unavailable'),
+  ('451 4.7.1 Greylisted, please try again in 300 seconds'),
+  ('550 5.7.1 Sender <sano@example.org> rejected'),
+  ('550 5.7.1 Sender is in my do-not-mail list'),
+  ('550 5.7.1 Domain example.org is a dead domain')) v(d);
+SELECT classify('550 user was not found') AS nothing_between,
+       classify('550 was not found user kijitora') AS reversed,
+       classify('550 user ' || repeat('k', 120) || ' was not found') AS gap_120,
+       classify('550 user ' || repeat('k', 121) || ' was not found') AS gap_121,
+       classify('450 4.2.1 Mailbox kijitora unavailable') AS transient_mailbox;
+-- message classes named by their words rather than their codes
+SELECT d, classify(d) FROM (VALUES
+  ('550 Requested action not taken: mailbox unavailable'),
+  ('450 Requested mail action not taken: mailbox unavailable'),
+  ('550 Recipient not OK'),
+  ('553 No thank you rejected: Account Unavailable: kijitora@example.jp'),
+  ('550 5.1.1 No valid recipients, bye'),
+  ('550 5.2.2 user is over the quota'),
+  ('552 5.2.2 user has too many messages on the server'),
+  ('552 mail file size exceeds the maximum size allowed for mail delivery'),
+  ('550 5.2.1 kijitora is currently suspended'),
+  ('550 5.1.6 kijitora@example.jp has been replaced by neko@example.jp'),
+  ('550 5.7.1 user reject'),
+  ('550 IP 192.0.2.1 is blocked by EarthLink'),
+  ('550 Not currently accepting mail from your ip'),
+  ('550 5.7.1 Sender IP address rejected'),
+  ('550 5.7.1 Bad sender IP address'),
+  ('550 We do not accept mail from dynamic IPs'),
+  ('550 5.7.1 Rejecting open proxy'),
+  ('554 IP/domain reputation problems'),
+  ('550 Server access example.net forbidden by invalid RDNS record of your mail server'),
+  ('550 Your sender''s IP address is listed at cbl.abuseat.org'),
+  ('550 5.7.1 Mailfrom domain is listed in Spamhaus'),
+  ('550 5.7.1 This server does not accept mail from example.org'),
+  ('550 5.1.0 Sender is spammer'),
+  ('550 5.7.1 Sender is in my black list'),
+  ('550 5.7.1 Your access to submit messages to this e-mail system has been rejected'),
+  ('553 sender domain listed at dbl.example.net'),
+  ('550 Returned mail not accepted here'),
+  ('554 Message considered as spam or virus'),
+  ('554 5.7.1 Message rejected because of unacceptable content'),
+  ('550 Your email breaches local URIBL policy'),
+  ('554 5.7.1 It has a potentially executable attachment'),
+  ('421 4.3.0 interrupted system call'),
+  ('550 5.7.1 Your message was blocked by the receiving site')) v(d);
 -- bad input: reply codes out of range (22023), bad status text (22P02)
 \set VERBOSITY default
 SELECT classify('x', 600);

@@ -149,7 +149,15 @@ typedef struct BounceProviderHost
  * pattern, and the optional conditions hold, the reason is reason.  The
  * first matching rule in table order wins.  status is NULL or a prefix of
  * the canonical status ("5.4.1", "5.7.", "4.").
+ *
+ * A pattern with one "*" is a gap rule: its two parts must both occur, in
+ * that order, with at least one byte and at most BOUNCE_GAP_MAX bytes
+ * between them ("user * was not found" matches "user ann was not found",
+ * not "user was not found").  For the texts that put a name or address in
+ * the middle of a fixed phrase.
  */
+#define BOUNCE_GAP_MAX		120
+#define BOUNCE_GAP_RULES_MAX	64
 typedef struct BounceTextRule
 {
 	const char *pattern;
@@ -201,7 +209,8 @@ typedef struct BounceMatcher
 	uint8_t    *verify;			/* per pattern: has bytes >= 0x80, verify hits */
 } BounceMatcher;
 
-typedef void (*BounceMatchFn) (int pattern, void *arg);
+/* Called for each occurrence; end is the offset just past its last byte. */
+typedef void (*BounceMatchFn) (int pattern, size_t end, void *arg);
 
 extern bool bounce_matcher_build(BounceMatcher *m, const char *const *patterns,
 								 int npatterns);

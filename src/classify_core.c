@@ -9,9 +9,10 @@
  * file only says in which order the layers are consulted:
  *
  *	1. a 2.x.x status (or a 2xx reply with no failure status): delivered;
- *	2. text rules, scanned once with the Aho-Corasick matcher; the first
- *	   rule in table order whose conditions (status prefix, command,
- *	   provider of the remote host) hold wins;  a user-unknown text from a
+ *	2. text rules, scanned once with the Aho-Corasick matcher (a gap
+ *	   rule's two parts are two patterns, matched when they occur in order
+ *	   close enough); the first rule in table order whose conditions
+ *	   (status prefix, command, provider of the remote host) hold wins;  a user-unknown text from a
  *	   generic (not provider-scoped) rule is then adjusted by context as
  *	   Sisimai does: at MAIL it is the sender that is
  *	   unknown ("rejected"); at DATA, or with a X.2.x/X.7.x status, the
@@ -50,6 +51,16 @@ typedef struct ParsedCode
 static ParsedCode *parsed_status;	/* bounce_status_rules_count entries */
 static int *parsed_reply;			/* bounce_reply_rules_count entries */
 
+/*
+ * Gap rules ("user * was not found"): the automaton holds the part before
+ * the "*" under the rule's own number and the part after it under number
+ * bounce_text_rules_count + k, for the k-th gap rule.
+ */
+static int ngaps;
+static int *gap_of_rule;		/* per rule: k, or -1 for a plain rule */
+static int gap_rule[BOUNCE_GAP_RULES_MAX];	/* k -> rule */
+static size_t gap_tail_len[BOUNCE_GAP_RULES_MAX];	/* length of the part after "*" */
+
 static inline char
 lower(char c)
 {
@@ -75,15 +86,42 @@ is_alnum(char c)
 bool
 bounce_classifier_init(void)
 {
-	static const char *patterns[4096];
+	static const char *patterns[4096 + BOUNCE_GAP_RULES_MAX];
 	int			i;
 
 	if (matcher_ready)
 		return true;
-	if (bounce_text_rules_count > (int) (sizeof(patterns) / sizeof(patterns[0])))
+	if (bounce_text_rules_count > 4096)
 		return false;
+	gap_of_rule = malloc(sizeof(int) * bounce_text_rules_count);
+	if (!gap_of_rule)
+		return false;
+	ngaps = 0;
 	for (i = 0; i < bounce_text_rules_count; i++)
-		patterns[i] = bounce_text_rules[i].pattern;
+	{
+		const char *pat = bounce_text_rules[i].pattern;
+		const char *star = strchr(pat, '*');
+		char	   *head;
+
+		gap_of_rule[i] = -1;
+		patterns[i] = pat;
+		if (star == NULL)
+			continue;
+		/* a broken table (two stars, an empty part, too many): tests catch it */
+		if (ngaps == BOUNCE_GAP_RULES_MAX || star == pat || star[1] == '\0' ||
+			strchr(star + 1, '*') != NULL)
+			goto oom;
+		head = malloc(star - pat + 1);
+		if (!head)
+			goto oom;
+		memcpy(head, pat, star - pat);
+		head[star - pat] = '\0';
+		patterns[i] = head;
+		patterns[bounce_text_rules_count + ngaps] = star + 1;
+		gap_rule[ngaps] = i;
+		gap_tail_len[ngaps] = strlen(star + 1);
+		gap_of_rule[i] = ngaps++;
+	}
 
 	parsed_status = malloc(sizeof(ParsedCode) * bounce_status_rules_count);
 	parsed_reply = malloc(sizeof(int) * bounce_reply_rules_count);
@@ -107,14 +145,19 @@ bounce_classifier_init(void)
 	for (i = 0; i < bounce_reply_rules_count; i++)
 		parsed_reply[i] = atoi(bounce_reply_rules[i].code);
 
-	if (!bounce_matcher_build(&matcher, patterns, bounce_text_rules_count))
+	if (!bounce_matcher_build(&matcher, patterns, bounce_text_rules_count + ngaps))
 		goto oom;
 	matcher_ready = true;
 	return true;
 
 oom:
+	for (i = 0; i < ngaps; i++)
+		free((char *) patterns[gap_rule[i]]);
+	ngaps = 0;
+	free(gap_of_rule);
 	free(parsed_status);
 	free(parsed_reply);
+	gap_of_rule = NULL;
 	parsed_status = NULL;
 	parsed_reply = NULL;
 	return false;
@@ -310,6 +353,9 @@ status_has_prefix(int32_t status, const char *prefix)
 typedef struct ScanState
 {
 	int			best;
+	/* per gap rule: the end of the first and of the last part before "*" */
+	int64_t		gap_first[BOUNCE_GAP_RULES_MAX];
+	int64_t		gap_last[BOUNCE_GAP_RULES_MAX];
 	int32_t		status;
 	BounceCommand command;
 	BounceClassification *out;
@@ -332,13 +378,43 @@ provider_of(ScanState *st)
 	return st->out->provider;
 }
 
-/* Matcher callback: keep the lowest-numbered rule whose conditions hold. */
+/* Does a head that ended at head_end leave a gap before start? */
+static inline bool
+gap_fits(int64_t head_end, int64_t start)
+{
+	return head_end >= 0 && head_end < start && start - head_end <= BOUNCE_GAP_MAX;
+}
+
+/*
+ * Matcher callback: keep the lowest-numbered rule whose conditions hold.
+ * The head of a gap rule only records where it ended; its tail matches
+ * the rule when a head ended far enough before the tail began.
+ */
 static void
-on_match(int rule, void *arg)
+on_match(int id, size_t end, void *arg)
 {
 	ScanState  *st = (ScanState *) arg;
 	const BounceTextRule *r;
+	int			rule = id;
 
+	if (id >= bounce_text_rules_count)
+	{
+		int			k = id - bounce_text_rules_count;
+		int64_t		start = (int64_t) end - (int64_t) gap_tail_len[k];
+
+		if (!gap_fits(st->gap_first[k], start) && !gap_fits(st->gap_last[k], start))
+			return;
+		rule = gap_rule[k];
+	}
+	else if (gap_of_rule[id] >= 0)
+	{
+		int			k = gap_of_rule[id];
+
+		if (st->gap_first[k] < 0 || (int64_t) end - st->gap_first[k] > BOUNCE_GAP_MAX)
+			st->gap_first[k] = (int64_t) end;
+		st->gap_last[k] = (int64_t) end;
+		return;
+	}
 	if (st->best >= 0 && rule >= st->best)
 		return;
 	r = &bounce_text_rules[rule];
@@ -447,6 +523,8 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 	if (!blank)
 	{
 		st.best = -1;
+		for (r = 0; r < ngaps; r++)
+			st.gap_first[r] = st.gap_last[r] = -1;
 		st.status = out->status;
 		st.command = out->command;
 		bounce_matcher_scan(&matcher, in->text, in->len, on_match, &st);

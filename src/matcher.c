@@ -322,8 +322,8 @@ verify_at(const char *pattern, const uint8_t *text, size_t end)
 }
 
 /*
- * Scan text[0..len) and call fn(pattern, arg) for every occurrence of every
- * pattern.  Blank runs count as one space; leading blanks are skipped.
+ * Scan text[0..len) and call fn(pattern, end, arg) for every occurrence of
+ * every pattern, end being the offset just past the occurrence.  Blank runs count as one space; leading blanks are skipped.
  */
 void
 bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
@@ -356,7 +356,7 @@ bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
 				if (!m->verify[*o] ||
 					verify_at(m->patterns[*o], (const uint8_t *) text,
 							  p - (const uint8_t *) text))
-					fn(*o, arg);
+					fn(*o, (size_t) (p - (const uint8_t *) text) + 1, arg);
 		}
 	}
 }
