@@ -12,7 +12,8 @@
  *	2. text rules, scanned once with the Aho-Corasick matcher (a gap
  *	   rule's two parts are two patterns, matched when they occur in order
  *	   close enough); the first rule in table order whose conditions
- *	   (status prefix, command, provider of the remote host) hold wins;  a user-unknown text from a
+ *	   (status prefix, command, provider of the remote host) hold wins;
+ *	   a user-unknown text from a
  *	   generic (not provider-scoped) rule is then adjusted by context as
  *	   Sisimai does: at MAIL it is the sender that is
  *	   unknown ("rejected"); at DATA, or with a X.2.x/X.7.x status, the

@@ -323,7 +323,8 @@ verify_at(const char *pattern, const uint8_t *text, size_t end)
 
 /*
  * Scan text[0..len) and call fn(pattern, end, arg) for every occurrence of
- * every pattern, end being the offset just past the occurrence.  Blank runs count as one space; leading blanks are skipped.
+ * every pattern, end being the offset just past the occurrence.  Blank
+ * runs count as one space; leading blanks are skipped.
  */
 void
 bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,

@@ -14,7 +14,8 @@
  *	- explicit codes are returned unchanged (explicit arguments win);
  *	- classification is deterministic;
  *	- when a text rule decided, its pattern really occurs in the text
- *	  (checked against a naive reference search over the case-folded,
+ *	  (a gap rule's two parts, in order; checked against a naive
+ *	  reference search over the case-folded,
  *	  blank-collapsed text: this checks the automaton, including the
  *	  verification of patterns with non-ASCII bytes);
  *	- the rule description fits and names the layer.
@@ -56,16 +57,32 @@ normalise(const char *t, size_t n, char *out)
 	return k;
 }
 
-static bool
-occurs(const char *hay, size_t n, const char *needle)
+/* Offset of the first occurrence of needle[0..m) at or after from, or -1. */
+static long
+find(const char *hay, size_t n, const char *needle, size_t m, size_t from)
 {
-	size_t		m = strlen(needle);
 	size_t		i;
 
-	for (i = 0; i + m <= n; i++)
+	for (i = from; i + m <= n; i++)
 		if (memcmp(hay + i, needle, m) == 0)
-			return true;
-	return false;
+			return (long) i;
+	return -1;
+}
+
+/*
+ * Does the rule's pattern occur?  A gap rule's ("user * was not found")
+ * head must occur, and its tail after the head's first occurrence.
+ */
+static bool
+occurs(const char *hay, size_t n, const char *pattern)
+{
+	const char *star = strchr(pattern, '*');
+	long		head;
+
+	if (star == NULL)
+		return find(hay, n, pattern, strlen(pattern), 0) >= 0;
+	head = find(hay, n, pattern, star - pattern, 0);
+	return head >= 0 && find(hay, n, star + 1, strlen(star + 1), (size_t) head + 1) >= 0;
 }
 
 int
