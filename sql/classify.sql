@@ -154,6 +154,7 @@ SELECT d, classify(d) FROM (VALUES
   ('550 5.2.1 kijitora is currently suspended'),
   ('550 5.1.6 kijitora@example.jp has been replaced by neko@example.jp'),
   ('550 5.7.1 user reject'),
+  ('550 5.7.1 User refuses to receive this mail'),
   ('550 IP 192.0.2.1 is blocked by EarthLink'),
   ('550 Not currently accepting mail from your ip'),
   ('550 5.7.1 Sender IP address rejected'),

@@ -239,6 +239,7 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("user reject", FILTERED, ANY_STATUS, ANY, ANY, C("recipient's own filter refused the sender")),
 	RULE("has restricted sms e-mail", FILTERED, ANY_STATUS, ANY, ANY, S_DOCOMO " (recipient restricts which senders reach the phone)"),
 	RULE("refuse to receive mail", FILTERED, ANY_STATUS, ANY, ANY, C("recipient refuses mail from the sender")),
+	RULE("refuses to receive this mail", FILTERED, ANY_STATUS, ANY, ANY, C("recipient refuses mail from the sender")),
 	RULE("mailbox unavailable or access denied", SUSPEND, ANY_STATUS, ANY, ANY, C("mailbox suspended")),
 	RULE("not an open relay", NORELAYING, ANY_STATUS, ANY, ANY, C("relaying refused")),
 	RULE("blacklisted url", SPAMDETECTED, ANY_STATUS, ANY, ANY, C("spam filter: URL in a block list")),
