@@ -65,6 +65,7 @@ as_owner() {
 		"$@"
 	fi
 }
+export -f as_owner	# the suites, run as child shells, use it too
 
 PGWORK=
 HUGE_PAGES_ADDED=0

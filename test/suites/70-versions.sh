@@ -96,7 +96,6 @@ done
 p13="$work/pg13"
 bin13="$p13/usr/lib/postgresql/13/bin"
 export LD_LIBRARY_PATH="$p13/usr/lib/x86_64-linux-gnu"
-as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ -f "$work/obj13/bounce.so" ]; then
 	# the binaries find share/ and lib/ relative to themselves
 	cp "$work/obj13/bounce.so" "$p13/usr/lib/postgresql/13/lib/"
@@ -129,7 +128,7 @@ if [ -f "$work/obj13/bounce.so" ]; then
 			(cd "$ROOT" && PGHOST="$work" PGPORT=5432 "$regress" --bindir="$BINDIR" --use-existing --dbname=smoke \
 				--inputdir=. --outputdir="$work/regress13" "${tests[@]}") >"$work/regress13.log" 2>&1
 			for t in "${tests[@]}"; do
-				if grep -qE "^(ok|test) +[0-9]* *-? *$t +\.\.\. ok" "$work/regress13.log"; then
+				if grep -qE "^test +$t +\.\.\. ok" "$work/regress13.log"; then
 					ok "PostgreSQL 13: pg_regress $t"
 				else
 					bad "PostgreSQL 13: pg_regress $t"
