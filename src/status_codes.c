@@ -4,7 +4,7 @@
  *		The IANA "SMTP Enhanced Status Codes" registry as a data table.
  *
  * Source: IANA registry (RFC 5248 procedure), codes X.0.0 .. X.7.30 as
- * transcribed in shared/reference/iana-enhanced-status-codes.tsv.  Each row
+ * transcribed in test/reference/iana-enhanced-status-codes.tsv.  Each row
  * is subject, detail, IANA sample text, associated basic reply codes and the
  * defining reference.  Sorted by (subject, detail): lookups bisect.
  *

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/bench/dsn.sh -- speed of the DSN parser (issue 6).
 #
-# Over the corpus e-mails (../shared/corpus/eml), repeated:
+# Over the corpus e-mails (test/corpus/eml), repeated:
 #   1. bounce.parse_dsn_fields in the server (the C parser, one message per
 #      call, rows materialised), and bounce.parse_dsn (plus the classifier);
 #   2. the same C core outside the server (test/bench/dsn_native.c);
@@ -14,7 +14,7 @@
 #   test/bench/dsn.sh [ROUNDS]     ROUNDS times over the corpus (default 40)
 source "$(dirname "$0")/../lib.sh"
 ROUNDS=${1:-40}
-EML="$ROOT/../shared/corpus/eml"
+EML="$ROOT/test/corpus/eml"
 [ -f "$EML/expected.tsv" ] || die "DSN corpus not found at $EML"
 ensure_packages libsisimai-perl
 build_install

@@ -1,6 +1,6 @@
 # DSN parser accuracy and scaling (issue 6).
 #
-# Loads every e-mail of ../shared/corpus/eml into the server and compares
+# Loads every e-mail of test/corpus/eml into the server and compares
 # bounce.parse_dsn with eml/expected.tsv, per (file, recipient):
 #   found     expected recipients that parse_dsn returns
 #   strict    found rows whose status and reply code both equal the
@@ -11,7 +11,7 @@
 # and fails when one is under its floor (set just under what the parser
 # reaches).  Then checks that a 20 MB message parses in linear time.
 set -uo pipefail
-EML="$ROOT/../shared/corpus/eml"
+EML="$ROOT/test/corpus/eml"
 [ -f "$EML/expected.tsv" ] || { echo "DSN corpus not found at $EML (expected.tsv)"; echo "0 passed, 1 failed"; exit 1; }
 psql_db() { "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "$@"; }
 psql_db postgres -c "DROP DATABASE IF EXISTS bounce_dsn" 2>/dev/null
