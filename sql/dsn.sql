@@ -1,4 +1,4 @@
--- DSN parser (issue 6): bounce.parse_dsn and bounce.parse_dsn_fields.
+-- DSN parser: bounce.parse_dsn and bounce.parse_dsn_fields.
 SET search_path = bounce, public;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';

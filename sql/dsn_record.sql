@@ -1,4 +1,4 @@
--- record_dsn (issue 6): bounce e-mails ingested through bounce.record.
+-- record_dsn: bounce e-mails ingested through bounce.record.
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
 SET search_path = bounce, public;

@@ -1,4 +1,4 @@
--- bounce.recurring: hand-written probes of every edge (issue 4).
+-- bounce.recurring: hand-written probes of every edge.
 SET search_path = bounce, public;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';

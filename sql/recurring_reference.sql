@@ -1,5 +1,5 @@
 -- bounce.recurring, suppress and streak against SQL reference formulas
--- (issue 4), on 120k random events over 2019-2025: month ends, leap days
+--, on 120k random events over 2019-2025: month ends, leap days
 -- and the Europe/Brussels DST changes, under three TimeZone settings (dst_day is
 -- expected false in UTC only).
 -- Every comparison must report zero differences.  Last, random garbage

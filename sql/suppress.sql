@@ -1,4 +1,4 @@
--- bounce.suppress and bounce.streak: hand-written probes (issue 4).
+-- bounce.suppress and bounce.streak: hand-written probes.
 SET search_path = bounce, public;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';

@@ -70,7 +70,7 @@ extern const BounceStatusCode *bounce_status_lookup(int subject, int detail);
 /* SMTP basic reply codes (RFC 5321 section 4.2). */
 extern bool bounce_reply_code_valid(int64_t code);
 
-/* ---- pure-C part of the classifier (issue 3) ---- */
+/* ---- pure-C part of the classifier ---- */
 
 /*
  * Bounce reasons, Sisimai 5.6 taxonomy.  The order is the order of the SQL
@@ -280,7 +280,7 @@ extern const char *bounce_rule_source(const BounceClassification *c);
 
 /* ---- end classifier ---- */
 
-/* ---- pure-C part of the DSN parser (issue 6) ---- */
+/* ---- pure-C part of the DSN parser ---- */
 
 /*
  * Limits on untrusted messages (dsn_parse.c).  Past any of them the parse
@@ -411,12 +411,12 @@ struct FuncCallContext;
 extern struct FuncCallContext *bounce_table_srf_init(FunctionCallInfo fcinfo,
 													 uint64 rows);
 
-/* ---- classify.c (issue 3) ---- */
+/* ---- classify.c ---- */
 
 
 /* ---- end classify.c ---- */
 
-/* ---- recurring.c (issue 4) ---- */
+/* ---- recurring.c ---- */
 
 #include "datatype/timestamp.h"
 
@@ -471,12 +471,12 @@ extern bool bounce_suppress_check(BounceStreak *s, TimestampTz ts, bool reset,
 
 /* ---- end recurring.c ---- */
 
-/* ---- dsn.c (issue 6) ---- */
+/* ---- dsn.c ---- */
 
 
 /* ---- end dsn.c ---- */
 
-/* ---- registry (issue 5) ---- */
+/* ---- registry ---- */
 
 /*
  * event_flags stores one byte per bounce, in rows of BOUNCE_FLAG_BLOCK

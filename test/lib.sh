@@ -52,7 +52,7 @@ ensure_packages() {
 
 build_install() {
 	log "building and installing bounce against $("$PG_CONFIG" --version)"
-	make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" >/dev/null
+	make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" WERROR=1 >/dev/null
 	make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 

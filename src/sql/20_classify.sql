@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------
--- Classifier (issue 3): reason enum and classification functions
+-- Classifier: reason enum and classification functions
 -- (src/classify.c; rules in src/classify_rules.c).
 --
 -- The signatures of classify, parse, is_hard and is_permanent are the

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------
--- Recurring bounces and suppression (issue 4): C window functions
+-- Recurring bounces and suppression: C window functions
 -- (src/recurring.c).  Use them as
 --   f(occurred_at, ...) OVER (PARTITION BY address ORDER BY occurred_at)
 -- STABLE: the gaps are applied as timestamptz - interval in the session

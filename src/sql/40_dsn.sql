@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------
--- DSN parser (issue 6): bounce e-mails in, one row per recipient out
+-- DSN parser: bounce e-mails in, one row per recipient out
 -- (src/dsn_parse.c is the pure-C parser, src/dsn.c its SQL face).
 -- ---------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------
--- Registry model, ingestion, scoring views, refresh and security (issue 5)
+-- Registry model, ingestion, scoring views, refresh and security
 --
 -- Tables the registry fills (registered with pg_extension_config_dump, so
 -- pg_dump keeps them): config, registrar, role_map, registration, event,

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------
--- record_dsn (issue 6): ingest a bounce e-mail through bounce.record.
+-- record_dsn: ingest a bounce e-mail through bounce.record.
 -- After the registry fragment (50_registry.sql), whose record() and
 -- address_problem() it calls.
 -- ---------------------------------------------------------------------

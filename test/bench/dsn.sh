@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/bench/dsn.sh -- speed of the DSN parser (issue 6).
+# test/bench/dsn.sh -- speed of the DSN parser.
 #
 # Over the corpus e-mails (test/corpus/eml), repeated:
 #   1. bounce.parse_dsn_fields in the server (the C parser, one message per

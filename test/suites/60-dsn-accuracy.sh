@@ -1,4 +1,4 @@
-# DSN parser accuracy and scaling (issue 6).
+# DSN parser accuracy and scaling.
 #
 # Loads every e-mail of test/corpus/eml into the server and compares
 # bounce.parse_dsn with eml/expected.tsv, per (file, recipient):
