@@ -9,7 +9,7 @@ PG_CONFIG ?= pg_config
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" bounce.control)
 
 MODULE_big = bounce
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
 SQL_FRAGMENTS = $(sort $(wildcard src/sql/*.sql))
 DATA_built = src/$(EXTENSION)--$(EXTVERSION).sql
@@ -37,4 +37,4 @@ include $(PGXS)
 src/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 	cat $^ > $@
 
-$(OBJS): src/bounce.h
+$(OBJS): $(wildcard src/*.h src/*/*.h)

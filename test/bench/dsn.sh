@@ -23,7 +23,7 @@ start_cluster
 work="$PGWORK/bench"
 mkdir -p "$work"
 cc -O2 -I"$ROOT/src" -o "$work/dsn_native" "$ROOT/test/bench/dsn_native.c" \
-	"$ROOT/src/dsn_parse.c" "$ROOT/src/status_parse.c" "$ROOT/src/status_codes.c"
+	"$ROOT/src/dsn/dsn_parse.c" "$ROOT/src/status/status.c" "$ROOT/src/status/status_codes.c"
 nfiles=$(ls "$EML"/*.eml | wc -l)
 
 psql_db postgres -q -c 'CREATE DATABASE bench_dsn' >/dev/null

@@ -2,7 +2,7 @@
  * fuzz_classify.c -- libFuzzer target for the classifier's pure-C core:
  * code extraction, the Aho-Corasick scan and the decision procedure.
  *
- * SOURCES: src/classify_core.c src/classify_rules.c src/matcher.c src/status_parse.c src/status_codes.c
+ * SOURCES: src/classify/classify.c src/classify/classify_rules.c src/classify/matcher.c src/status/status.c src/status/status_codes.c
  *
  * The input is split at the first two NUL bytes into diagnostic text,
  * command and remote host, and its first byte picks explicit codes, so

@@ -1,7 +1,7 @@
 /*
  * fuzz_dsn.c -- libFuzzer target for the DSN (bounce e-mail) parser.
  *
- * SOURCES: src/dsn_parse.c src/status_parse.c src/status_codes.c
+ * SOURCES: src/dsn/dsn_parse.c src/status/status.c src/status/status_codes.c
  *
  * Properties checked on every input, beyond "no crash, no sanitizer report,
  * no leak":

@@ -1,7 +1,7 @@
 /*
  * fuzz_status.c -- libFuzzer target for the enhanced status code parser.
  *
- * SOURCES: src/status_parse.c src/status_codes.c
+ * SOURCES: src/status/status.c src/status/status_codes.c
  *
  * Properties checked on every input, beyond "no crash, no sanitizer report":
  *	- a parsed value is valid and its canonical text parses back to itself;

@@ -3,7 +3,7 @@
 # private apt configuration (the system's sources and package state are
 # not touched) and unpacked, never installed, into a cache directory.
 #
-#   build  every src/*.c compiled against 13's, 15's and 17's server
+#   build  every C file under src/ compiled against 13's, 15's and 17's server
 #          headers with -Wall -Wextra -Werror, so that both sides of every
 #          PG_VERSION_NUM guard (14 and 16) are compiled
 #   link   every symbol the module takes from the server is one that
@@ -68,7 +68,7 @@ for v in 13 15 17; do
 	obj="$work/obj$v"
 	mkdir -p "$obj"
 	built=1
-	for src in "$ROOT"/src/*.c; do
+	for src in $(find "$ROOT/src" -name '*.c' | sort); do
 		# shellcheck disable=SC2086
 		if ! gcc $cflags $cflags_sl -I"$ROOT/src" -isystem "$inc" -Wall -Wextra -Werror \
 			-c "$src" -o "$obj/$(basename "$src" .c).o" 2>"$obj/err"; then
@@ -77,7 +77,7 @@ for v in 13 15 17; do
 		fi
 	done
 	if [ $built = 1 ] && gcc -shared -o "$obj/bounce.so" "$obj"/*.o 2>"$obj/err"; then
-		ok "build on PostgreSQL $v ($(ls "$ROOT"/src/*.c | wc -l) files, -Werror)"
+		ok "build on PostgreSQL $v ($(find "$ROOT/src" -name '*.c' | wc -l) files, -Werror)"
 	else
 		cat "$obj/err"
 		bad "build on PostgreSQL $v"
