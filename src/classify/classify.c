@@ -33,7 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounce.h"
+#include "classify/classify.h"
+#include "classify/matcher.h"
+#include "status/status.h"
 
 /* Codes are looked for in the first this many bytes of the text. */
 #define CODE_SCAN_LIMIT	4096

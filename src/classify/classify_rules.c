@@ -26,7 +26,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "bounce.h"
+#include "classify/classify.h"
 
 #define ANY_STATUS	NULL
 #define RULE(pat, reason, status, cmd, prov, src) \

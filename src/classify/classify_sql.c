@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * classify.c
+ * classify_sql.c
  *		SQL-facing functions of the classifier: classify, parse, is_hard,
  *		is_permanent, reason_group, reasons() and classifier_rules().
  *
- * The decision procedure and the rules are pure C (classify_core.c,
+ * The decision procedure and the rules are pure C (classify.c,
  * classify_rules.c, matcher.c); this file converts arguments, validates
  * them (reply codes: 22023) and maps C reasons to the OIDs of the
  * bounce.reason enum labels.  Those OIDs are looked up once per call site
@@ -24,6 +24,8 @@
 #include "utils/syscache.h"
 
 #include "bounce.h"
+#include "classify/classify.h"
+#include "status/status.h"
 
 /* Per-call-site cache: the enum's OIDs and, for parse, the tuple desc. */
 typedef struct ReasonCache

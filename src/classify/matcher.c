@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounce.h"
+#include "classify/matcher.h"
 
 /* Upper bound on states: uint16_t transitions. */
 #define MAX_STATES	32767

@@ -30,14 +30,15 @@
  *
  * No regular expressions: every scan is a forward walk over bytes, and
  * every search is for a short fixed string, so the time is linear in the
- * message size.  Limits (bounce.h) stop pathological nesting and header
+ * message size.  Limits (dsn.h) stop pathological nesting and header
  * floods with an error.
  *
  *-------------------------------------------------------------------------
  */
 #include <string.h>
 
-#include "bounce.h"
+#include "dsn/dsn.h"
+#include "status/status.h"
 
 /* ----------------------------------------------------------------
  * Small helpers

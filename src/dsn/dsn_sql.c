@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * dsn.c
+ * dsn_sql.c
  *		SQL-facing side of the DSN parser: bounce.parse_dsn_fields(text)
  *		and (bytea), the set-returning functions under bounce.parse_dsn.
  *
@@ -29,7 +29,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "bounce.h"
+#include "dsn/dsn.h"
+#include "status/status.h"
 
 /* Columns of parse_dsn_fields, in order (src/sql/40_dsn.sql). */
 enum

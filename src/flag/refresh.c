@@ -50,11 +50,13 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "bounce.h"
+#include "flag/event_flags.h"
+#include "flag/recurring.h"
+#include "status/status.h"
 
-PG_FUNCTION_INFO_V1(bounce_refresh_scan);
-
-#define BLOCK_MASK	(BOUNCE_FLAG_BLOCK - 1)
+StaticAssertDecl(BOUNCE_FLAG_BLOCK == (1 << BOUNCE_FLAG_BLOCK_BITS) &&
+				 BOUNCE_FLAG_BLOCK_MASK == BOUNCE_FLAG_BLOCK - 1,
+				 "event_flags.h: block size, bits and mask disagree");
 
 /* Rows within this of a month boundary get the exact calendar check. */
 #define MONTH_MARGIN	(2 * USECS_PER_DAY)
@@ -481,7 +483,7 @@ get_block(RefreshScan *st, int64 id, bool create)
 /*
  * The flags of one bounce of the current address, the rules of
  * recurring() over the counted bounces and suppress() over all of them
- * (src/recurring.c).
+ * (src/flag/recurring.c).
  */
 static inline uint8
 flag_bounce(RefreshScan *st, TimestampTz ts, bool counted, bool reset)
@@ -566,7 +568,7 @@ bounce_row(RefreshScan *st, Datum *values, bool *isnull, int natts)
 	if (!st->incremental)
 	{
 		FlagBlock  *b = get_block(st, id, true);
-		int			i = (int) (id & BLOCK_MASK);
+		int			i = (int) (id & BOUNCE_FLAG_BLOCK_MASK);
 
 		b->flags[i] = f;
 		b->month[i] = (uint16) month_of(st, ts);
@@ -629,7 +631,7 @@ attribution_row_full(RefreshScan *st, Datum *values, bool *isnull, int natts)
 	b = get_block(st, id, false);
 	if (b == NULL)
 		return;					/* a bounce the scan did not see */
-	i = (int) (id & BLOCK_MASK);
+	i = (int) (id & BOUNCE_FLAG_BLOCK_MASK);
 	f = b->flags[i];
 	if (!(f & BOUNCE_FLAG_COUNTED))
 		return;
@@ -739,7 +741,7 @@ compare_affected(RefreshScan *st, const char *nsp)
 	{
 		Affected   *a = &st->affected[i];
 		FlagBlock  *b = get_block(st, a->id, true);
-		int			j = (int) (a->id & BLOCK_MASK);
+		int			j = (int) (a->id & BOUNCE_FLAG_BLOCK_MASK);
 		uint8		old = b->flags[j];
 		int			dc;
 		int			dr;
@@ -856,6 +858,7 @@ interval_arg(FunctionCallInfo fcinfo, int argno, const char *name)
  * every non-zero count.  new_ids given: the blocks that changed (their
  * whole new content) and the count differences.  Internal to refresh().
  */
+PG_FUNCTION_INFO_V1(bounce_refresh_scan);
 Datum
 bounce_refresh_scan(PG_FUNCTION_ARGS)
 {

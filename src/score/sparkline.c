@@ -29,10 +29,6 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
-#include "bounce.h"
-
-PG_FUNCTION_INFO_V1(bounce_sparkline);
-
 #define SPARK_FIRST		0x2581	/* LOWER ONE EIGHTH BLOCK */
 #define SPARK_LEVELS	8		/* up to U+2588 FULL BLOCK */
 
@@ -57,6 +53,7 @@ append_char(StringInfo buf, pg_wchar c)
  * bounce.sparkline(vals numeric[]) RETURNS text
  * IMMUTABLE STRICT PARALLEL SAFE.
  */
+PG_FUNCTION_INFO_V1(bounce_sparkline);
 Datum
 bounce_sparkline(PG_FUNCTION_ARGS)
 {

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------
--- smtp_status: RFC 3463 enhanced status codes (src/smtp_status.c)
+-- smtp_status: RFC 3463 enhanced status codes (src/status/status_sql.c)
 -- ---------------------------------------------------------------------
 
 CREATE TYPE @extschema@.smtp_status;

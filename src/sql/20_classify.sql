@@ -1,13 +1,13 @@
 -- ---------------------------------------------------------------------
 -- Classifier: reason enum and classification functions
--- (src/classify.c; rules in src/classify_rules.c).
+-- (src/classify/classify_sql.c; rules in src/classify/classify_rules.c).
 --
 -- The signatures of classify, parse, is_hard and is_permanent are the
 -- contract the rest of bounce codes against (registry ingestion, DSN
 -- parser).
 -- ---------------------------------------------------------------------
 
--- The label order is the C enum order in src/bounce.h (BounceReason).
+-- The label order is the C enum order in src/classify/classify.h (BounceReason).
 CREATE TYPE @extschema@.reason AS ENUM (
 	'authfailure', 'badreputation', 'blocked', 'contenterror', 'delivered',
 	'emailtoolarge', 'expired', 'failedstarttls', 'feedback', 'filtered',

@@ -1,6 +1,6 @@
 -- ---------------------------------------------------------------------
 -- Recurring bounces and suppression: C window functions
--- (src/recurring.c).  Use them as
+-- (src/flag/recurring_sql.c).  Use them as
 --   f(occurred_at, ...) OVER (PARTITION BY address ORDER BY occurred_at)
 -- STABLE: the gaps are applied as timestamptz - interval in the session
 -- time zone.  Not STRICT: a NULL occurred_at gives NULL for that row only.

@@ -1,6 +1,6 @@
 -- ---------------------------------------------------------------------
 -- DSN parser: bounce e-mails in, one row per recipient out
--- (src/dsn_parse.c is the pure-C parser, src/dsn.c its SQL face).
+-- (src/dsn/ is the pure-C parser, src/dsn/dsn_sql.c its SQL face).
 -- ---------------------------------------------------------------------
 
 -- The fields as the message gives them.  C, one implementation for both

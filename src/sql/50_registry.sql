@@ -549,7 +549,7 @@ CREATE FUNCTION @extschema@.stars(per_1m numeric) RETURNS integer
 	  FROM @extschema@.config c $$;
 COMMENT ON FUNCTION @extschema@.stars(numeric) IS 'stars (0-3) for a number of recurring bounces per 1M registrations, per the bands in config';
 
--- In C (src/sparkline.c): refresh() draws one trend per rewritten quarter.
+-- In C (src/score/sparkline.c): refresh() draws one trend per rewritten quarter.
 CREATE FUNCTION @extschema@.sparkline(vals numeric[]) RETURNS text
 	AS 'MODULE_PATHNAME', 'bounce_sparkline'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -557,7 +557,7 @@ COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of th
 
 -- ---- refresh ---------------------------------------------------------
 
--- The per-bounce work of refresh(), in C (src/refresh.c): one ordered pass
+-- The per-bounce work of refresh(), in C (src/flag/refresh.c): one ordered pass
 -- over event_address_idx that applies the rules of recurring() and
 -- suppress() and counts per registrar, month and status.
 CREATE FUNCTION @extschema@.refresh_scan(new_ids bigint[], min_gap interval, max_gap interval,

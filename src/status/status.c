@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * status_parse.c
+ * status.c
  *		Pure-C parsing and formatting of RFC 3463 enhanced status codes
  *		and RFC 5321 reply codes.
  *
@@ -20,7 +20,7 @@
  */
 #include <stdio.h>
 
-#include "bounce.h"
+#include "status/status.h"
 
 static inline bool
 is_space(char c)

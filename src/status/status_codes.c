@@ -12,7 +12,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "bounce.h"
+#include "status/status.h"
 
 const BounceStatusCode bounce_status_codes[] = {
 	{0, 0, "Other undefined Status", "Any", "RFC3463"},

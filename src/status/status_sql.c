@@ -1,11 +1,11 @@
 /*-------------------------------------------------------------------------
  *
- * smtp_status.c
+ * status_sql.c
  *		The bounce.smtp_status base type (RFC 3463 enhanced status codes)
  *		and the helpers for RFC 5321 basic reply codes.
  *
  * smtp_status is 4 bytes, passed by value, modelled on ip4r's ip4: the
- * packed int32 (see bounce.h) sorts as (class, subject, detail), so the
+ * packed int32 (see status.h) sorts as (class, subject, detail), so the
  * comparison and hash support functions are plain integer operations.
  *
  *-------------------------------------------------------------------------
@@ -23,9 +23,7 @@
 #include "nodes/miscnodes.h"
 #endif
 
-#include "bounce.h"
-
-PG_MODULE_MAGIC;
+#include "status/status.h"
 
 /* How much of a bad value an error message quotes. */
 #define QUOTE_MAX	80
@@ -278,26 +276,6 @@ smtp_status_text(PG_FUNCTION_ARGS)
 	e = bounce_status_lookup(0, 0);
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s (%s is not in the IANA registry; generic text of X.0.0)",
 											  e->name, code)));
-}
-
-/*
- * First call of a set-returning function that lists one of bounce's static
- * tables (status codes, reasons, rules): set up the call context with the
- * function's blessed row type and the number of rows to return.
- */
-FuncCallContext *
-bounce_table_srf_init(FunctionCallInfo fcinfo, uint64 rows)
-{
-	FuncCallContext *funcctx = SRF_FIRSTCALL_INIT();
-	MemoryContext oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-	TupleDesc	tupdesc;
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	funcctx->tuple_desc = BlessTupleDesc(tupdesc);
-	funcctx->max_calls = rows;
-	MemoryContextSwitchTo(oldcontext);
-	return funcctx;
 }
 
 /*

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "bounce.h"
+#include "dsn/dsn.h"
+#include "status/status.h"
 
 typedef struct Arena
 {

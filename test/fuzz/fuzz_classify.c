@@ -23,7 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounce.h"
+#include "classify/classify.h"
+#include "status/status.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounce.h"
+#include "dsn/dsn.h"
+#include "status/status.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

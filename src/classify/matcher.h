@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * matcher.h
+ *		Multi-pattern matcher (Aho-Corasick over case-folded bytes, runs of
+ *		blanks collapsed), built once from the classifier's text patterns
+ *		(matcher.c).  Pure C.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef BOUNCE_MATCHER_H
+#define BOUNCE_MATCHER_H
+
+#include "bounce.h"
+
+typedef struct BounceMatcher
+{
+	int			nstates;
+	int			nclasses;		/* row width, 1 << shift */
+	int			shift;
+	uint8_t		cls[256];		/* byte -> class; folds ASCII case */
+	uint8_t		space_class;	/* class of ' ' (runs are collapsed) */
+	uint16_t   *delta;			/* nstates * nclasses */
+	int32_t    *out_first;		/* per state: index into out, or -1 */
+	int32_t    *out;			/* pattern ids, each list ends with -1 */
+	const char *const *patterns;	/* as given to bounce_matcher_build */
+	int			npatterns;
+	uint8_t    *verify;			/* per pattern: has bytes >= 0x80, verify hits */
+} BounceMatcher;
+
+/* Called for each occurrence; end is the offset just past its last byte. */
+typedef void (*BounceMatchFn) (int pattern, size_t end, void *arg);
+
+extern bool bounce_matcher_build(BounceMatcher *m, const char *const *patterns,
+								 int npatterns);
+extern void bounce_matcher_free(BounceMatcher *m);
+extern void bounce_matcher_scan(const BounceMatcher *m, const char *text,
+								size_t len, BounceMatchFn fn, void *arg);
+
+#endif							/* BOUNCE_MATCHER_H */
