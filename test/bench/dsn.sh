@@ -22,8 +22,9 @@ start_cluster
 
 work="$PGWORK/bench"
 mkdir -p "$work"
+# the parser core: every src/dsn/ file but its SQL face
 cc -O2 -I"$ROOT/src" -o "$work/dsn_native" "$ROOT/test/bench/dsn_native.c" \
-	"$ROOT/src/dsn/dsn_parse.c" "$ROOT/src/status/status.c" "$ROOT/src/status/status_codes.c"
+	$(ls "$ROOT"/src/dsn/*.c | grep -v _sql.c) "$ROOT/src/status/status.c" "$ROOT/src/status/status_codes.c"
 nfiles=$(ls "$EML"/*.eml | wc -l)
 
 psql_db postgres -q -c 'CREATE DATABASE bench_dsn' >/dev/null

@@ -1,0 +1,208 @@
+/*-------------------------------------------------------------------------
+ *
+ * dsn_int.h
+ *		What the files of the DSN parser share among themselves: the parse
+ *		context, the header and MIME part types, byte helpers, and each
+ *		file's functions for the others.  Not for use outside src/dsn/:
+ *		dsn.h is the parser's interface.
+ *
+ * Every function here is pure C (no PostgreSQL dependency) and named
+ * dsn_..., since bounce.so exports the names it does not keep static.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef BOUNCE_DSN_INT_H
+#define BOUNCE_DSN_INT_H
+
+#include "dsn/dsn.h"
+#include "status/status.h"
+
+typedef struct Str
+{
+	const char *p;
+	size_t		n;
+} Str;
+
+typedef struct Header
+{
+	Str			name;
+	char	   *value;			/* unfolded, trimmed, NUL-terminated */
+	size_t		vlen;
+} Header;
+
+typedef struct Headers
+{
+	Header	   *h;
+	int			n;
+} Headers;
+
+/* A leaf of the MIME tree that the analysis uses. */
+typedef enum PartKind
+{
+	PK_TEXT,
+	PK_HTML,
+	PK_DS,						/* message/delivery-status, global too */
+	PK_FEEDBACK,				/* message/feedback-report */
+	PK_ORIGINAL					/* message/rfc822 or text/rfc822-headers */
+} PartKind;
+
+typedef struct Part
+{
+	PartKind	kind;
+	const char *body;			/* decoded */
+	size_t		len;
+	struct Part *next;
+} Part;
+
+typedef struct Ctx
+{
+	const DsnAllocator *a;
+	DsnError	err;
+	bool		ascii_only;
+	int			nparts;
+	Part	   *parts;
+	Part	  **tail;
+	bool		is_report_feedback; /* multipart/report; report-type=feedback-report */
+	/* the recipients being built */
+	DsnRecipient *rcpt;
+	int			nrcpt;
+	int			maxrcpt;
+} Ctx;
+
+/* A list of addresses not to report as recipients (the sender, ...). */
+typedef struct AddrList
+{
+	Str			a[16];
+	int			n;
+} AddrList;
+
+/*
+ * How much of the text part, and for how many recipients, the readers
+ * search for what the fields leave out.
+ */
+#define TEXT_LOOKUP_SPAN		65536
+#define TEXT_LOOKUP_RECIPIENTS	256
+
+/* ---- bytes ---- */
+
+static inline bool
+is_wsp(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static inline bool
+is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\f' || ch == '\v';
+}
+
+static inline bool
+is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static inline bool
+is_alpha(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static inline char
+lower(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+}
+
+/* Does p start with the n-byte ASCII lowercase literal, ignoring case? */
+static inline bool
+ci_prefix_n(const char *p, size_t avail, const char *lit, size_t n)
+{
+	size_t		i;
+
+	if (avail < n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (lower(p[i]) != lit[i])
+			return false;
+	return true;
+}
+
+/* ---- dsn_util.c: memory, result rows, byte strings, output strings ---- */
+
+/* Memory from the caller's hook; NULL (and DSN_ERR_NOMEM) when it fails. */
+extern void *dsn_alloc(Ctx *c, size_t n);
+/* A new, zeroed result row; NULL at DSN_MAX_RECIPIENTS or on error. */
+extern DsnRecipient *dsn_new_rcpt(Ctx *c);
+/* Case-insensitive prefix, equality and search of a lowercase literal. */
+extern bool dsn_ci_prefix(const char *p, size_t avail, const char *lit);
+extern bool dsn_ci_equal(Str s, const char *lit);
+extern const char *dsn_ci_find(const char *s, size_t n, const char *lit);
+/* Case-sensitive search of lit[0..m) in s[0..n). */
+extern const char *dsn_find_bytes(const char *s, size_t n, const char *lit, size_t m);
+extern void dsn_lower_copy(char *dst, const char *src, size_t n);
+extern Str	dsn_trim(Str s);
+extern char *dsn_dup_str(Ctx *c, const char *p, size_t n);
+extern const char *dsn_line_end(const char *p, const char *end, const char **eol);
+/* p[0..n) as an output string (valid UTF-8 or ASCII, blanks collapsed). */
+extern char *dsn_clean(Ctx *c, const char *p, size_t n);
+
+/* ---- dsn_mime.c: header blocks, transfer encodings, the MIME walk ---- */
+
+extern int	dsn_hexval(char ch);
+extern char *dsn_decode_words(Ctx *c, const char *v, size_t n, size_t *outlen);
+extern const char *dsn_parse_headers(Ctx *c, const char *p, const char *end,
+									 Headers *hs);
+extern const Header *dsn_hdr_get(const Headers *hs, const char *name);
+extern void dsn_add_part(Ctx *c, PartKind kind, const char *body, size_t len);
+extern const char *dsn_decode_body(Ctx *c, const Headers *hs, const char *p,
+								   size_t n, size_t *outlen);
+extern void dsn_walk(Ctx *c, const Headers *hs, const char *body,
+					 const char *end, int depth);
+
+/* ---- dsn_charset.c: text parts to UTF-8 ---- */
+
+extern const char *dsn_text_to_utf8(Ctx *c, Str charset, const char *p,
+									size_t n, size_t *outlen);
+
+/* ---- dsn_scan.c: codes, commands, hosts and addresses in text ---- */
+
+extern void dsn_find_codes(const char *s, size_t n, bool positive,
+						   int *reply, int32_t *status);
+extern const char *dsn_transcript_command(const char *t, size_t n);
+extern void dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t,
+							   size_t n, bool prefer_text_status);
+extern bool dsn_next_address(const char *s, size_t n, size_t *pos,
+							 size_t *start, size_t *len);
+extern bool dsn_addr_equal(const char *a, size_t an, const char *b, size_t bn);
+extern Str	dsn_typed_value(const char *v, size_t n);
+extern Str	dsn_mta_name(const char *v, size_t n);
+extern Str	dsn_plain_address(Str v);
+extern bool dsn_is_type_atom(const char *p, size_t n);
+extern bool dsn_is_robot(const char *a, size_t n);
+extern bool dsn_has_word(const char *s);
+extern void dsn_addrlist_add(AddrList *l, const char *v, size_t n);
+extern bool dsn_addrlist_has(const AddrList *l, const char *a, size_t n);
+
+/* ---- the readers, one row per recipient ---- */
+
+/* dsn_report.c: RFC 3464, ARF, auto-replies */
+extern void dsn_read_ds(Ctx *c, const char *ds, size_t n, const char *text,
+						size_t tlen);
+extern void dsn_read_feedback(Ctx *c, const Headers *top, const Headers *orig,
+							  const char *fb, size_t fblen, const char *text,
+							  size_t tlen);
+extern bool dsn_is_autoreply(const Headers *top);
+extern void dsn_read_autoreply(Ctx *c, const Headers *top, const char *text,
+							   size_t tlen);
+
+/* dsn_plain.c: plain-text bounces */
+extern bool dsn_is_original_start(const char *p, const char *eol);
+extern void dsn_read_plain(Ctx *c, const Headers *top, const Headers *orig,
+						   const char *text, size_t tlen, const char *action);
+
+/* dsn_ses.c: Amazon SES notifications */
+extern bool dsn_read_ses(Ctx *c, const char *t, size_t n);
+
+#endif							/* BOUNCE_DSN_INT_H */

@@ -1,0 +1,674 @@
+/*-------------------------------------------------------------------------
+ *
+ * dsn_scan.c
+ *		The text scan: reply codes and enhanced status codes, the SMTP
+ *		command that failed, the remote host, and e-mail addresses in the
+ *		free text of a bounce; and the typed field values (address-type;
+ *		address, mta-name-type; name) of RFC 3464.
+ *
+ * Every scan is a forward walk over bytes, and every search is for a short
+ * fixed string, so the time is linear in the text's length.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+
+#include "dsn/dsn_int.h"
+
+/* ----------------------------------------------------------------
+ * Codes
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * First RFC 3463 code (class 2, 4 or 5) in s that stands alone: not part
+ * of a longer number or of an IP address.  Returns 0 when none.
+ */
+static int32_t
+find_status(const char *s, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i + 5 <= n; i++)
+	{
+		char		ch = s[i];
+		size_t		j;
+		int32_t		v;
+
+		if (ch != '2' && ch != '4' && ch != '5')
+			continue;
+		if (s[i + 1] != '.')
+			continue;
+		if (i > 0 && (is_digit(s[i - 1]) || s[i - 1] == '.' || is_alpha(s[i - 1])))
+			continue;
+		j = i + 2;
+		while (j < n && is_digit(s[j]) && j - i < 6)
+			j++;
+		if (j == i + 2 || j >= n || s[j] != '.')
+			continue;
+		j++;
+		{
+			size_t		k = j;
+
+			while (k < n && is_digit(s[k]) && k - j < 4)
+				k++;
+			if (k == j)
+				continue;
+			if (k < n && (is_digit(s[k]) || is_alpha(s[k]) ||
+						  (s[k] == '.' && k + 1 < n && is_digit(s[k + 1]))))
+				continue;
+			if (bounce_status_parse(s + i, k - i, &v) == BSE_OK)
+				return v;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Is s[i..i+3) a reply code standing alone as a word: not inside a
+ * number, an address, a time or a host name?  "550-5.1.1", "550 5.1.1",
+ * "550:" and "CODE :550" are words; "12:550", "550.1", "x550" are not.
+ */
+static bool
+reply_code_at(const char *s, size_t n, size_t i)
+{
+	char		b,
+				a;
+
+	if (s[i] < '2' || s[i] > '5' || !is_digit(s[i + 1]) || !is_digit(s[i + 2]))
+		return false;
+	b = i > 0 ? s[i - 1] : ' ';
+	a = i + 3 < n ? s[i + 3] : ' ';
+	if (b == ':' && !(i >= 2 && is_space(s[i - 2])))
+		return false;
+	if (is_digit(b) || is_alpha(b) || b == '.' || b == '-' ||
+		b == '#' || b == '=' || b == '/' || b == '_' || b == '+' || b == '@')
+		return false;
+	if (a == ':' && !(i + 4 >= n || is_space(s[i + 4])))
+		return false;
+	if (is_digit(a) || is_alpha(a) || a == '.' || a == '@' ||
+		a == '/' || a == '_' || a == '=' || a == '%')
+		return false;
+	return bounce_reply_code_valid((s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0'));
+}
+
+/*
+ * The reply code and enhanced status code of a diagnostic text.
+ *
+ * A negative reply code (4yz, 5yz) directly followed by a status code
+ * ("550 5.1.1", "550-5.1.1", "550-'5.2.2") is the best evidence: both are
+ * taken from it.  Otherwise the first negative reply code and the first
+ * status code are taken separately.  Positive codes (2yz, 3yz) are taken
+ * only when positive is true (a success report): in a failure they are
+ * greetings or transcript lines ("220 mx ESMTP", "250 Ok").
+ */
+void
+dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *status)
+{
+	size_t		i;
+	int			first_reply = 0;
+	int			first_pos = 0;
+
+	*reply = 0;
+	*status = 0;
+	for (i = 0; i + 3 <= n; i++)
+	{
+		int			v;
+
+		if (!reply_code_at(s, n, i))
+			continue;
+		v = (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+		if (v < 400)
+		{
+			if (first_pos == 0)
+				first_pos = v;
+			i += 2;
+			continue;
+		}
+		if (first_reply == 0)
+			first_reply = v;
+		{
+			size_t		j = i + 3;
+			int32_t		st;
+
+			while (j < n && j < i + 6 && (s[j] == ' ' || s[j] == '-' || s[j] == '\'' ||
+										  s[j] == ':' || s[j] == '"'))
+				j++;
+			if (j < n && s[j] == s[i] && (st = find_status(s + j, n - j < 12 ? n - j : 12)) != 0 &&
+				BOUNCE_STATUS_CLASS(st) == s[i] - '0')
+			{
+				*reply = v;
+				*status = st;
+				return;
+			}
+		}
+		i += 2;
+	}
+	*reply = first_reply ? first_reply : (positive ? first_pos : 0);
+	*status = find_status(s, n);
+}
+
+/* ----------------------------------------------------------------
+ * The SMTP command and the remote host
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The SMTP command at which delivery failed, from the wording MTAs use.
+ * The table is in priority order: the first phrase found wins.
+ */
+static const struct
+{
+	const char *phrase;
+	const char *command;
+}			command_phrases[] = {
+	/* Postfix: "(in reply to end of DATA command)"; Exim: "after end of data" */
+	{"end of data", "DATA"},
+	{"in reply to data", "DATA"},
+	{"after data", "DATA"},
+	/* Exim with PIPELINING: "after pipelined DATA" (RCPT TO and MAIL FROM are caught below) */
+	{"after pipelined data", "DATA"},
+	/* RFC 3030 CHUNKING, the data phase: "(in reply to end of BDAT command)", Exim "after BDAT" */
+	{"end of bdat", "BDAT"},
+	{"in reply to bdat", "BDAT"},
+	{"after bdat", "BDAT"},
+	{"after pipelined bdat", "BDAT"},
+	{"in reply to rcpt to", "RCPT"},
+	{"after rcpt to", "RCPT"},
+	{"rcpt to", "RCPT"},
+	{"in reply to mail from", "MAIL"},
+	{"after mail from", "MAIL"},
+	{"mail from", "MAIL"},
+	{"in reply to ehlo", "EHLO"},
+	{"after ehlo", "EHLO"},
+	{"in reply to helo", "HELO"},
+	{"after helo", "HELO"},
+	{"starttls", "STARTTLS"},
+	/* labelled: "SMTP command: RCPT" / "SMTP command\nDATA" (mFILTER and others), Yahoo "[RCPT_TO]" */
+	{"smtp command: data", "DATA"},
+	{"smtp command data", "DATA"},
+	{"smtp command: rcpt", "RCPT"},
+	{"smtp command rcpt", "RCPT"},
+	{"smtp command: mail", "MAIL"},
+	{"smtp command mail", "MAIL"},
+	{"[rcpt_to]", "RCPT"},
+	{"[mail_from]", "MAIL"},
+	/* Exim: "after initial connection"; Postfix: "while talking to" is not one */
+	{"initial connection", "CONN"},
+	{"connection refused", "CONN"},
+	{"connection timed out", "CONN"},
+};
+
+#define NCOMMAND_PHRASES (sizeof(command_phrases) / sizeof(command_phrases[0]))
+
+/*
+ * Like ci_prefix_n, but a blank in lit matches any run of white space
+ * (folded lines and line breaks), so phrases match across lines.
+ */
+static bool
+ci_prefix_ws(const char *p, size_t avail, const char *lit, size_t n)
+{
+	size_t		i = 0,
+				j = 0;
+
+	while (j < n)
+	{
+		if (lit[j] == ' ')
+		{
+			if (i >= avail || !is_space(p[i]))
+				return false;
+			while (i < avail && is_space(p[i]))
+				i++;
+			j++;
+			continue;
+		}
+		if (i >= avail || lower(p[i]) != lit[j])
+			return false;
+		i++;
+		j++;
+	}
+	return true;
+}
+
+/*
+ * Phrases by their first byte (both cases), each list in table order and
+ * ended by -1, built once: at each byte of the text only the phrases that
+ * start with it are tried.
+ */
+static int	command_bucket[256][NCOMMAND_PHRASES + 1];
+static size_t command_plen[NCOMMAND_PHRASES];
+static bool command_ready = false;
+
+static void
+command_init(void)
+{
+	int			fill[256] = {0};
+	size_t		k;
+	int			b;
+
+	for (k = 0; k < NCOMMAND_PHRASES; k++)
+	{
+		unsigned char f = (unsigned char) command_phrases[k].phrase[0];
+		unsigned char u = (f >= 'a' && f <= 'z') ? f - 32 : f;
+
+		command_plen[k] = strlen(command_phrases[k].phrase);
+		command_bucket[f][fill[f]++] = (int) k;
+		if (u != f)
+			command_bucket[u][fill[u]++] = (int) k;
+	}
+	for (b = 0; b < 256; b++)
+		command_bucket[b][fill[b]] = -1;
+	command_ready = true;
+}
+
+/*
+ * The command of the first phrase of command_phrases found in s, in table
+ * order, or NULL.  One pass over s: at each byte, try only the phrases
+ * that start with it, and keep the one earliest in the table.
+ */
+static const char *
+find_command(const char *s, size_t n)
+{
+	size_t		i;
+	size_t		best = NCOMMAND_PHRASES;
+
+	if (s == NULL)
+		return NULL;
+	if (!command_ready)
+		command_init();
+	for (i = 0; i < n && best > 0; i++)
+	{
+		const int  *k = command_bucket[(unsigned char) s[i]];
+
+		for (; *k >= 0 && (size_t) *k < best; k++)
+			if (ci_prefix_ws(s + i, n - i, command_phrases[*k].phrase, command_plen[*k]))
+			{
+				best = *k;
+				break;
+			}
+	}
+	return best < NCOMMAND_PHRASES ? command_phrases[best].command : NULL;
+}
+
+/*
+ * The failing command of an SMTP session transcript (Sendmail and others
+ * quote the session: ">>> RCPT To:<...>" sent, "<<< 550 ..." received):
+ * the last command sent before the first negative reply.  Scans at most
+ * span bytes.
+ */
+const char *
+dsn_transcript_command(const char *t, size_t n)
+{
+	const char *p = t;
+	const char *end = t + n;
+	const char *last = NULL;
+	static const struct
+	{
+		const char *word;
+		const char *command;
+	}			words[] = {
+		{"ehlo", "EHLO"}, {"helo", "HELO"}, {"starttls", "STARTTLS"},
+		{"mail", "MAIL"}, {"rcpt", "RCPT"}, {"data", "DATA"}, {".", "DATA"}
+	};
+
+	while (p < end)
+	{
+		const char *eol;
+		const char *next = dsn_line_end(p, end, &eol);
+		size_t		len = eol - p;
+
+		if (len > 4 && memcmp(p, ">>> ", 4) == 0)
+		{
+			size_t		i;
+
+			for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+				if (dsn_ci_prefix(p + 4, len - 4, words[i].word))
+					last = words[i].command;
+		}
+		else if (len > 5 && memcmp(p, "<<< ", 4) == 0 && (p[4] == '4' || p[4] == '5') &&
+				 last != NULL)
+			return last;
+		p = next;
+	}
+	return NULL;
+}
+
+/*
+ * The remote host in text such as "host mx.example.com[192.0.2.1] said:"
+ * (Postfix) or "host mx.example.com [192.0.2.1]:" (Exim).
+ */
+static Str
+find_remote_host(const char *s, size_t n)
+{
+	Str			r = {NULL, 0};
+	const char *p = s;
+	const char *end = s + n;
+
+	while (p < end)
+	{
+		const char *h = dsn_ci_find(p, end - p, "host ");
+		const char *q;
+		bool		dot = false;
+
+		if (h == NULL)
+			break;
+		if (h > s && is_alpha(h[-1]))
+		{
+			p = h + 5;
+			continue;
+		}
+		q = h + 5;
+		p = q;
+		while (q < end && (is_alpha(*q) || is_digit(*q) || *q == '.' || *q == '-'))
+		{
+			if (*q == '.')
+				dot = true;
+			q++;
+		}
+		if (dot && q > p)
+		{
+			r.p = p;
+			r.n = q - p;
+			while (r.n > 0 && r.p[r.n - 1] == '.')
+				r.n--;
+			return r;
+		}
+	}
+	return r;
+}
+
+/* Fill reply code, status, command and remote MTA from a diagnostic text. */
+void
+dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t, size_t n, bool prefer_text_status)
+{
+	if (t == NULL || n == 0)
+		return;
+	{
+		int			rc;
+		int32_t		st;
+		bool		positive = BOUNCE_STATUS_CLASS(r->status) == 2 ||
+			(r->action != NULL && (strcmp(r->action, "delivered") == 0 ||
+								   strcmp(r->action, "relayed") == 0 ||
+								   strcmp(r->action, "expanded") == 0));
+
+		dsn_find_codes(t, n, positive, &rc, &st);
+		if (r->reply_code == 0)
+			r->reply_code = rc;
+		/* a code in the diagnostic is more specific than the Status field */
+		if (r->status == 0 || (st != 0 && prefer_text_status) ||
+			(st != 0 && BOUNCE_STATUS_CLASS(st) == BOUNCE_STATUS_CLASS(r->status) &&
+			 BOUNCE_STATUS_SUBJECT(r->status) == 0 && BOUNCE_STATUS_DETAIL(r->status) == 0))
+			r->status = st;
+	}
+	if (r->smtp_command == NULL)
+		r->smtp_command = find_command(t, n);
+	if (r->remote_mta == NULL)
+	{
+		Str			h = find_remote_host(t, n);
+
+		if (h.n)
+			r->remote_mta = dsn_clean(c, h.p, h.n);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Addresses and typed values
+ * ----------------------------------------------------------------
+ */
+
+static inline bool
+is_local_char(char ch)
+{
+	return (unsigned char) ch >= 0x80 || is_alpha(ch) || is_digit(ch) || (ch != '\0' && strchr("!#$%&'*+/=?^_`{|}~.-", ch) != NULL);
+}
+
+static inline bool
+is_domain_char(char ch)
+{
+	return (unsigned char) ch >= 0x80 || is_alpha(ch) || is_digit(ch) || ch == '.' || ch == '-';
+}
+
+/*
+ * The start of an RFC 5321 quoted local part ("john..doe"@example.com,
+ * "a b"@example.com) whose closing quote is s[close], or close + 1 when
+ * there is none: the opening quote not escaped by a backslash, within 130
+ * bytes, on the same line (RFC 5321 allows even "" as a local part, and so
+ * does normalize_address()).
+ */
+static size_t
+quoted_local_start(const char *s, size_t close)
+{
+	size_t		q = close;
+
+	while (q > 0 && close - q < 130)
+	{
+		size_t		bs = 0;
+
+		q--;
+		if (s[q] == '\r' || s[q] == '\n')
+			break;
+		if (s[q] != '"')
+			continue;
+		while (q > bs && s[q - bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return q;
+	}
+	return close + 1;
+}
+
+/*
+ * Find the next e-mail address at or after *pos in s[0..n).  Returns false
+ * when there is none; otherwise the address is s[*start, *start + *len)
+ * and *pos moves past it.  A domain needs a dot ("localhost" addresses are
+ * not recipients of a registry's mail).
+ */
+bool
+dsn_next_address(const char *s, size_t n, size_t *pos, size_t *start, size_t *len)
+{
+	size_t		i = *pos;
+
+	while (i < n)
+	{
+		const char *at = memchr(s + i, '@', n - i);
+		size_t		a,
+					l,
+					r;
+		bool		dot = false;
+
+		if (at == NULL)
+			break;
+		a = at - s;
+		l = a;
+		if (a > 0 && s[a - 1] == '"')
+			l = quoted_local_start(s, a - 1);
+		else
+		{
+			while (l > 0 && is_local_char(s[l - 1]) && a - l < 128)
+				l--;
+			while (l < a && s[l] == '.')
+				l++;
+		}
+		r = a + 1;
+		while (r < n && is_domain_char(s[r]) && r - a < 256)
+		{
+			if (s[r] == '.')
+				dot = true;
+			r++;
+		}
+		while (r > a + 1 && (s[r - 1] == '.' || s[r - 1] == '-'))
+			r--;
+		i = a + 1;
+		if (l == a || r == a + 1 || !dot)
+			continue;
+		if (memchr(s + a + 1, '.', r - a - 1) == NULL)
+			continue;
+		*start = l;
+		*len = r - l;
+		*pos = r;
+		return true;
+	}
+	*pos = n;
+	return false;
+}
+
+bool
+dsn_addr_equal(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t		i;
+
+	if (an != bn)
+		return false;
+	for (i = 0; i < an; i++)
+		if (lower(a[i]) != lower(b[i]))
+			return false;
+	return true;
+}
+
+/* Strip "type;" (RFC 3464 address-type / mta-name-type), <>, and blanks. */
+Str
+dsn_typed_value(const char *v, size_t n)
+{
+	Str			s = {v, n};
+	const char *semi = memchr(v, ';', n);
+
+	if (semi)
+	{
+		s.p = semi + 1;
+		s.n = n - (semi + 1 - v);
+	}
+	s = dsn_trim(s);
+	if (s.n >= 2 && s.p[0] == '<' && s.p[s.n - 1] == '>')
+	{
+		s.p++;
+		s.n -= 2;
+		s = dsn_trim(s);
+	}
+	return s;
+}
+
+/*
+ * An MTA name field (Reporting-MTA, Remote-MTA): the typed value without
+ * the comments that follow the name ("mx1.example.com (192.0.2.1)",
+ * "mx.example.net (Postfix)"): RFC 5322 comments are not part of it.
+ */
+Str
+dsn_mta_name(const char *v, size_t n)
+{
+	Str			s = dsn_typed_value(v, n);
+	const char *paren;
+
+	if (s.n > 0 && s.p[0] != '(' && (paren = memchr(s.p, '(', s.n)) != NULL)
+	{
+		s.n = paren - s.p;
+		s = dsn_trim(s);
+	}
+	return s;
+}
+
+/*
+ * The address in a recipient field value, or an empty Str when it is not
+ * a usable address ("@mx.example.org", "user@server" without a dot, or an
+ * RFC 5321 source route's host list only).
+ */
+Str
+dsn_plain_address(Str v)
+{
+	size_t		pos = 0,
+				st,
+				ln;
+	Str			none = {NULL, 0};
+	const char *colon;
+
+	/* "@relay:user@domain" source route: the mailbox is after the colon */
+	if (v.n > 0 && v.p[0] == '@' && (colon = memchr(v.p, ':', v.n)) != NULL)
+	{
+		v.n -= colon + 1 - v.p;
+		v.p = colon + 1;
+	}
+	if (!dsn_next_address(v.p, v.n, &pos, &st, &ln))
+		return none;
+	v.p += st;
+	v.n = ln;
+	return v;
+}
+
+/* Is p[0..n) a diagnostic type such as "smtp" or "X-Outbound-Mail-Relay"? */
+bool
+dsn_is_type_atom(const char *p, size_t n)
+{
+	Str			t = dsn_trim((Str) {p, n});
+	size_t		i;
+
+	if (t.n == 0 || t.n > 40 || !is_alpha(t.p[0]))
+		return false;
+	for (i = 0; i < t.n; i++)
+		if (!is_alpha(t.p[i]) && !is_digit(t.p[i]) && t.p[i] != '-' && t.p[i] != '_')
+			return false;
+	return true;
+}
+
+/* Local parts that are never a bounced recipient: they send the bounce. */
+bool
+dsn_is_robot(const char *a, size_t n)
+{
+	return dsn_ci_prefix(a, n, "mailer-daemon@") || dsn_ci_prefix(a, n, "postmaster@") ||
+		dsn_ci_prefix(a, n, "mail-daemon@") || dsn_ci_prefix(a, n, "mailer_daemon@");
+}
+
+/* Does s hold a word beyond addresses and punctuation? (NULL: no) */
+bool
+dsn_has_word(const char *s)
+{
+	size_t		n,
+				pos = 0,
+				st,
+				ln,
+				i,
+				prev = 0;
+
+	if (s == NULL)
+		return false;
+	n = strlen(s);
+	/* letters outside the addresses, "(expanded from: <a@b>)" aside */
+	while (true)
+	{
+		bool		more = dsn_next_address(s, n, &pos, &st, &ln);
+		size_t		stop = more ? st : n;
+		size_t		letters = 0;
+
+		for (i = prev; i < stop; i++)
+			letters += is_alpha(s[i]);
+		if (letters > 0 && !(stop - prev < 40 && dsn_ci_find(s + prev, stop - prev, "expanded from")))
+			return true;
+		if (!more)
+			return false;
+		prev = st + ln;
+	}
+}
+
+void
+dsn_addrlist_add(AddrList *l, const char *v, size_t n)
+{
+	size_t		pos = 0,
+				st,
+				ln;
+
+	while (l->n < 16 && dsn_next_address(v, n, &pos, &st, &ln))
+	{
+		l->a[l->n].p = v + st;
+		l->a[l->n].n = ln;
+		l->n++;
+	}
+}
+
+bool
+dsn_addrlist_has(const AddrList *l, const char *a, size_t n)
+{
+	int			i;
+
+	for (i = 0; i < l->n; i++)
+		if (dsn_addr_equal(l->a[i].p, l->a[i].n, a, n))
+			return true;
+	return false;
+}

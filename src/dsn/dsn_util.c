@@ -1,0 +1,285 @@
+/*-------------------------------------------------------------------------
+ *
+ * dsn_util.c
+ *		The DSN parser's memory, result rows and byte-string helpers, and
+ *		the cleaning of every string it returns (valid UTF-8, or ASCII
+ *		only; control characters and runs of blanks collapsed).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+
+#include "dsn/dsn_int.h"
+
+void *
+dsn_alloc(Ctx *c, size_t n)
+{
+	void	   *p;
+
+	if (c->err != DSN_OK)
+		return NULL;
+	p = c->a->alloc(c->a->opaque, n ? n : 1);
+	if (p == NULL)
+		c->err = DSN_ERR_NOMEM;
+	return p;
+}
+
+DsnRecipient *
+dsn_new_rcpt(Ctx *c)
+{
+	DsnRecipient *r;
+
+	if (c->err != DSN_OK)
+		return NULL;
+	if (c->nrcpt >= DSN_MAX_RECIPIENTS)
+	{
+		c->err = DSN_ERR_RECIPIENTS;
+		return NULL;
+	}
+	if (c->nrcpt == c->maxrcpt)
+	{
+		int			ncap = c->maxrcpt ? c->maxrcpt * 2 : 8;
+		DsnRecipient *nr = dsn_alloc(c, sizeof(DsnRecipient) * ncap);
+
+		if (nr == NULL)
+			return NULL;
+		if (c->nrcpt)
+			memcpy(nr, c->rcpt, sizeof(DsnRecipient) * c->nrcpt);
+		c->rcpt = nr;
+		c->maxrcpt = ncap;
+	}
+	r = &c->rcpt[c->nrcpt++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+bool
+dsn_ci_prefix(const char *p, size_t avail, const char *lit)
+{
+	return ci_prefix_n(p, avail, lit, strlen(lit));
+}
+
+bool
+dsn_ci_equal(Str s, const char *lit)
+{
+	return s.n == strlen(lit) && dsn_ci_prefix(s.p, s.n, lit);
+}
+
+/*
+ * Case-insensitive search of a short lowercase literal in s[0..n).  The
+ * literal is short and fixed, so this is linear in n.
+ */
+const char *
+dsn_ci_find(const char *s, size_t n, const char *lit)
+{
+	size_t		m = strlen(lit);
+	size_t		i;
+	char		first = lit[0];
+
+	if (m == 0 || n < m)
+		return NULL;
+	if (first >= 'a' && first <= 'z')
+	{
+		char		upper = first - 32;
+
+		for (i = 0; i + m <= n; i++)
+			if ((s[i] == first || s[i] == upper) && ci_prefix_n(s + i + 1, n - i - 1, lit + 1, m - 1))
+				return s + i;
+	}
+	else
+	{
+		const char *q = s;
+		const char *last = s + n - m;
+
+		while (q <= last && (q = memchr(q, first, last - q + 1)) != NULL)
+		{
+			if (ci_prefix_n(q + 1, n - (q - s) - 1, lit + 1, m - 1))
+				return q;
+			q++;
+		}
+	}
+	return NULL;
+}
+
+/* The first occurrence of lit[0..m) in s[0..n), or NULL. */
+const char *
+dsn_find_bytes(const char *s, size_t n, const char *lit, size_t m)
+{
+	const char *q = s;
+	const char *last;
+
+	if (m == 0 || n < m)
+		return NULL;
+	last = s + n - m;
+	while (q <= last && (q = memchr(q, lit[0], last - q + 1)) != NULL)
+	{
+		if (memcmp(q, lit, m) == 0)
+			return q;
+		q++;
+	}
+	return NULL;
+}
+
+/* dst[0..n) = lower-cased src[0..n) (ASCII letters only). */
+void
+dsn_lower_copy(char *dst, const char *src, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = lower(src[i]);
+}
+
+Str
+dsn_trim(Str s)
+{
+	while (s.n > 0 && is_space(s.p[0]))
+	{
+		s.p++;
+		s.n--;
+	}
+	while (s.n > 0 && is_space(s.p[s.n - 1]))
+		s.n--;
+	return s;
+}
+
+char *
+dsn_dup_str(Ctx *c, const char *p, size_t n)
+{
+	char	   *r = dsn_alloc(c, n + 1);
+
+	if (r == NULL)
+		return NULL;
+	memcpy(r, p, n);
+	r[n] = '\0';
+	return r;
+}
+
+/*
+ * Find the end of the line starting at p: *eol is the end of its content
+ * (before CR LF or LF), the return value the start of the next line.
+ */
+const char *
+dsn_line_end(const char *p, const char *end, const char **eol)
+{
+	const char *nl = memchr(p, '\n', end - p);
+
+	if (nl == NULL)
+	{
+		*eol = end;
+		return end;
+	}
+	*eol = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
+	return nl + 1;
+}
+
+/* ----------------------------------------------------------------
+ * Output strings: valid UTF-8 (invalid bytes become U+FFFD), or ASCII
+ * only, with control characters and runs of whitespace collapsed to one
+ * space and the ends trimmed.
+ * ----------------------------------------------------------------
+ */
+
+/* Length of the valid UTF-8 sequence at p, or 0. */
+static int
+utf8_seq(const unsigned char *p, size_t avail)
+{
+	unsigned char b = p[0];
+	int			n;
+	int			i;
+
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xC2 && b <= 0xDF)
+		n = 2;
+	else if (b >= 0xE0 && b <= 0xEF)
+		n = 3;
+	else if (b >= 0xF0 && b <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (avail < (size_t) n)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	/* overlongs and surrogates, ranges per RFC 3629 */
+	if (b == 0xE0 && p[1] < 0xA0)
+		return 0;
+	if (b == 0xED && p[1] > 0x9F)
+		return 0;
+	if (b == 0xF0 && p[1] < 0x90)
+		return 0;
+	if (b == 0xF4 && p[1] > 0x8F)
+		return 0;
+	return n;
+}
+
+char *
+dsn_clean(Ctx *c, const char *p, size_t n)
+{
+	char	   *out;
+	char	   *o;
+	size_t		i = 0;
+	bool		space = false;
+
+	if (p == NULL)
+		return NULL;
+	/* worst case: every byte becomes the 3-byte U+FFFD */
+	out = dsn_alloc(c, n * 3 + 1);
+	if (out == NULL)
+		return NULL;
+	o = out;
+	while (i < n)
+	{
+		unsigned char b = (unsigned char) p[i];
+		int			k;
+
+		if (b < 0x20 || b == 0x7F)
+		{
+			space = (o != out);
+			i++;
+			continue;
+		}
+		if (b == ' ')
+		{
+			space = (o != out);
+			i++;
+			continue;
+		}
+		if (space)
+		{
+			*o++ = ' ';
+			space = false;
+		}
+		if (b < 0x80)
+		{
+			*o++ = (char) b;
+			i++;
+			continue;
+		}
+		k = utf8_seq((const unsigned char *) p + i, n - i);
+		if (c->ascii_only)
+		{
+			*o++ = '?';
+			i += k ? k : 1;
+		}
+		else if (k == 0)
+		{
+			*o++ = (char) 0xEF;
+			*o++ = (char) 0xBF;
+			*o++ = (char) 0xBD;
+			i++;
+		}
+		else
+		{
+			memcpy(o, p + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	*o = '\0';
+	if (o == out)
+		return NULL;
+	return out;
+}
