@@ -195,4 +195,18 @@ extern int	bounce_describe_rule(const BounceClassification *c, char *buf,
 								 size_t buflen);
 extern const char *bounce_rule_source(const BounceClassification *c);
 
+/* ----------------------------------------------------------------
+ * Backend-only part (classify_sql.c), for the DSN functions
+ * ----------------------------------------------------------------
+ */
+#ifdef PG_VERSION_NUM
+
+/* Build the classifier's matcher once per backend, or raise 53200. */
+extern void bounce_ensure_classifier(void);
+
+/* oids[r] = the OID of label r of the enum type typoid (bounce.reason). */
+extern void bounce_reason_oids(Oid typoid, Oid *oids);
+
+#endif							/* PG_VERSION_NUM */
+
 #endif							/* BOUNCE_CLASSIFY_H */

@@ -36,8 +36,8 @@ typedef struct ReasonCache
 } ReasonCache;
 
 /* Build the matcher once per backend, or fail loudly. */
-static void
-ensure_classifier(void)
+void
+bounce_ensure_classifier(void)
 {
 	if (!bounce_classifier_init())
 		ereport(ERROR,
@@ -45,12 +45,33 @@ ensure_classifier(void)
 				 errmsg("out of memory building the bounce classifier")));
 }
 
+/*
+ * The OID of each label of the enum type typoid (bounce.reason), indexed
+ * by BounceReason.  Also for the DSN functions, which return reasons.
+ */
+void
+bounce_reason_oids(Oid typoid, Oid *oids)
+{
+	int			i;
+
+	for (i = 0; i < BR_COUNT; i++)
+	{
+		HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME,
+										  ObjectIdGetDatum(typoid),
+										  CStringGetDatum(bounce_reasons[i].name));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "bounce.reason has no label \"%s\"", bounce_reasons[i].name);
+		oids[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+		ReleaseSysCache(tup);
+	}
+}
+
 static ReasonCache *
 build_reason_cache(FunctionCallInfo fcinfo, MemoryContext mcxt)
 {
 	ReasonCache *c;
 	Oid			nsp;
-	int			i;
 
 	c = MemoryContextAllocZero(mcxt, sizeof(ReasonCache));
 	nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
@@ -58,17 +79,7 @@ build_reason_cache(FunctionCallInfo fcinfo, MemoryContext mcxt)
 								CStringGetDatum("reason"), ObjectIdGetDatum(nsp));
 	if (!OidIsValid(c->typoid))
 		elog(ERROR, "type reason not found in the schema of the bounce extension");
-	for (i = 0; i < BR_COUNT; i++)
-	{
-		HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME,
-										  ObjectIdGetDatum(c->typoid),
-										  CStringGetDatum(bounce_reasons[i].name));
-
-		if (!HeapTupleIsValid(tup))
-			elog(ERROR, "bounce.reason has no label \"%s\"", bounce_reasons[i].name);
-		c->oids[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
-		ReleaseSysCache(tup);
-	}
+	bounce_reason_oids(c->typoid, c->oids);
 	return c;
 }
 
@@ -174,7 +185,7 @@ bounce_classify_sql(PG_FUNCTION_ARGS)
 
 	if (!read_input(fcinfo, &in))
 		PG_RETURN_NULL();
-	ensure_classifier();
+	bounce_ensure_classifier();
 	c = reason_cache(fcinfo);
 	bounce_classify(&in, &out);
 	PG_RETURN_OID(c->oids[out.reason]);
@@ -200,7 +211,7 @@ bounce_parse_sql(PG_FUNCTION_ARGS)
 
 	if (!read_input(fcinfo, &in))
 		PG_RETURN_NULL();
-	ensure_classifier();
+	bounce_ensure_classifier();
 	c = reason_cache(fcinfo);
 	if (c->tupdesc == NULL)
 	{

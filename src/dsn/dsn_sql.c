@@ -4,8 +4,10 @@
  *		SQL-facing side of the DSN parser: bounce.parse_dsn_fields(text)
  *		and (bytea), the set-returning functions under bounce.parse_dsn.
  *
- * The parsing itself is the pure-C core in dsn_parse.c.  This file gives
- * it an allocator that pallocs in a memory context of its own, reset after
+ * The parsing itself is the pure-C core in the other files of src/dsn/
+ * (entry point: dsn_parse.c), the verdict of parse_dsn the classifier's
+ * (classify/classify.c), called directly.  This file gives the parser an
+ * allocator that pallocs in a memory context of its own, reset after
  * every message, so nothing the parser allocates outlives the call however
  * large the message; it turns the core's limit errors into ereports and its
  * rows into a tuplestore.
@@ -15,13 +17,9 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
-#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "funcapi.h"
-#include "nodes/makefuncs.h"
-#include "parser/parse_func.h"
-#include "utils/lsyscache.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -29,6 +27,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "classify/classify.h"
 #include "dsn/dsn.h"
 #include "status/status.h"
 
@@ -223,20 +222,15 @@ dsn_report_error(DsnError err, size_t len)
 
 /*
  * What one call site of the functions keeps between calls (fn_extra): the
- * result descriptor, and for parse_dsn the classifier functions, looked up
- * by name in the extension's schema, and the reason labels it sets itself.
+ * result descriptor, the parser's memory, and the OIDs of the reason
+ * labels (both functions return reasons).
  */
 typedef struct DsnCallCache
 {
 	TupleDesc	tupdesc;
 	MemoryContext parsecxt;		/* the parser's memory, reset after each call */
 	bool		classify;		/* parse_dsn (true) or parse_dsn_fields */
-	FmgrInfo	classify_fn;	/* classify(text, integer, smtp_status, text, text) */
-	FmgrInfo	is_hard_fn;		/* is_hard(reason, integer, smtp_status) */
-	FmgrInfo	is_permanent_fn;	/* is_permanent(integer, smtp_status) */
-	Datum		reason_feedback;
-	Datum		reason_vacation;
-	Datum		reason_delivered;
+	Oid			reason_oids[BR_COUNT];
 } DsnCallCache;
 
 /* Columns of parse_dsn, in order (src/sql/40_dsn.sql). */
@@ -259,17 +253,6 @@ enum
 	NPCOLS
 };
 
-/* Look up schema.name(argtypes) and prepare to call it. */
-static void
-lookup_fn(FmgrInfo *fi, const char *schema, const char *name, int nargs,
-		  Oid *argtypes, MemoryContext cxt)
-{
-	List	   *qname = list_make2(makeString(pstrdup(schema)), makeString(pstrdup(name)));
-	Oid			fn = LookupFuncName(qname, nargs, argtypes, false);
-
-	fmgr_info_cxt(fn, fi, cxt);
-}
-
 static DsnCallCache *
 get_cache(FunctionCallInfo fcinfo, bool classify)
 {
@@ -282,61 +265,18 @@ get_cache(FunctionCallInfo fcinfo, bool classify)
 		return cache;
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	if (classify)
+		bounce_ensure_classifier();
 	old = MemoryContextSwitchTo(cxt);
 	cache = palloc0(sizeof(DsnCallCache));
 	cache->tupdesc = CreateTupleDescCopy(tupdesc);
 	cache->classify = classify;
 	cache->parsecxt = AllocSetContextCreate(cxt, "bounce DSN parse", ALLOCSET_DEFAULT_SIZES);
-	if (classify)
-	{
-		/* the classifier lives in this function's own schema */
-		char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
-		Oid			status_type = TupleDescAttr(tupdesc, PCOL_STATUS)->atttypid;
-		Oid			reason_type = TupleDescAttr(tupdesc, PCOL_REASON)->atttypid;
-		Oid			cargs[5] = {TEXTOID, INT4OID, status_type, TEXTOID, TEXTOID};
-		Oid			hargs[3] = {reason_type, INT4OID, status_type};
-		Oid			pargs[2] = {INT4OID, status_type};
-
-		lookup_fn(&cache->classify_fn, schema, "classify", 5, cargs, cxt);
-		lookup_fn(&cache->is_hard_fn, schema, "is_hard", 3, hargs, cxt);
-		lookup_fn(&cache->is_permanent_fn, schema, "is_permanent", 2, pargs, cxt);
-		cache->reason_feedback = DirectFunctionCall2(enum_in, CStringGetDatum("feedback"),
-													 ObjectIdGetDatum(reason_type));
-		cache->reason_vacation = DirectFunctionCall2(enum_in, CStringGetDatum("vacation"),
-													 ObjectIdGetDatum(reason_type));
-		cache->reason_delivered = DirectFunctionCall2(enum_in, CStringGetDatum("delivered"),
-													  ObjectIdGetDatum(reason_type));
-	}
+	bounce_reason_oids(TupleDescAttr(tupdesc, classify ? PCOL_REASON : COL_STATED_REASON)->atttypid,
+					   cache->reason_oids);
 	MemoryContextSwitchTo(old);
 	fcinfo->flinfo->fn_extra = cache;
 	return cache;
-}
-
-/* Call a classifier function with possibly-NULL arguments. */
-static Datum
-call_fn(FmgrInfo *fi, int nargs, Datum *args, bool *argnulls, bool *isnull)
-{
-	LOCAL_FCINFO(cfi, 5);
-	Datum		result;
-	int			i;
-
-	InitFunctionCallInfoData(*cfi, fi, nargs, DEFAULT_COLLATION_OID, NULL, NULL);
-	for (i = 0; i < nargs; i++)
-	{
-		cfi->args[i].value = args[i];
-		cfi->args[i].isnull = argnulls[i];
-	}
-	/* a strict function is not called with a NULL argument */
-	if (fi->fn_strict)
-		for (i = 0; i < nargs; i++)
-			if (argnulls[i])
-			{
-				*isnull = true;
-				return (Datum) 0;
-			}
-	result = FunctionCallInvoke(cfi);
-	*isnull = cfi->isnull;
-	return result;
 }
 
 /* Unix seconds to a timestamptz Datum; false when out of range. */
@@ -358,6 +298,154 @@ action_is(const char *action, const char *what)
 	return action != NULL && strcmp(action, what) == 0;
 }
 
+/* The reason whose label the parser states (stated_reason). */
+static BounceReason
+reason_of_label(const char *label)
+{
+	int			i;
+
+	for (i = 0; i < BR_COUNT; i++)
+		if (strcmp(bounce_reasons[i].name, label) == 0)
+			return (BounceReason) i;
+	elog(ERROR, "the DSN parser stated an unknown reason \"%s\"", label);
+	return BR_UNDEFINED;		/* keep compiler quiet */
+}
+
+/*
+ * Parse the message into res, in the call site's parser memory (reset
+ * first, in case the last call ended in an error); report why the core
+ * refused it.
+ */
+static void
+parse_message(DsnCallCache *cache, const char *data, size_t len, DsnResult *res)
+{
+	DsnAllocator alloc;
+	DsnError	err;
+
+	MemoryContextReset(cache->parsecxt);
+	alloc.alloc = dsn_palloc;
+	alloc.opaque = cache->parsecxt;
+	alloc.convert = dsn_convert;
+	err = bounce_dsn_parse(data, len, GetDatabaseEncoding() != PG_UTF8, &alloc, res);
+	if (err != DSN_OK)
+	{
+		MemoryContextReset(cache->parsecxt);
+		dsn_report_error(err, len);
+	}
+}
+
+/* The first ten columns, the same in both functions. */
+static void
+fill_fields(const DsnRecipient *r, Datum *values, bool *nulls)
+{
+	values[COL_RECIPIENT] = text_or_null(r->recipient, &nulls[COL_RECIPIENT]);
+	values[COL_ORIGINAL_RECIPIENT] = text_or_null(r->original_recipient, &nulls[COL_ORIGINAL_RECIPIENT]);
+	values[COL_ACTION] = text_or_null(r->action, &nulls[COL_ACTION]);
+	nulls[COL_STATUS] = (r->status == 0);
+	values[COL_STATUS] = SmtpStatusGetDatum(r->status);
+	nulls[COL_REPLY_CODE] = (r->reply_code == 0);
+	values[COL_REPLY_CODE] = Int32GetDatum(r->reply_code);
+	values[COL_DIAGNOSTIC] = text_or_null(r->diagnostic, &nulls[COL_DIAGNOSTIC]);
+	values[COL_REMOTE_MTA] = text_or_null(r->remote_mta, &nulls[COL_REMOTE_MTA]);
+	values[COL_REPORTING_MTA] = text_or_null(r->reporting_mta, &nulls[COL_REPORTING_MTA]);
+	values[COL_LAST_ATTEMPT] = (Datum) 0;
+	nulls[COL_LAST_ATTEMPT] = !(r->has_last_attempt &&
+								unix_to_timestamptz(r->last_attempt, &values[COL_LAST_ATTEMPT]));
+	values[COL_SMTP_COMMAND] = text_or_null(r->smtp_command, &nulls[COL_SMTP_COMMAND]);
+}
+
+/* parse_dsn_fields' last columns: the message's and the stated reason. */
+static void
+fill_message_fields(const DsnCallCache *cache, const DsnResult *res,
+					const DsnRecipient *r, Datum *values, bool *nulls)
+{
+	values[COL_FORMAT] = text_or_null(res->format, &nulls[COL_FORMAT]);
+	values[COL_MESSAGE_ID] = text_or_null(res->message_id, &nulls[COL_MESSAGE_ID]);
+	values[COL_MESSAGE_DATE] = (Datum) 0;
+	nulls[COL_MESSAGE_DATE] = !(res->has_date &&
+								unix_to_timestamptz(res->date, &values[COL_MESSAGE_DATE]));
+	nulls[COL_STATED_REASON] = (r->stated_reason == NULL);
+	values[COL_STATED_REASON] = r->stated_reason == NULL ? (Datum) 0 :
+		ObjectIdGetDatum(cache->reason_oids[reason_of_label(r->stated_reason)]);
+}
+
+/*
+ * The classifier's verdict on one row, as classify() would give it on the
+ * row's fields: NULL (false) only when the row has none of them.  The
+ * host is the one that answered; when none did, the reporting MTA wrote
+ * the reason itself, so its provider's rules apply.
+ */
+static bool
+classify_fields(const DsnRecipient *r, BounceReason *reason)
+{
+	BounceClassifyInput in;
+	BounceClassification out;
+	const char *host = r->remote_mta ? r->remote_mta : r->reporting_mta;
+
+	memset(&in, 0, sizeof(in));
+	in.status = r->status ? r->status : -1;
+	in.reply_code = r->reply_code;
+	if (r->diagnostic)
+	{
+		in.text = r->diagnostic;
+		in.len = strlen(r->diagnostic);
+	}
+	if (r->smtp_command)
+	{
+		in.command = r->smtp_command;
+		in.command_len = strlen(r->smtp_command);
+	}
+	if (host)
+	{
+		in.host = host;
+		in.host_len = strlen(host);
+	}
+	if (!r->diagnostic && !r->reply_code && !r->status && !r->smtp_command && !host)
+		return false;
+	bounce_classify(&in, &out);
+	*reason = out.reason;
+	return true;
+}
+
+/*
+ * parse_dsn's last columns: reason, hard, permanent and format.  Reports
+ * that are not failures get their reason here (a feedback report, an
+ * auto-reply, a success), as does a row whose reporting MTA states one;
+ * the rest are classified from their fields.
+ */
+static void
+fill_verdict(const DsnCallCache *cache, const DsnResult *res, const DsnRecipient *r,
+			 Datum *values, bool *nulls)
+{
+	BounceReason reason = BR_UNDEFINED;
+	bool		have_reason = true;
+	int			permanent = bounce_permanent(r->reply_code, r->status ? r->status : -1);
+	int			hard;
+
+	if (r->reply_code != 0)
+		bounce_check_reply_code(r->reply_code, "reply code");
+	if (strcmp(res->format, "arf") == 0)
+		reason = BR_FEEDBACK;
+	else if (strcmp(res->format, "autoreply") == 0)
+		reason = BR_VACATION;
+	else if (action_is(r->action, "delivered") || action_is(r->action, "relayed") ||
+			 action_is(r->action, "expanded"))
+		reason = BR_DELIVERED;
+	else if (r->stated_reason != NULL)
+		reason = reason_of_label(r->stated_reason);
+	else
+		have_reason = classify_fields(r, &reason);
+
+	hard = have_reason ? bounce_hard(reason, permanent) : -1;
+	nulls[PCOL_REASON] = !have_reason;
+	values[PCOL_REASON] = have_reason ? ObjectIdGetDatum(cache->reason_oids[reason]) : (Datum) 0;
+	nulls[PCOL_HARD] = (hard < 0);
+	values[PCOL_HARD] = BoolGetDatum(hard == 1);
+	nulls[PCOL_PERMANENT] = (permanent < 0);
+	values[PCOL_PERMANENT] = BoolGetDatum(permanent == 1);
+	values[PCOL_FORMAT] = text_or_null(res->format, &nulls[PCOL_FORMAT]);
+}
+
 /*
  * Parse the message and put one tuple per recipient in a tuplestore.
  * classify: the parse_dsn columns (with reason, hard, permanent), else the
@@ -368,15 +456,10 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	struct varlena *msg = PG_GETARG_VARLENA_PP(0);
-	const char *data = VARDATA_ANY(msg);
-	size_t		len = VARSIZE_ANY_EXHDR(msg);
 	DsnCallCache *cache;
 	Tuplestorestate *tupstore;
 	MemoryContext oldcxt;
-	MemoryContext parsecxt;
-	DsnAllocator alloc;
 	DsnResult	res;
-	DsnError	err;
 	int			i;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
@@ -395,113 +478,22 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 	 * each message (and before, in case the last call ended in an error);
 	 * it lives as long as the call site, like fn_extra.
 	 */
-	parsecxt = cache->parsecxt;
-	MemoryContextReset(parsecxt);
-	alloc.alloc = dsn_palloc;
-	alloc.opaque = parsecxt;
-	alloc.convert = dsn_convert;
-	err = bounce_dsn_parse(data, len, GetDatabaseEncoding() != PG_UTF8, &alloc, &res);
-	if (err != DSN_OK)
-	{
-		MemoryContextReset(parsecxt);
-		dsn_report_error(err, len);
-	}
-
+	parse_message(cache, VARDATA_ANY(msg), VARSIZE_ANY_EXHDR(msg), &res);
 	for (i = 0; i < res.nrecipients; i++)
 	{
 		DsnRecipient *r = &res.recipients[i];
 		Datum		values[NPCOLS + NCOLS];
 		bool		nulls[NPCOLS + NCOLS];
-		Datum		last_attempt = (Datum) 0;
-		bool		last_attempt_null = true;
 
 		CHECK_FOR_INTERRUPTS();
-		if (r->has_last_attempt)
-			last_attempt_null = !unix_to_timestamptz(r->last_attempt, &last_attempt);
-		/* the first ten columns are the same in both functions */
-		values[COL_RECIPIENT] = text_or_null(r->recipient, &nulls[COL_RECIPIENT]);
-		values[COL_ORIGINAL_RECIPIENT] = text_or_null(r->original_recipient, &nulls[COL_ORIGINAL_RECIPIENT]);
-		values[COL_ACTION] = text_or_null(r->action, &nulls[COL_ACTION]);
-		nulls[COL_STATUS] = (r->status == 0);
-		values[COL_STATUS] = SmtpStatusGetDatum(r->status);
-		nulls[COL_REPLY_CODE] = (r->reply_code == 0);
-		values[COL_REPLY_CODE] = Int32GetDatum(r->reply_code);
-		values[COL_DIAGNOSTIC] = text_or_null(r->diagnostic, &nulls[COL_DIAGNOSTIC]);
-		values[COL_REMOTE_MTA] = text_or_null(r->remote_mta, &nulls[COL_REMOTE_MTA]);
-		values[COL_REPORTING_MTA] = text_or_null(r->reporting_mta, &nulls[COL_REPORTING_MTA]);
-		values[COL_LAST_ATTEMPT] = last_attempt;
-		nulls[COL_LAST_ATTEMPT] = last_attempt_null;
-		values[COL_SMTP_COMMAND] = text_or_null(r->smtp_command, &nulls[COL_SMTP_COMMAND]);
-		if (!classify)
-		{
-			values[COL_FORMAT] = text_or_null(res.format, &nulls[COL_FORMAT]);
-			values[COL_MESSAGE_ID] = text_or_null(res.message_id, &nulls[COL_MESSAGE_ID]);
-			values[COL_MESSAGE_DATE] = (Datum) 0;
-			nulls[COL_MESSAGE_DATE] = !(res.has_date &&
-										unix_to_timestamptz(res.date, &values[COL_MESSAGE_DATE]));
-			nulls[COL_STATED_REASON] = (r->stated_reason == NULL);
-			values[COL_STATED_REASON] = r->stated_reason == NULL ? (Datum) 0 :
-				DirectFunctionCall2(enum_in, CStringGetDatum(r->stated_reason),
-									ObjectIdGetDatum(TupleDescAttr(cache->tupdesc, COL_STATED_REASON)->atttypid));
-		}
+		fill_fields(r, values, nulls);
+		if (classify)
+			fill_verdict(cache, &res, r, values, nulls);
 		else
-		{
-			Datum		args[5];
-			bool		argnulls[5];
-			bool		rnull = false;
-			Datum		reason;
-
-			/*
-			 * Reports that are not failures get their reason here; the
-			 * rest go to bounce.classify with the fields found.
-			 */
-			if (strcmp(res.format, "arf") == 0)
-				reason = cache->reason_feedback;
-			else if (strcmp(res.format, "autoreply") == 0)
-				reason = cache->reason_vacation;
-			else if (action_is(r->action, "delivered") || action_is(r->action, "relayed") ||
-					 action_is(r->action, "expanded"))
-				reason = cache->reason_delivered;
-			else if (r->stated_reason != NULL)
-			{
-				/* the reporting MTA's own verdict (PowerMTA's bounce category) */
-				reason = DirectFunctionCall2(enum_in, CStringGetDatum(r->stated_reason),
-											 ObjectIdGetDatum(TupleDescAttr(cache->tupdesc, PCOL_REASON)->atttypid));
-			}
-			else
-			{
-				args[0] = values[COL_DIAGNOSTIC];
-				argnulls[0] = nulls[COL_DIAGNOSTIC];
-				args[1] = values[COL_REPLY_CODE];
-				argnulls[1] = nulls[COL_REPLY_CODE];
-				args[2] = values[COL_STATUS];
-				argnulls[2] = nulls[COL_STATUS];
-				args[3] = values[COL_SMTP_COMMAND];
-				argnulls[3] = nulls[COL_SMTP_COMMAND];
-				/*
-				 * The host that answered; when none did, the reporting MTA
-				 * wrote the reason itself, so its provider's rules apply.
-				 */
-				args[4] = nulls[COL_REMOTE_MTA] ? values[COL_REPORTING_MTA] : values[COL_REMOTE_MTA];
-				argnulls[4] = nulls[COL_REMOTE_MTA] && nulls[COL_REPORTING_MTA];
-				reason = call_fn(&cache->classify_fn, 5, args, argnulls, &rnull);
-			}
-			values[PCOL_REASON] = reason;
-			nulls[PCOL_REASON] = rnull;
-			args[0] = reason;
-			argnulls[0] = rnull;
-			args[1] = values[COL_REPLY_CODE];
-			argnulls[1] = nulls[COL_REPLY_CODE];
-			args[2] = values[COL_STATUS];
-			argnulls[2] = nulls[COL_STATUS];
-			values[PCOL_HARD] = call_fn(&cache->is_hard_fn, 3, args, argnulls, &nulls[PCOL_HARD]);
-			values[PCOL_PERMANENT] = call_fn(&cache->is_permanent_fn, 2, args + 1, argnulls + 1,
-											 &nulls[PCOL_PERMANENT]);
-			values[PCOL_FORMAT] = text_or_null(res.format, &nulls[PCOL_FORMAT]);
-		}
+			fill_message_fields(cache, &res, r, values, nulls);
 		tuplestore_putvalues(tupstore, cache->tupdesc, values, nulls);
 	}
-	MemoryContextReset(parsecxt);
+	MemoryContextReset(cache->parsecxt);
 
 	/* the executor frees setDesc after each call: hand it a copy */
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
@@ -525,10 +517,9 @@ bounce_parse_dsn_fields(PG_FUNCTION_ARGS)
 }
 
 /*
- * parse_dsn(message text|bytea): the fields plus the verdict of
- * bounce.classify, bounce.is_hard and bounce.is_permanent, called through
- * the function manager by name so that the classifier is coupled at the
- * SQL level only.
+ * parse_dsn(message text|bytea): the fields plus the verdict that
+ * bounce.classify, bounce.is_hard and bounce.is_permanent give on them,
+ * from the same C functions (classify/classify.c).
  */
 PG_FUNCTION_INFO_V1(bounce_parse_dsn);
 Datum

@@ -30,10 +30,10 @@ COMMENT ON FUNCTION @extschema@.parse_dsn_fields(bytea) IS 'parse_dsn_fields for
 -- The fields plus the classifier's verdict.  A feedback report is
 -- 'feedback', an auto-reply 'vacation', a success 'delivered', a row whose
 -- reporting MTA states its own reason (stated_reason) that reason; every other
--- row gets @extschema@.classify(diagnostic, reply_code, status, smtp_command,
--- remote_mta), @extschema@.is_hard(reason, reply_code, status) and
--- @extschema@.is_permanent(reply_code, status), which the C function calls by
--- name in this schema (so a new classifier needs no change here).
+-- row gets what @extschema@.classify(diagnostic, reply_code, status,
+-- smtp_command, remote_mta), @extschema@.is_hard(reason, reply_code, status)
+-- and @extschema@.is_permanent(reply_code, status) give, from the same C
+-- functions, called directly.
 CREATE FUNCTION @extschema@.parse_dsn(message text,
 		OUT recipient text, OUT original_recipient text, OUT action text,
 		OUT status @extschema@.smtp_status, OUT reply_code integer, OUT diagnostic text,
