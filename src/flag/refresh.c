@@ -851,6 +851,149 @@ interval_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
+ * The settings from arguments 1 to 5 (checked: 22023 for a negative or
+ * inverted gap, a strikes below 1) and the statuses that stand for a
+ * bounce without one.
+ */
+static void
+read_settings(FunctionCallInfo fcinfo, RefreshScan *st)
+{
+	int32		packed;
+
+	bounce_span_init(&st->min_gap, interval_arg(fcinfo, 1, "min_gap"));
+	bounce_span_init(&st->max_gap, interval_arg(fcinfo, 2, "max_gap"));
+	if (PG_ARGISNULL(3) || PG_GETARG_INT32(3) < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bounce.refresh_scan: strikes must be at least 1")));
+	st->strikes = PG_GETARG_INT32(3);
+	bounce_span_init(&st->span, interval_arg(fcinfo, 4, "span"));
+	st->count_hard = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+	if (DatumGetBool(DirectFunctionCall2(interval_gt,
+										 IntervalPGetDatum(&st->min_gap.iv),
+										 IntervalPGetDatum(&st->max_gap.iv))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bounce.refresh_scan: min_gap is greater than max_gap")));
+	if (bounce_status_parse("4.0.0", 5, &packed) != BSE_OK)
+		elog(ERROR, "bounce.refresh_scan: cannot parse 4.0.0");
+	st->status_4xx = packed;
+	if (bounce_status_parse("5.0.0", 5, &packed) != BSE_OK)
+		elog(ERROR, "bounce.refresh_scan: cannot parse 5.0.0");
+	st->status_5xx = packed;
+}
+
+/* Full: flag every bounce, in the order of event_address_idx, and count. */
+static void
+scan_full(RefreshScan *st, const char *nsp)
+{
+	char	   *sql;
+
+	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
+				   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code"
+				   " FROM %s.event e ORDER BY e.address, e.occurred_at, e.id",
+				   nsp, nsp);
+	run_query(st, sql, 0, NULL, NULL, bounce_row);
+	sql = psprintf("SELECT event_id, registrar_id FROM %s.attribution", nsp);
+	run_query(st, sql, 0, NULL, NULL, attribution_row_full);
+}
+
+/*
+ * Incremental: flag every bounce of the new bounces' addresses, address
+ * by address, with the time of the address's first new bounce, and
+ * compare from there on.  The new bounces themselves are read as one
+ * range of the primary key when their ids are dense (one descent instead
+ * of one per bounce: 13 ms of a day's refresh at 10M becomes 4), else id
+ * by id.
+ */
+static void
+scan_incremental(RefreshScan *st, const char *nsp, ArrayType *new_ids)
+{
+	Oid			types[2] = {INT8ARRAYOID, INT8OID};
+	Datum		values[2] = {PointerGetDatum(new_ids), (Datum) 0};
+	bool		dense = new_ids_dense(st);
+	char	   *sql;
+
+	if (dense)
+	{
+		types[0] = INT8OID;
+		values[0] = Int64GetDatum(st->new_min);
+		values[1] = Int64GetDatum(st->new_max);
+	}
+	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
+				   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code, t.first_at"
+				   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
+				   "         FROM %s.event n WHERE %s GROUP BY n.address) t"
+				   " CROSS JOIN LATERAL (SELECT * FROM %s.event e"
+				   "                      WHERE e.address = t.address"
+				   "                      ORDER BY e.occurred_at, e.id) e",
+				   nsp, nsp,
+				   dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)",
+				   nsp);
+	run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
+	compare_affected(st, nsp);
+}
+
+/*
+ * The rows of the result: the event_flags blocks (all, or the rewritten
+ * ones), the non-zero counts (or count differences), and one row with
+ * only counted set, the number of bounces flagged (full) or compared
+ * (incremental).  The store lives in per_query.
+ */
+static Tuplestorestate *
+result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
+{
+	Tuplestorestate *store;
+	MemoryContext old;
+	blockhash_iterator bi;
+	BlockEntry *be;
+	counthash_iterator ci;
+	CountEntry *ce;
+	Datum		values[7];
+	bool		nulls[7];
+	bytea	   *flags = palloc(VARHDRSZ + BOUNCE_FLAG_BLOCK);
+
+	old = MemoryContextSwitchTo(per_query);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+
+	SET_VARSIZE(flags, VARHDRSZ + BOUNCE_FLAG_BLOCK);
+	memset(nulls, true, sizeof(nulls));
+	nulls[0] = nulls[1] = false;
+	blockhash_start_iterate(st->blocks, &bi);
+	while ((be = blockhash_iterate(st->blocks, &bi)) != NULL)
+	{
+		if (st->incremental && !be->data->dirty)
+			continue;
+		memcpy(VARDATA(flags), be->data->flags, BOUNCE_FLAG_BLOCK);
+		values[0] = Int64GetDatum(be->block);
+		values[1] = PointerGetDatum(flags);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+
+	memset(nulls, false, sizeof(nulls));
+	nulls[0] = nulls[1] = true;
+	counthash_start_iterate(st->counts, &ci);
+	while ((ce = counthash_iterate(st->counts, &ci)) != NULL)
+	{
+		if (ce->counted == 0 && ce->recurring == 0)
+			continue;
+		values[2] = Int32GetDatum(ce->key.registrar);
+		values[3] = DateADTGetDatum(st->months[ce->key.month].first_day);
+		values[4] = SmtpStatusGetDatum(ce->key.status);
+		values[5] = Int64GetDatum(ce->counted);
+		values[6] = Int64GetDatum(ce->recurring);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+
+	memset(nulls, true, sizeof(nulls));
+	nulls[5] = false;
+	values[5] = Int64GetDatum(st->incremental ? st->naffected : st->rows);
+	tuplestore_putvalues(store, tupdesc, values, nulls);
+	return store;
+}
+
+/*
  * bounce.refresh_scan(new_ids, min_gap, max_gap, strikes, span, count_hard)
  * RETURNS TABLE (block, flags, registrar_id, month, status, counted, recurring)
  *
@@ -864,14 +1007,10 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	tupdesc;
-	Tuplestorestate *store;
-	MemoryContext per_query;
 	MemoryContext old;
 	RefreshScan *st;
 	const char *nsp;
-	char	   *sql;
 	ArrayType  *new_ids = NULL;
-	int32		packed;
 	int			rc;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
@@ -895,135 +1034,26 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 		st->incremental = true;
 		new_ids_range(st, new_ids);
 	}
-	bounce_span_init(&st->min_gap, interval_arg(fcinfo, 1, "min_gap"));
-	bounce_span_init(&st->max_gap, interval_arg(fcinfo, 2, "max_gap"));
-	if (PG_ARGISNULL(3) || PG_GETARG_INT32(3) < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bounce.refresh_scan: strikes must be at least 1")));
-	st->strikes = PG_GETARG_INT32(3);
-	bounce_span_init(&st->span, interval_arg(fcinfo, 4, "span"));
-	st->count_hard = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
-	if (DatumGetBool(DirectFunctionCall2(interval_gt,
-										 IntervalPGetDatum(&st->min_gap.iv),
-										 IntervalPGetDatum(&st->max_gap.iv))))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bounce.refresh_scan: min_gap is greater than max_gap")));
-	if (bounce_status_parse("4.0.0", 5, &packed) != BSE_OK)
-		elog(ERROR, "bounce.refresh_scan: cannot parse 4.0.0");
-	st->status_4xx = packed;
-	if (bounce_status_parse("5.0.0", 5, &packed) != BSE_OK)
-		elog(ERROR, "bounce.refresh_scan: cannot parse 5.0.0");
-	st->status_5xx = packed;
+	read_settings(fcinfo, st);
 	st->blocks = blockhash_create(st->cxt, 1024, NULL);
 	st->counts = counthash_create(st->cxt, 1024, NULL);
 
 	nsp = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
-
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "bounce.refresh_scan: SPI_connect failed: %s", SPI_result_code_string(rc));
-
 	if (!st->incremental)
-	{
-		/* every bounce, in the order of event_address_idx */
-		sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
-					   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code"
-					   " FROM %s.event e ORDER BY e.address, e.occurred_at, e.id",
-					   nsp, nsp);
-		run_query(st, sql, 0, NULL, NULL, bounce_row);
-		sql = psprintf("SELECT event_id, registrar_id FROM %s.attribution", nsp);
-		run_query(st, sql, 0, NULL, NULL, attribution_row_full);
-	}
+		scan_full(st, nsp);
 	else
-	{
-		Oid			types[2] = {INT8ARRAYOID, INT8OID};
-		Datum		values[2] = {PointerGetDatum(new_ids), (Datum) 0};
-		bool		dense = new_ids_dense(st);
-
-		/*
-		 * Every bounce of the new bounces' addresses, address by address,
-		 * with the time of the address's first new bounce.  The new bounces
-		 * themselves are read as one range of the primary key when their ids
-		 * are dense (one descent instead of one per bounce: 13 ms of a day's
-		 * refresh at 10M becomes 4), else id by id.
-		 */
-		if (dense)
-		{
-			types[0] = INT8OID;
-			values[0] = Int64GetDatum(st->new_min);
-			values[1] = Int64GetDatum(st->new_max);
-		}
-		sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
-					   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code, t.first_at"
-					   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
-					   "         FROM %s.event n WHERE %s GROUP BY n.address) t"
-					   " CROSS JOIN LATERAL (SELECT * FROM %s.event e"
-					   "                      WHERE e.address = t.address"
-					   "                      ORDER BY e.occurred_at, e.id) e",
-					   nsp, nsp,
-					   dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)",
-					   nsp);
-		run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
-		compare_affected(st, nsp);
-	}
-
+		scan_incremental(st, nsp, new_ids);
 	SPI_finish();
 
-	/* the result */
-	per_query = rsinfo->econtext->ecxt_per_query_memory;
-	old = MemoryContextSwitchTo(per_query);
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	tupdesc = CreateTupleDescCopy(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
 	MemoryContextSwitchTo(old);
-	{
-		blockhash_iterator bi;
-		BlockEntry *be;
-		counthash_iterator ci;
-		CountEntry *ce;
-		Datum		values[7];
-		bool		nulls[7];
-		bytea	   *flags = palloc(VARHDRSZ + BOUNCE_FLAG_BLOCK);
-
-		SET_VARSIZE(flags, VARHDRSZ + BOUNCE_FLAG_BLOCK);
-		memset(nulls, true, sizeof(nulls));
-		nulls[0] = nulls[1] = false;
-		blockhash_start_iterate(st->blocks, &bi);
-		while ((be = blockhash_iterate(st->blocks, &bi)) != NULL)
-		{
-			if (st->incremental && !be->data->dirty)
-				continue;
-			memcpy(VARDATA(flags), be->data->flags, BOUNCE_FLAG_BLOCK);
-			values[0] = Int64GetDatum(be->block);
-			values[1] = PointerGetDatum(flags);
-			tuplestore_putvalues(store, tupdesc, values, nulls);
-		}
-
-		memset(nulls, false, sizeof(nulls));
-		nulls[0] = nulls[1] = true;
-		counthash_start_iterate(st->counts, &ci);
-		while ((ce = counthash_iterate(st->counts, &ci)) != NULL)
-		{
-			if (ce->counted == 0 && ce->recurring == 0)
-				continue;
-			values[2] = Int32GetDatum(ce->key.registrar);
-			values[3] = DateADTGetDatum(st->months[ce->key.month].first_day);
-			values[4] = SmtpStatusGetDatum(ce->key.status);
-			values[5] = Int64GetDatum(ce->counted);
-			values[6] = Int64GetDatum(ce->recurring);
-			tuplestore_putvalues(store, tupdesc, values, nulls);
-		}
-
-		/* how many bounces were flagged (full) or compared (incremental) */
-		memset(nulls, true, sizeof(nulls));
-		nulls[5] = false;
-		values[5] = Int64GetDatum(st->incremental ? st->naffected : st->rows);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
-	}
+	rsinfo->setResult = result_rows(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory);
 	MemoryContextDelete(st->cxt);
 
 	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
 	rsinfo->setDesc = tupdesc;
 	return (Datum) 0;
 }
