@@ -34,7 +34,19 @@ EXTRA_CLEAN = src/$(EXTENSION)--$(EXTVERSION).sql results regression.diffs regre
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-src/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
-	cat $^ > $@
+# The flag bits that refresh() stores and flagged_event reads are defined
+# once, in src/flag/event_flags.h: each @BOUNCE_FLAG_...@ in a fragment
+# becomes the number that header gives it, and a name it does not define
+# stops the build.
+FLAG_HEADER = src/flag/event_flags.h
+
+src/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(FLAG_HEADER)
+	sed -n 's/^#define \(BOUNCE_FLAG_[A-Z_]*\)[[:space:]]\{1,\}\([0-9]\{1,\}\).*/s|@\1@|\2|g/p' \
+		$(FLAG_HEADER) > $@.sed
+	cat $(SQL_FRAGMENTS) | sed -f $@.sed > $@.tmp
+	rm -f $@.sed
+	@if grep -nE '@BOUNCE_[A-Z_]+@' $@.tmp >&2; then \
+		echo "$@: not defined in $(FLAG_HEADER)" >&2; rm -f $@.tmp; exit 1; fi
+	mv $@.tmp $@
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)

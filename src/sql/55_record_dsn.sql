@@ -1,7 +1,7 @@
 -- ---------------------------------------------------------------------
 -- record_dsn: ingest a bounce e-mail through bounce.record.
--- After the registry fragment (50_registry.sql), whose record() and
--- address_problem() it calls.
+-- After the ingestion fragment (52_registry_ingest.sql), whose record()
+-- and address_problem() it calls.
 -- ---------------------------------------------------------------------
 
 -- Each failed recipient of the message becomes one bounce.record() call,

@@ -1,0 +1,210 @@
+-- ---------------------------------------------------------------------
+-- Registry model: the tables
+--
+-- Tables the registry fills (registered with pg_extension_config_dump, so
+-- pg_dump keeps them): config, registrar, role_map, registration, event,
+-- attribution.  Derived tables that CALL refresh() rebuilds (not dumped):
+-- pending, event_flags, monthly, monthly_status, quarterly, group_score,
+-- refresh_state.  Row-level security (51_registry_security.sql) limits a
+-- registrar's role to its own rows.
+-- ---------------------------------------------------------------------
+
+-- ---- configuration ---------------------------------------------------
+
+-- Raises 22023 for an unknown time zone; used by config's CHECK.
+CREATE FUNCTION @extschema@.valid_time_zone(tz text) RETURNS boolean
+	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM timestamptz '2000-01-01 00:00+00' AT TIME ZONE tz;
+	RETURN true;
+END $$;
+COMMENT ON FUNCTION @extschema@.valid_time_zone(text) IS 'true for a time zone name PostgreSQL knows, else error 22023 naming it';
+
+CREATE TABLE @extschema@.config (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	star3_max numeric NOT NULL DEFAULT 150 CHECK (star3_max >= 0),
+	star2_max numeric NOT NULL DEFAULT 400,
+	star1_max numeric NOT NULL DEFAULT 1000,
+	count_kind text NOT NULL DEFAULT 'permanent' CHECK (count_kind IN ('permanent', 'hard')),
+	recurring_min_gap interval NOT NULL DEFAULT '14 days',
+	recurring_max_gap interval NOT NULL DEFAULT '3 months',
+	suppress_strikes integer NOT NULL DEFAULT 3 CHECK (suppress_strikes >= 1),
+	suppress_span interval NOT NULL DEFAULT '15 days',
+	future_tolerance interval NOT NULL DEFAULT '1 hour' CHECK (future_tolerance >= '0'),
+	time_zone text NOT NULL DEFAULT 'UTC' CHECK (@extschema@.valid_time_zone(time_zone)),
+	trend_quarters integer NOT NULL DEFAULT 8 CHECK (trend_quarters BETWEEN 2 AND 40),
+	CONSTRAINT star_bands_ordered CHECK (star3_max <= star2_max AND star2_max <= star1_max),
+	CONSTRAINT recurring_gaps_ordered CHECK (recurring_min_gap <= recurring_max_gap)
+);
+COMMENT ON TABLE @extschema@.config IS 'bounce settings, one row; change with one UPDATE (placeholders: DNS Belgium does not publish its thresholds); CALL refresh() applies them';
+COMMENT ON COLUMN @extschema@.config.star3_max IS 'recurring bounces per 1M registrations per quarter at or below which a registrar gets 3 stars';
+COMMENT ON COLUMN @extschema@.config.star2_max IS 'at or below: 2 stars';
+COMMENT ON COLUMN @extschema@.config.star1_max IS 'at or below: 1 star; above: 0 stars';
+COMMENT ON COLUMN @extschema@.config.count_kind IS 'which bounces count: permanent (SMTP 5xx / 5.x.x, the default) or hard (the address itself is bad)';
+COMMENT ON COLUMN @extschema@.config.recurring_min_gap IS 'a counted bounce is recurring when the previous counted bounce of its address is at least this long before it';
+COMMENT ON COLUMN @extschema@.config.recurring_max_gap IS 'and at most this long before it (calendar arithmetic in time_zone)';
+COMMENT ON COLUMN @extschema@.config.suppress_strikes IS 'suppress an address after this many consecutive bounces';
+COMMENT ON COLUMN @extschema@.config.suppress_span IS 'spanning more than this';
+COMMENT ON COLUMN @extschema@.config.future_tolerance IS 'record() refuses a bounce time later than now() plus this';
+COMMENT ON COLUMN @extschema@.config.time_zone IS 'time zone of month and quarter boundaries and of the recurring-gap arithmetic';
+COMMENT ON COLUMN @extschema@.config.trend_quarters IS 'quarters shown in the quarterly_score trend sparkline';
+
+INSERT INTO @extschema@.config DEFAULT VALUES;
+
+-- pg_restore loads the dumped config row after CREATE EXTENSION has made
+-- the default one: an INSERT into the singleton replaces it.
+CREATE FUNCTION @extschema@.config_upsert() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF EXISTS (SELECT FROM @extschema@.config) THEN
+		DELETE FROM @extschema@.config;
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.config_upsert() IS 'trigger: an INSERT into the one-row config table replaces the row (so pg_restore keeps the dumped settings)';
+CREATE TRIGGER config_upsert BEFORE INSERT ON @extschema@.config
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.config_upsert();
+
+-- ---- registrars, roles, registrations -------------------------------
+
+CREATE TABLE @extschema@.registrar (
+	id integer PRIMARY KEY CHECK (id > 0),
+	name text NOT NULL UNIQUE CHECK (btrim(name) <> ''),
+	category text NOT NULL DEFAULT 'unspecified' CHECK (btrim(category) <> '')
+);
+COMMENT ON TABLE @extschema@.registrar IS 'registrars, by the registry''s own registrar id; category is the business model used as benchmark group';
+
+CREATE TABLE @extschema@.role_map (
+	role_name name PRIMARY KEY,
+	kind text NOT NULL CHECK (kind IN ('registrar', 'analyst', 'writer')),
+	registrar_id integer REFERENCES @extschema@.registrar ON DELETE CASCADE,
+	CHECK ((kind = 'registrar') = (registrar_id IS NOT NULL))
+);
+COMMENT ON TABLE @extschema@.role_map IS 'which database role represents which registrar, and which roles are analysts or the application''s writers; maintained by grant_registrar(), grant_analyst(), grant_writer(), revoke_role()';
+
+CREATE TABLE @extschema@.registration (
+	registrar_id integer NOT NULL REFERENCES @extschema@.registrar,
+	month date NOT NULL CHECK (month = date_trunc('month', month)::date),
+	registrations bigint NOT NULL CHECK (registrations >= 0),
+	PRIMARY KEY (registrar_id, month)
+);
+COMMENT ON TABLE @extschema@.registration IS 'registrations (domains) of a registrar at the end of a month: the denominator of every per-million figure; month is the first day of the month';
+
+-- ---- bounces ---------------------------------------------------------
+
+CREATE TABLE @extschema@.event (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	idempotency_key text NOT NULL UNIQUE CHECK (idempotency_key <> ''),
+	address text NOT NULL,
+	occurred_at timestamptz NOT NULL CHECK (isfinite(occurred_at)),
+	reply_code @extschema@.reply_code,
+	status @extschema@.smtp_status,
+	diagnostic text,
+	reason @extschema@.reason NOT NULL,
+	hard boolean,
+	permanent boolean,
+	recorded_at timestamptz NOT NULL DEFAULT now()
+);
+-- The refresh window reads every bounce in this order: the included
+-- columns (all it needs) let it scan the index alone, without visiting
+-- the table in address order (about a third of a full refresh).
+CREATE INDEX event_address_idx ON @extschema@.event (address, occurred_at, id)
+	INCLUDE (reason, hard, permanent, status, reply_code);
+COMMENT ON TABLE @extschema@.event IS 'every bounce, recorded once (by idempotency_key), with its classification computed at ingest; write through record(), record_batch() or COPY into ingest';
+COMMENT ON COLUMN @extschema@.event.address IS 'recipient, as normalize_address() gives it';
+COMMENT ON COLUMN @extschema@.event.idempotency_key IS 'the source''s unique key of the bounce, e.g. Message-ID plus recipient; a repeated key is not recorded again';
+COMMENT ON COLUMN @extschema@.event.reason IS 'classify(diagnostic, reply_code, status) at ingest';
+COMMENT ON COLUMN @extschema@.event.hard IS 'is_hard(reason, reply_code, status) at ingest: the address itself is bad';
+COMMENT ON COLUMN @extschema@.event.permanent IS 'is_permanent(reply_code, status) at ingest: SMTP 5xx or 5.x.x';
+
+CREATE TABLE @extschema@.attribution (
+	event_id bigint NOT NULL REFERENCES @extschema@.event ON DELETE CASCADE,
+	registrar_id integer NOT NULL REFERENCES @extschema@.registrar,
+	PRIMARY KEY (event_id, registrar_id)
+);
+CREATE INDEX attribution_registrar_idx ON @extschema@.attribution (registrar_id);
+COMMENT ON TABLE @extschema@.attribution IS 'a bounce counts against every registrar with a registration using the address at the time (each is notified): one row per (bounce, registrar)';
+
+-- Bounces recorded since the last refresh (a queue: refresh() deletes
+-- what it has seen, so a bounce committed late is never skipped).
+CREATE TABLE @extschema@.pending (
+	event_id bigint NOT NULL
+);
+COMMENT ON TABLE @extschema@.pending IS 'queue of bounces recorded since the last refresh(); internal';
+
+-- ---- derived state (rebuilt by refresh) ------------------------------
+
+-- One flag byte per bounce, BOUNCE_FLAG_BLOCK (256) bounces by id to a
+-- row: a full refresh of 10M bounces writes 40k rows instead of 10M.  The
+-- layout and the bits are defined once, in src/flag/event_flags.h; make
+-- writes their values in place of each @BOUNCE_FLAG_...@ in the install
+-- script.  flagged_event reads it; nobody needs to decode it by hand.
+CREATE TABLE @extschema@.event_flags (
+	block bigint PRIMARY KEY,
+	flags bytea NOT NULL CHECK (octet_length(flags) = @BOUNCE_FLAG_BLOCK@)
+);
+ALTER TABLE @extschema@.event_flags ALTER COLUMN flags SET STORAGE PLAIN;	-- read in place, never compressed
+COMMENT ON TABLE @extschema@.event_flags IS 'flags of every bounce as of the last refresh(), packed one byte per bounce and @BOUNCE_FLAG_BLOCK@ bounces to a row (see flagged_event); internal, written by refresh()';
+
+CREATE TABLE @extschema@.monthly (
+	registrar_id integer NOT NULL,
+	month date NOT NULL,
+	counted bigint NOT NULL,
+	recurring bigint NOT NULL,
+	PRIMARY KEY (registrar_id, month)
+);
+COMMENT ON TABLE @extschema@.monthly IS 'summary kept by refresh(): counted and recurring bounces per registrar and month';
+
+CREATE TABLE @extschema@.monthly_status (
+	registrar_id integer NOT NULL,
+	month date NOT NULL,
+	status @extschema@.smtp_status NOT NULL,
+	counted bigint NOT NULL,
+	recurring bigint NOT NULL,
+	PRIMARY KEY (registrar_id, month, status)
+);
+COMMENT ON TABLE @extschema@.monthly_status IS 'summary kept by refresh(): counted and recurring bounces per registrar, month and status code';
+
+CREATE TABLE @extschema@.quarterly (
+	registrar_id integer NOT NULL,
+	quarter date NOT NULL,
+	registrations bigint,
+	counted bigint NOT NULL,
+	recurring bigint NOT NULL,
+	per_1m numeric,
+	trend text,
+	PRIMARY KEY (registrar_id, quarter)
+);
+COMMENT ON TABLE @extschema@.quarterly IS 'summary kept by refresh(): per registrar and quarter, registrations at quarter end, counted and recurring bounces, recurring per 1M and the trend sparkline';
+
+CREATE TABLE @extschema@.group_score (
+	quarter date NOT NULL,
+	group_name text NOT NULL,
+	members integer NOT NULL,
+	recurring bigint NOT NULL,
+	registrations bigint NOT NULL,
+	PRIMARY KEY (quarter, group_name)
+);
+COMMENT ON TABLE @extschema@.group_score IS 'summary kept by refresh(): each benchmark group (top 10, top 50, all, category ...) as one virtual registrar per quarter; aggregate figures, readable by every registrar';
+
+CREATE TABLE @extschema@.refresh_state (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	settings jsonb,
+	refreshed_at timestamptz,
+	last_kind text,
+	last_events bigint,
+	trend_quarters integer
+);
+COMMENT ON TABLE @extschema@.refresh_state IS 'what the last refresh() did, and with which settings (a settings change forces a full refresh)';
+INSERT INTO @extschema@.refresh_state DEFAULT VALUES;
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.config', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.registrar', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.role_map', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.registration', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
+COMMENT ON SEQUENCE @extschema@.event_id_seq IS 'ids of event';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.attribution', '');

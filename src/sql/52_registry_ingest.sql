@@ -1,0 +1,264 @@
+-- ---------------------------------------------------------------------
+-- Registry: ingestion
+--
+-- record() validates and records one bounce with its classification;
+-- record_batch() a JSON array of them, all or nothing; COPY into ingest
+-- records each row through record().  Addresses are stored as
+-- normalize_address() gives them.
+-- ---------------------------------------------------------------------
+
+-- Why an address is malformed, or NULL when it is fine.  Never errors.
+CREATE FUNCTION @extschema@.address_problem(address text) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	a text := btrim(address, E' \t\r\n');
+	at int;
+	l text;
+	d text;
+BEGIN
+	IF a = '' THEN RETURN 'the address is empty'; END IF;
+	IF octet_length(a) > 254 THEN RETURN 'longer than 254 bytes (RFC 5321 section 4.5.3.1.3)'; END IF;
+	IF a ~ '[[:cntrl:]]' THEN RETURN 'contains a control character'; END IF;
+	at := length(a) - strpos(reverse(a), '@') + 1;
+	IF strpos(a, '@') = 0 THEN RETURN 'no "@"'; END IF;
+	l := left(a, at - 1);
+	d := rtrim(substr(a, at + 1), '.');
+	IF l = '' THEN RETURN 'empty local part'; END IF;
+	IF octet_length(l) > 64 THEN RETURN 'local part longer than 64 bytes'; END IF;
+	IF NOT (l ~ '^"([^"\\]|\\.)*"$'
+			OR (l ~ '^[^][[:space:]"(),:;<>@\\]+$' AND l !~ '(^\.|\.$|\.\.)')) THEN
+		RETURN 'malformed local part "' || left(l, 64) || '"';
+	END IF;
+	IF d = '' THEN RETURN 'empty domain'; END IF;
+	IF NOT (d ~ '^\[[^][:space:]\\]+\]$'
+			OR d ~ '^[^[:space:][:punct:][:cntrl:]](([^[:space:][:punct:][:cntrl:]]|-){0,61}[^[:space:][:punct:][:cntrl:]])?(\.[^[:space:][:punct:][:cntrl:]](([^[:space:][:punct:][:cntrl:]]|-){0,61}[^[:space:][:punct:][:cntrl:]])?)*$') THEN
+		RETURN 'malformed domain "' || left(d, 80) || '"';
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.address_problem(text) IS 'why an e-mail address is malformed, or NULL when normalize_address() accepts it; never errors';
+
+CREATE FUNCTION @extschema@.normalize_address(address text) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	a text := btrim(address, E' \t\r\n');
+	problem text := @extschema@.address_problem(address);
+	at int;
+BEGIN
+	IF problem IS NOT NULL THEN
+		RAISE EXCEPTION 'invalid e-mail address: "%"', left(address, 80)
+			USING ERRCODE = 'invalid_text_representation', DETAIL = problem || '.',
+				HINT = 'Give one address such as someone@example.be, without display name or angle brackets.';
+	END IF;
+	at := length(a) - strpos(reverse(a), '@') + 1;
+	RETURN left(a, at) || lower(rtrim(substr(a, at + 1), '.'));
+END $$;
+COMMENT ON FUNCTION @extschema@.normalize_address(text) IS 'canonical form of an e-mail address: trimmed, domain lower-cased without a trailing dot, local part kept exactly (RFC 5321 2.4: it may be case-sensitive); error 22P02 naming a malformed address';
+
+-- Record one bounce.  Validates everything before writing; a repeated
+-- idempotency key returns the existing id and writes nothing.
+CREATE FUNCTION @extschema@.record(idempotency_key text, address text, occurred_at timestamptz,
+		registrars integer[], reply_code integer DEFAULT NULL,
+		status text DEFAULT NULL, diagnostic text DEFAULT NULL,
+		remote_host text DEFAULT NULL, command text DEFAULT NULL,
+		reason @extschema@.reason DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_id bigint;
+	v_addr text;
+	v_reason @extschema@.reason;
+	v_bad integer;
+	v_tol interval;
+	v_status @extschema@.smtp_status := status;	-- 22P02 naming a bad code
+BEGIN
+	IF idempotency_key IS NULL OR btrim(idempotency_key) = '' THEN
+		RAISE EXCEPTION 'bounce idempotency key must not be empty'
+			USING ERRCODE = 'null_value_not_allowed',
+				HINT = 'Use the source''s unique key of the bounce, e.g. its Message-ID plus the recipient.';
+	END IF;
+	IF address IS NULL THEN
+		RAISE EXCEPTION 'bounce address must not be NULL (key "%")', left(idempotency_key, 80)
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	v_addr := @extschema@.normalize_address(address);
+	IF occurred_at IS NULL OR NOT isfinite(occurred_at) THEN
+		RAISE EXCEPTION 'bounce time must be a finite timestamp, not %', coalesce(occurred_at::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
+	IF occurred_at > now() + coalesce(v_tol, '0') THEN
+		RAISE EXCEPTION 'bounce time % is in the future', occurred_at
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = format('now() is %s; config.future_tolerance allows %s.', now(), coalesce(v_tol, '0')),
+				HINT = 'Check the clock and time zone of the source.';
+	END IF;
+	IF reply_code IS NOT NULL THEN
+		PERFORM @extschema@.reply_code_check(reply_code);
+	END IF;
+	IF array_position(registrars, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT min(r) INTO v_bad FROM unnest(registrars) r
+	 WHERE NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = r);
+	IF v_bad IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown registrar: %', v_bad
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Add it to bounce.registrar first.';
+	END IF;
+
+	-- the reason the source states itself wins; else the classifier's
+	v_reason := coalesce(record.reason, @extschema@.classify(diagnostic, reply_code, v_status, command, remote_host), 'undefined');
+	INSERT INTO @extschema@.event AS e (idempotency_key, address, occurred_at, reply_code, status,
+	                                    diagnostic, reason, hard, permanent)
+	VALUES (record.idempotency_key, v_addr, record.occurred_at, record.reply_code, v_status,
+	        record.diagnostic, v_reason, @extschema@.is_hard(v_reason, record.reply_code, v_status),
+	        @extschema@.is_permanent(record.reply_code, v_status))
+	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
+	RETURNING e.id INTO v_id;
+	IF v_id IS NULL THEN
+		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.idempotency_key = record.idempotency_key;
+		RETURN v_id;
+	END IF;
+	INSERT INTO @extschema@.attribution (event_id, registrar_id)
+	SELECT DISTINCT v_id, r FROM unnest(registrars) r;
+	INSERT INTO @extschema@.pending (event_id) VALUES (v_id);
+	RETURN v_id;
+END $$;
+COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
+	'record one bounce against its registrars and return its id (reason: the one the source states itself, e.g. an MTA''s bounce category; NULL: classify the diagnostic); a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
+
+-- Record a jsonb array of bounces; all or nothing.
+CREATE FUNCTION @extschema@.record_batch(bounces jsonb)
+	RETURNS TABLE (element integer, bounce_id bigint, is_new boolean)
+	LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_el integer;
+	v_problem text;
+	v_code text;
+	v_ord integer[];
+	v_ids bigint[];
+	v_new boolean[];
+	v_keys text[];
+	v_tol interval;
+BEGIN
+	IF jsonb_typeof(bounces) <> 'array' THEN
+		RAISE EXCEPTION 'record_batch expects a JSON array, not a JSON %', jsonb_typeof(bounces)
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Pass [{"key": ..., "address": ..., "occurred_at": ..., "registrars": [...], "reply_code": ..., "status": ..., "diagnostic": ...}, ...].';
+	END IF;
+	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
+
+	-- Validate every element first, so the error names the element.
+	SELECT o, substr(p, 7), left(p, 5) INTO v_el, v_problem, v_code FROM (
+		SELECT o::integer, rr.p
+		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o),
+		  LATERAL (SELECT CASE
+			WHEN jsonb_typeof(v) <> 'object' THEN '22023 is not a JSON object'
+			WHEN EXISTS (SELECT FROM jsonb_object_keys(v) k WHERE k NOT IN
+					('key', 'address', 'occurred_at', 'registrars', 'reply_code', 'status', 'diagnostic', 'remote_host', 'command'))
+				THEN '22023 ' || format('unknown field "%s"', (SELECT min(k) FROM jsonb_object_keys(v) k WHERE k NOT IN
+					('key', 'address', 'occurred_at', 'registrars', 'reply_code', 'status', 'diagnostic', 'remote_host', 'command')))
+			WHEN coalesce(btrim(v->>'key'), '') = '' THEN '22004 "key" (the idempotency key) is missing or empty'
+			WHEN v->>'address' IS NULL THEN '22004 "address" is missing'
+			WHEN @extschema@.address_problem(v->>'address') IS NOT NULL
+				THEN '22P02 ' || format('invalid e-mail address "%s": %s', left(v->>'address', 80), @extschema@.address_problem(v->>'address'))
+			WHEN v->>'occurred_at' IS NULL THEN '22004 "occurred_at" is missing'
+			WHEN v ? 'registrars' AND jsonb_typeof(v->'registrars') NOT IN ('array', 'null')
+				THEN '22023 "registrars" is not an array'
+			WHEN EXISTS (SELECT FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) r
+			              WHERE jsonb_typeof(r) <> 'number' OR r::text !~ '^[0-9]{1,9}$')
+				THEN '22023 ' || format('"registrars" must hold registrar ids, not %s', v->'registrars')
+			WHEN EXISTS (SELECT FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) r
+			              WHERE NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = r::integer))
+				THEN '23503 ' || format('unknown registrar in %s', v->'registrars')
+			WHEN v->>'reply_code' IS NOT NULL AND (v->>'reply_code' !~ '^[0-9]{1,9}$' OR NOT @extschema@.is_valid_reply_code((v->>'reply_code')::integer))
+				THEN '22023 ' || format('invalid SMTP reply code: %s', left(v->>'reply_code', 80))
+			WHEN v->>'status' IS NOT NULL AND btrim(v->>'status') !~ '^[245]\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$'
+				THEN '22P02 ' || format('invalid enhanced status code: "%s"', left(v->>'status', 80))
+			END AS p) rr
+		 WHERE rr.p IS NOT NULL
+		 ORDER BY o LIMIT 1) bad;
+	IF v_el IS NOT NULL THEN
+		RAISE EXCEPTION 'bounce batch element %: %', v_el, v_problem
+			USING ERRCODE = v_code, DETAIL = 'Nothing of the batch was recorded.';
+	END IF;
+
+	-- Times: the cast names a malformed value; then the future check.
+	SELECT o INTO v_el FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
+	 WHERE NOT isfinite((v->>'occurred_at')::timestamptz) OR (v->>'occurred_at')::timestamptz > now() + coalesce(v_tol, '0')
+	 ORDER BY o LIMIT 1;
+	IF v_el IS NOT NULL THEN
+		RAISE EXCEPTION 'bounce batch element %: time % is in the future or not finite', v_el, bounces->(v_el - 1)->>'occurred_at'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Nothing of the batch was recorded.';
+	END IF;
+
+	WITH input AS (
+		SELECT o::integer AS o, v->>'key' AS k, @extschema@.normalize_address(v->>'address') AS addr,
+		       (v->>'occurred_at')::timestamptz AS t,
+		       (v->>'reply_code')::integer AS rc, btrim(v->>'status')::@extschema@.smtp_status AS st,
+		       v->>'diagnostic' AS diag, v->>'remote_host' AS rh, v->>'command' AS cmd,
+		       ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(
+		             CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) x) AS regs
+		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
+	), firsts AS (
+		SELECT DISTINCT ON (k) *, coalesce(@extschema@.classify(diag, rc, st, cmd, rh), 'undefined') AS reason
+		  FROM input ORDER BY k, o
+	), ins AS (
+		INSERT INTO @extschema@.event (idempotency_key, address, occurred_at, reply_code, status,
+		                               diagnostic, reason, hard, permanent)
+		SELECT k, addr, t, rc, st, diag, f.reason, @extschema@.is_hard(f.reason, rc, st), @extschema@.is_permanent(rc, st)
+		  FROM firsts f ORDER BY o
+		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
+		RETURNING id, idempotency_key
+	), att AS (
+		INSERT INTO @extschema@.attribution (event_id, registrar_id)
+		SELECT ins.id, r FROM ins JOIN firsts f ON f.k = ins.idempotency_key, unnest(f.regs) r
+	), pend AS (
+		INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
+	)
+	SELECT array_agg(i.o ORDER BY i.o), array_agg(coalesce(ins.id, e.id) ORDER BY i.o),
+	       array_agg(ins.id IS NOT NULL AND i.o = f.o ORDER BY i.o), array_agg(i.k ORDER BY i.o)
+	  INTO v_ord, v_ids, v_new, v_keys
+	  FROM input i JOIN firsts f ON f.k = i.k
+	  LEFT JOIN ins ON ins.idempotency_key = i.k
+	  LEFT JOIN @extschema@.event e ON e.idempotency_key = i.k;
+
+	-- A key committed by a concurrent caller during the insert is not in
+	-- that statement's snapshot: look it up again.
+	RETURN QUERY
+	SELECT t.o, coalesce(t.id, (SELECT e.id FROM @extschema@.event e WHERE e.idempotency_key = t.k)), t.n
+	  FROM unnest(v_ord, v_ids, v_new, v_keys) AS t(o, id, n, k)
+	 ORDER BY t.o;
+END $$;
+COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
+	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command); returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
+
+-- COPY target: each row is recorded by record(); the table stays empty.
+CREATE TABLE @extschema@.ingest (
+	idempotency_key text,
+	address text,
+	occurred_at timestamptz,
+	registrars integer[],
+	reply_code integer,
+	status @extschema@.smtp_status,
+	diagnostic text
+);
+COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record() and not kept; one bad row fails the whole COPY';
+
+CREATE FUNCTION @extschema@.ingest_row() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM @extschema@.record(NEW.idempotency_key, NEW.address, NEW.occurred_at, NEW.registrars,
+	                           NEW.reply_code, NEW.status::text, NEW.diagnostic);
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.ingest_row() IS 'trigger on ingest: record() the row instead of storing it';
+CREATE TRIGGER ingest_row BEFORE INSERT ON @extschema@.ingest
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.ingest_row();
