@@ -13,8 +13,8 @@
 #include "bounce.h"
 
 /*
- * Limits on untrusted messages (dsn_parse.c).  Past any of them the parse
- * stops with an error rather than running on: a real DSN is far inside.
+ * Limits on untrusted messages.  Past any of them the parse stops with an
+ * error rather than running on: a real DSN is far inside.
  */
 #define DSN_MAX_DEPTH		32		/* nested MIME multiparts/messages */
 #define DSN_MAX_HEADERS		2000	/* header fields in one header block */

@@ -452,21 +452,26 @@ read_recipients(Ctx *c, const Headers *top, Found *f, const char *body,
 	}
 }
 
-/* An SMTP transcript in the text names the failing command of every row that has none. */
+/*
+ * An SMTP transcript in the text names the failing command of every row
+ * that has none.
+ */
 static void
 fill_commands(Ctx *c, const Found *f)
 {
+	size_t		span;
 	const char *cmd = NULL;
 	bool		looked = false;
 	int			i;
 
 	if (f->text == NULL)
 		return;
+	span = f->tlen < TEXT_LOOKUP_SPAN ? f->tlen : TEXT_LOOKUP_SPAN;
 	for (i = 0; i < c->nrcpt; i++)
 		if (c->rcpt[i].smtp_command == NULL)
 		{
 			if (!looked)
-				cmd = dsn_transcript_command(f->text, f->tlen < TEXT_LOOKUP_SPAN ? f->tlen : TEXT_LOOKUP_SPAN);
+				cmd = dsn_transcript_command(f->text, span);
 			looked = true;
 			c->rcpt[i].smtp_command = cmd;
 		}

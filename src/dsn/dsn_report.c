@@ -434,7 +434,8 @@ complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 	 */
 	if (text && !dsn_has_word(r->diagnostic) && only)
 	{
-		Str			tr = transcript_section(text, tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN);
+		size_t		span = tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN;
+		Str			tr = transcript_section(text, span);
 
 		if (tr.n > 0)
 		{

@@ -420,7 +420,8 @@ ses_row(Ctx *c, DsnRecipient *r, Json el, const SesNotice *ntc)
 	else if (strcmp(ntc->kind, "complaint") == 0)
 		r->stated_reason = "feedback";
 	else if (r->action == NULL)
-		r->action = (ntc->bounce_type && strcmp(ntc->bounce_type, "Transient") == 0) ? "delayed" : "failed";
+		r->action = (ntc->bounce_type && strcmp(ntc->bounce_type, "Transient") == 0)
+			? "delayed" : "failed";
 	r->reporting_mta = ntc->reporting;
 	r->remote_mta = ntc->remote;
 	if (r->diagnostic)

@@ -260,6 +260,7 @@ get_cache(FunctionCallInfo fcinfo, bool classify)
 	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
 	MemoryContext old;
 	TupleDesc	tupdesc;
+	int			reason_col;
 
 	if (cache != NULL)
 		return cache;
@@ -272,8 +273,8 @@ get_cache(FunctionCallInfo fcinfo, bool classify)
 	cache->tupdesc = CreateTupleDescCopy(tupdesc);
 	cache->classify = classify;
 	cache->parsecxt = AllocSetContextCreate(cxt, "bounce DSN parse", ALLOCSET_DEFAULT_SIZES);
-	bounce_reason_oids(TupleDescAttr(tupdesc, classify ? PCOL_REASON : COL_STATED_REASON)->atttypid,
-					   cache->reason_oids);
+	reason_col = classify ? PCOL_REASON : COL_STATED_REASON;
+	bounce_reason_oids(TupleDescAttr(tupdesc, reason_col)->atttypid, cache->reason_oids);
 	MemoryContextSwitchTo(old);
 	fcinfo->flinfo->fn_extra = cache;
 	return cache;
@@ -438,7 +439,8 @@ fill_verdict(const DsnCallCache *cache, const DsnResult *res, const DsnRecipient
 
 	hard = have_reason ? bounce_hard(reason, permanent) : -1;
 	nulls[PCOL_REASON] = !have_reason;
-	values[PCOL_REASON] = have_reason ? ObjectIdGetDatum(cache->reason_oids[reason]) : (Datum) 0;
+	values[PCOL_REASON] = have_reason ?
+		ObjectIdGetDatum(cache->reason_oids[reason]) : (Datum) 0;
 	nulls[PCOL_HARD] = (hard < 0);
 	values[PCOL_HARD] = BoolGetDatum(hard == 1);
 	nulls[PCOL_PERMANENT] = (permanent < 0);
