@@ -29,7 +29,8 @@ PG_CPPFLAGS += -Werror
 endif
 SHLIB_LINK =
 
-EXTRA_CLEAN = src/$(EXTENSION)--$(EXTVERSION).sql results regression.diffs regression.out
+EXTRA_CLEAN = src/$(EXTENSION)--$(EXTVERSION).sql src/$(EXTENSION)--$(EXTVERSION).sql.sed \
+	src/$(EXTENSION)--$(EXTVERSION).sql.tmp results regression.diffs regression.out
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
