@@ -7,12 +7,17 @@
  *		dsn.h is the parser's interface.
  *
  * Every function here is pure C (no PostgreSQL dependency) and named
- * dsn_..., since bounce.so exports the names it does not keep static.
+ * dsn_....  The small ones are inline, so that the split into files costs
+ * nothing; the others are hidden from bounce.so's exported symbols, so
+ * that they clash with no other library's and are called directly, not
+ * through the PLT.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef BOUNCE_DSN_INT_H
 #define BOUNCE_DSN_INT_H
+
+#include <string.h>
 
 #include "dsn/dsn.h"
 #include "status/status.h"
@@ -129,22 +134,77 @@ ci_prefix_n(const char *p, size_t avail, const char *lit, size_t n)
 	return true;
 }
 
+/* Does p start with the lowercase literal lit, ignoring case? */
+static inline bool
+dsn_ci_prefix(const char *p, size_t avail, const char *lit)
+{
+	return ci_prefix_n(p, avail, lit, strlen(lit));
+}
+
+/* Is s the lowercase literal lit, ignoring case? */
+static inline bool
+dsn_ci_equal(Str s, const char *lit)
+{
+	return s.n == strlen(lit) && dsn_ci_prefix(s.p, s.n, lit);
+}
+
+/* dst[0..n) = lower-cased src[0..n) (ASCII letters only). */
+static inline void
+dsn_lower_copy(char *dst, const char *src, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = lower(src[i]);
+}
+
+/* s without leading and trailing white space. */
+static inline Str
+dsn_trim(Str s)
+{
+	while (s.n > 0 && is_space(s.p[0]))
+	{
+		s.p++;
+		s.n--;
+	}
+	while (s.n > 0 && is_space(s.p[s.n - 1]))
+		s.n--;
+	return s;
+}
+
+/*
+ * Find the end of the line starting at p: *eol is the end of its content
+ * (before CR LF or LF), the return value the start of the next line.
+ */
+static inline const char *
+dsn_line_end(const char *p, const char *end, const char **eol)
+{
+	const char *nl = memchr(p, '\n', end - p);
+
+	if (nl == NULL)
+	{
+		*eol = end;
+		return end;
+	}
+	*eol = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
+	return nl + 1;
+}
+
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
 /* ---- dsn_util.c: memory, result rows, byte strings, output strings ---- */
 
 /* Memory from the caller's hook; NULL (and DSN_ERR_NOMEM) when it fails. */
 extern void *dsn_alloc(Ctx *c, size_t n);
 /* A new, zeroed result row; NULL at DSN_MAX_RECIPIENTS or on error. */
 extern DsnRecipient *dsn_new_rcpt(Ctx *c);
-/* Case-insensitive prefix, equality and search of a lowercase literal. */
-extern bool dsn_ci_prefix(const char *p, size_t avail, const char *lit);
-extern bool dsn_ci_equal(Str s, const char *lit);
+/* Case-insensitive search of a lowercase literal. */
 extern const char *dsn_ci_find(const char *s, size_t n, const char *lit);
 /* Case-sensitive search of lit[0..m) in s[0..n). */
 extern const char *dsn_find_bytes(const char *s, size_t n, const char *lit, size_t m);
-extern void dsn_lower_copy(char *dst, const char *src, size_t n);
-extern Str	dsn_trim(Str s);
 extern char *dsn_dup_str(Ctx *c, const char *p, size_t n);
-extern const char *dsn_line_end(const char *p, const char *end, const char **eol);
 /* p[0..n) as an output string (valid UTF-8 or ASCII, blanks collapsed). */
 extern char *dsn_clean(Ctx *c, const char *p, size_t n);
 
@@ -204,5 +264,9 @@ extern void dsn_read_plain(Ctx *c, const Headers *top, const Headers *orig,
 
 /* dsn_ses.c: Amazon SES notifications */
 extern bool dsn_read_ses(Ctx *c, const char *t, size_t n);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif							/* BOUNCE_DSN_INT_H */

@@ -53,18 +53,6 @@ dsn_new_rcpt(Ctx *c)
 	return r;
 }
 
-bool
-dsn_ci_prefix(const char *p, size_t avail, const char *lit)
-{
-	return ci_prefix_n(p, avail, lit, strlen(lit));
-}
-
-bool
-dsn_ci_equal(Str s, const char *lit)
-{
-	return s.n == strlen(lit) && dsn_ci_prefix(s.p, s.n, lit);
-}
-
 /*
  * Case-insensitive search of a short lowercase literal in s[0..n).  The
  * literal is short and fixed, so this is linear in n.
@@ -120,29 +108,6 @@ dsn_find_bytes(const char *s, size_t n, const char *lit, size_t m)
 	return NULL;
 }
 
-/* dst[0..n) = lower-cased src[0..n) (ASCII letters only). */
-void
-dsn_lower_copy(char *dst, const char *src, size_t n)
-{
-	size_t		i;
-
-	for (i = 0; i < n; i++)
-		dst[i] = lower(src[i]);
-}
-
-Str
-dsn_trim(Str s)
-{
-	while (s.n > 0 && is_space(s.p[0]))
-	{
-		s.p++;
-		s.n--;
-	}
-	while (s.n > 0 && is_space(s.p[s.n - 1]))
-		s.n--;
-	return s;
-}
-
 char *
 dsn_dup_str(Ctx *c, const char *p, size_t n)
 {
@@ -153,24 +118,6 @@ dsn_dup_str(Ctx *c, const char *p, size_t n)
 	memcpy(r, p, n);
 	r[n] = '\0';
 	return r;
-}
-
-/*
- * Find the end of the line starting at p: *eol is the end of its content
- * (before CR LF or LF), the return value the start of the next line.
- */
-const char *
-dsn_line_end(const char *p, const char *end, const char **eol)
-{
-	const char *nl = memchr(p, '\n', end - p);
-
-	if (nl == NULL)
-	{
-		*eol = end;
-		return end;
-	}
-	*eol = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
-	return nl + 1;
 }
 
 /* ----------------------------------------------------------------
