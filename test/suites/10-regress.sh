@@ -1,10 +1,10 @@
-# pg_regress: sql/*.sql against expected/*.out, via PGXS installcheck.
+# pg_regress: sql/*.sql against expected/*.out (make regress_installcheck).
 # Counts come from pg_regress's own summary ("All N tests passed." or
 # "M of N tests failed."), which per-test lines cannot garble.
 cd "$ROOT"
 rm -f regression.diffs regression.out
 set +e
-make -s PG_CONFIG="$PG_CONFIG" installcheck >"$PGWORK/regress.log" 2>&1
+make -s PG_CONFIG="$PG_CONFIG" regress_installcheck >"$PGWORK/regress.log" 2>&1
 rc=$?
 set -e
 grep -E '^(ok|not ok|test | +[a-z_0-9]+ +\.\.\.)' "$PGWORK/regress.log" || cat "$PGWORK/regress.log"
