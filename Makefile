@@ -56,6 +56,11 @@ $(OBJS): src/bounce.h
 
 PG_PROVE_FLAGS += -I test/t
 
+# The test databases are UTF-8 whatever the server's default encoding:
+# the registry's sparklines are block characters.  NO_LOCALE=1 makes them
+# (and make check's instances) C-locale.
+ENCODING ?= UTF8
+
 # Settings of the temporary instances: pg_cron preloaded, as on a
 # registry's server (pg_cron's own Makefile does the same).
 TEMP_INSTANCE_CONF = test/temp_instance.conf
