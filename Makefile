@@ -42,7 +42,7 @@ PG_CPPFLAGS += -Werror
 endif
 SHLIB_LINK =
 
-EXTRA_CLEAN = src/$(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = src/$(EXTENSION)--$(EXTVERSION).sql results regression.diffs regression.out
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
