@@ -256,7 +256,7 @@ typedef enum BounceAdjust
 {
 	BA_NONE = 0,
 	BA_FILTERED_AFTER_DATA,		/* user-unknown text at DATA -> filtered */
-	BA_FILTERED_BY_STATUS,		/* user-unknown text with X.2.x/X.7.x -> filtered */
+	BA_FILTERED_BY_STATUS,		/* user-unknown text, no RCPT nor X.1.x -> filtered */
 	BA_SENDER_AT_MAIL			/* user-unknown text at MAIL FROM -> rejected */
 } BounceAdjust;
 

@@ -13,11 +13,12 @@
  *	   rule's two parts are two patterns, matched when they occur in order
  *	   close enough); the first rule in table order whose conditions
  *	   (status prefix, command, provider of the remote host) hold wins;
- *	   a user-unknown text from a
- *	   generic (not provider-scoped) rule is then adjusted by context as
- *	   Sisimai does: at MAIL it is the sender that is
- *	   unknown ("rejected"); at DATA, or with a X.2.x/X.7.x status, the
- *	   refusal is "filtered" (a filter, not a missing address);
+ *	   then, for a generic (not provider-scoped) rule, Sisimai 5's order:
+ *	   a status of a reason it tries before the text's decides (X.2.2
+ *	   mailboxfull, ...); a user-unknown text means an unknown user only
+ *	   at RCPT or with an address status, the sender at MAIL (rejected),
+ *	   and a filter's refusal otherwise (filtered), unless it comes from
+ *	   a mail system's own table and no command is known;
  *	3. the status code table (provider-specific rows first);  a "weak" row
  *	   (X.0.0-like catch-alls) gives way to the command;
  *	4. the SMTP command alone: CONN/HELO/EHLO -> blocked, MAIL -> rejected;
@@ -764,7 +765,7 @@ bounce_describe_rule(const BounceClassification *c, char *buf, size_t buflen)
 								  "; refused at MAIL: the sender, rejected");
 				else if (c->adjust == BA_FILTERED_BY_STATUS)
 					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
-								  "; status is not an address status: filtered");
+								  "; not at RCPT and no address status: filtered");
 				break;
 			}
 		case BK_STATUS:

@@ -193,7 +193,7 @@ const int	bounce_provider_hosts_count = sizeof(bounce_provider_hosts) / sizeof(b
 
 const BounceTextRule bounce_text_rules[] = {
 	/* -- provider-specific texts whose meaning differs from the words -- */
-	RULE("recipient address rejected: access denied", USERUNKNOWN, "5.4.1", ANY, ANY, S_M365 " (5.4.1: recipient not found by directory-based edge blocking)"),
+	{"recipient address rejected: access denied", BR_USERUNKNOWN, "5.4.1", BC_ANY, BP_ANY, S_M365 " (5.4.1: recipient not found by directory-based edge blocking)", true},
 	RULE("recipient address rejected: access denied", USERUNKNOWN, ANY_STATUS, ANY, MICROSOFT, S_M365 " (5.4.1: recipient not found by directory-based edge blocking)"),
 	MTA("recipientnotfound", USERUNKNOWN, S_M365 " (5.1.10 RESOLVER.ADR.RecipientNotFound)"),
 	MTA("recipnotfound", USERUNKNOWN, S_EXCHANGE " (5.1.1 RESOLVER.ADR.RecipNotFound) / " SL4("Exchange2007")),
@@ -214,14 +214,14 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("[ts03]", BADREPUTATION, ANY_STATUS, ANY, ANY, S_YAHOO " (TS03: permanently deferred)"),
 	RULE("[bl21]", BLOCKED, ANY_STATUS, ANY, ANY, S_YAHOO " (BL21: IP listed by Spamhaus)"),
 	RULE("[bl23]", BLOCKED, ANY_STATUS, ANY, ANY, S_YAHOO " (BL23: IP listed by SpamCop)"),
-	RULE("doesn't have a yahoo", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_YAHOO " (554 delivery error: user doesn't have a yahoo.com account)"),
+	MTA("doesn't have a yahoo", USERUNKNOWN, S_YAHOO " (554 delivery error: user doesn't have a yahoo.com account)"),
 	RULE("message not allowed", POLICYVIOLATION, ANY_STATUS, ANY, YAHOO, S_YAHOO " (554 Message not allowed: policy)"),
 	RULE("invalid ip for sending mail of domain", BLOCKED, ANY_STATUS, ANY, ANY, S_YAHOO " (554: sending IP not allowed for the domain)"),
 	RULE("tosa@rx.t-online.de", BLOCKED, ANY_STATUS, ANY, ANY, S_TONLINE " (554 IP=... (BL): IP blocked)"),
 	RULE("ip source bloquee", BLOCKED, ANY_STATUS, ANY, ANY, S_ORANGE " (OFR_006 / OFR006: source IP blocked)"),
 	/* the provider's own hosts: its documented code means what it says at any command */
 	RULE("destinataire invalide", USERUNKNOWN, ANY_STATUS, ANY, ORANGE, S_ORANGE " (OFR_416 / LPN007_416: invalid recipient)"),
-	RULE("destinataire invalide", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_ORANGE " (OFR_416 / LPN007_416: invalid recipient)"),
+	MTA("destinataire invalide", USERUNKNOWN, S_ORANGE " (OFR_416 / LPN007_416: invalid recipient; the code travels with the text)"),
 	RULE("compte du destinataire est bloque", SUSPEND, ANY_STATUS, ANY, ANY, S_ORANGE " (LPN007_426: recipient account blocked)"),
 	RULE("mail rejete", SPAMDETECTED, ANY_STATUS, ANY, ANY, S_ORANGE " (OFR_506: mail refused as spam)"),
 	RULE("service refused, please try later. *103", BLOCKED, ANY_STATUS, ANY, ANY, SR("Blocked") " (Orange: ... 103)"),
