@@ -36,7 +36,7 @@
  * texts; its remote-host modules (Sisimai::Rhost::*) give the providers'
  * codes.  Where Sisimai is silent, the mail system's documentation is the
  * source.  test/reference/sisimai-phrases.tsv lists the Sisimai phrases,
- * and test/coverage.sh measures how many of them classify() gets right.
+ * and test/suites/55-coverage.sh measures how many of them classify() gets right.
  *
  *-------------------------------------------------------------------------
  */
