@@ -233,7 +233,6 @@ WITH probe(diagnostic, status, command, remote_host, expected) AS (VALUES
   ('someone groups.google.com/support', NULL, NULL, NULL, 'rejected'),
   ('someone  - unable to relay message back to mta', NULL, NULL, NULL, 'systemerror'),
   ('someone unknown user:', NULL, NULL, NULL, 'userunknown'),
-  ('someone 550 unknown user ', NULL, NULL, NULL, 'userunknown'),
   ('someone mail.local: user unknown', NULL, NULL, NULL, 'userunknown'),
   ('someone mail.local: invalid mailbox path', NULL, NULL, NULL, 'userunknown'),
   ('someone mailbox doesn''t exist: ', NULL, NULL, NULL, 'userunknown'),

@@ -249,7 +249,6 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("groups.google.com/support", REJECTED, ANY_STATUS, ANY, ANY, "Sisimai 5 Sisimai::Lhost::GoogleGroups (a Google Groups notice is a refusal of the sender, rejected; the notice links its Help Center in every language it is sent in)"),
 	MTA(" - unable to relay message back to mta", SYSTEMERROR, SL4("Amavis")),
 	MTA("unknown user:", USERUNKNOWN, SL4("IMailServer") " / " SMDA("mail.local")),
-	MTA("550 unknown user ", USERUNKNOWN, SL("McAfee")),
 	MTA("mail.local: user unknown", USERUNKNOWN, SMDA("mail.local")),
 	MTA("mail.local: invalid mailbox path", USERUNKNOWN, SMDA("mail.local")),
 	MTA("mailbox doesn't exist: ", USERUNKNOWN, SMDA("dovecot")),
