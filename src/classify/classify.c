@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * classify_core.c
+ * classify.c
  *		The classifier's decision procedure, in pure C.
  *
  * Input: diagnostic text, reply code, enhanced status, SMTP command and
@@ -13,11 +13,12 @@
  *	   rule's two parts are two patterns, matched when they occur in order
  *	   close enough); the first rule in table order whose conditions
  *	   (status prefix, command, provider of the remote host) hold wins;
- *	   a user-unknown text from a
- *	   generic (not provider-scoped) rule is then adjusted by context as
- *	   Sisimai does: at MAIL it is the sender that is
- *	   unknown ("rejected"); at DATA, or with a X.2.x/X.7.x status, the
- *	   refusal is "filtered" (a filter, not a missing address);
+ *	   then, for a generic (not provider-scoped) rule, Sisimai 5's order:
+ *	   a status of a reason it tries before the text's decides (X.2.2
+ *	   mailboxfull, ...); a user-unknown text means an unknown user only
+ *	   at RCPT or with an address status, the sender at MAIL (rejected),
+ *	   and a filter's refusal otherwise (filtered), unless it comes from
+ *	   a mail system's own table and no command is known;
  *	3. the status code table (provider-specific rows first);  a "weak" row
  *	   (X.0.0-like catch-alls) gives way to the command;
  *	4. the SMTP command alone: CONN/HELO/EHLO -> blocked, MAIL -> rejected;
@@ -491,6 +492,89 @@ text_is_blank(const char *t, size_t len)
 }
 
 /*
+ * Sisimai 5 tries its reasons in a fixed order, each on the status code
+ * first and then on the text (Sisimai::Reason, ClassOrder; each module's
+ * true()).  The first three it tries by their codes are mailboxfull
+ * (X.2.2), emailtoolarge (X.2.3, X.3.4, X.7.16) and, after suspend,
+ * hasmoved and norelaying, authfailure (X.7.20-24, X.7.26, X.7.29).  So
+ * such a status beats any text of a reason tried later: "552 5.2.2 ...
+ * user unknown" is a full mailbox.  Called after a generic text rule has
+ * matched; when the status wins, out is rewritten to the status rule.
+ */
+static bool
+status_goes_first(BounceClassification *out)
+{
+	static const BounceReason order[] = {
+		BR_MAILBOXFULL, BR_EMAILTOOLARGE, BR_SUSPEND, BR_HASMOVED,
+		BR_NORELAYING, BR_AUTHFAILURE
+	};
+	BounceReason sr;
+	int			r;
+	int			i;
+
+	if (out->status < 0 || out->reason == BR_FEEDBACK || out->reason == BR_VACATION)
+		return false;
+	r = lookup_status(out->status, BP_ANY);
+	if (r < 0)
+		return false;
+	sr = bounce_status_rules[r].reason;
+	if (sr != BR_MAILBOXFULL && sr != BR_EMAILTOOLARGE && sr != BR_AUTHFAILURE)
+		return false;
+	for (i = 0; i < (int) (sizeof(order) / sizeof(order[0])); i++)
+	{
+		if (order[i] == out->reason)
+			return false;		/* the text's reason is tried first */
+		if (order[i] == sr)
+			break;
+	}
+	out->kind = BK_STATUS;
+	out->rule = r;
+	out->reason = sr;
+	return true;
+}
+
+/*
+ * A user-unknown text, refused other than at RCPT, read in context as
+ * Sisimai 5 does (Sisimai::Reason::UserUnknown and ::Filtered, true()):
+ * the text means an unknown user only with an address status (5.1.0,
+ * 5.1.1, 5.1.3) or at RCPT.  Refused at MAIL FROM, the unknown user is
+ * the sender (rejected).  Otherwise -- at DATA, or with no command at all
+ * -- the mailbox exists as far as the envelope went, and a filter refused
+ * the message (filtered).  A text from one mail system's own table (mta)
+ * is that system's verdict when no command is known.  A refusal at
+ * CONN/HELO keeps the text's reason.
+ */
+static void
+adjust_user_unknown(BounceClassification *out, bool mta)
+{
+	int			subj = out->status >= 0 ? BOUNCE_STATUS_SUBJECT(out->status) : -1;
+	int			detail = out->status >= 0 ? BOUNCE_STATUS_DETAIL(out->status) : -1;
+
+	if (out->command == BC_MAIL)
+	{
+		/* refused at MAIL FROM: the unknown user is the sender */
+		out->reason = BR_REJECTED;
+		out->adjust = BA_SENDER_AT_MAIL;
+		return;
+	}
+	if (out->command == BC_CONN || out->command == BC_HELO)
+		return;
+	if (subj == 1 && (detail == 0 || detail == 1 || detail == 3) &&
+		BOUNCE_STATUS_CLASS(out->status) == 5)
+		return;					/* an address status confirms the text */
+	if (out->command == BC_DATA)
+	{
+		out->reason = BR_FILTERED;
+		out->adjust = BA_FILTERED_AFTER_DATA;
+		return;
+	}
+	if (mta && out->command == BC_ANY)
+		return;
+	out->reason = BR_FILTERED;
+	out->adjust = BA_FILTERED_BY_STATUS;
+}
+
+/*
  * Classify.  bounce_classifier_init() must have succeeded.  Never fails:
  * every input gets a reason.
  */
@@ -540,30 +624,12 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 			 * Context adjusts generic texts only: a provider-scoped rule is
 			 * that provider's documented meaning, whatever the command.
 			 */
-			if (out->reason == BR_USERUNKNOWN && out->command != BC_RCPT &&
-				bounce_text_rules[st.best].provider == BP_ANY)
-			{
-				int			subj = out->status >= 0 ? BOUNCE_STATUS_SUBJECT(out->status) : -1;
-
-				if (out->command == BC_MAIL)
-				{
-					/* refused at MAIL FROM: the unknown user is the sender */
-					out->reason = BR_REJECTED;
-					out->adjust = BA_SENDER_AT_MAIL;
-				}
-				else if (subj == 1)
-					;			/* an address status confirms the text */
-				else if (out->command == BC_DATA)
-				{
-					out->reason = BR_FILTERED;
-					out->adjust = BA_FILTERED_AFTER_DATA;
-				}
-				else if ((subj == 2 && out->status % 1000000 != 2002) || subj == 7)
-				{
-					out->reason = BR_FILTERED;
-					out->adjust = BA_FILTERED_BY_STATUS;
-				}
-			}
+			if (bounce_text_rules[st.best].provider == BP_ANY &&
+				status_goes_first(out))
+				;				/* the status has decided */
+			else if (out->reason == BR_USERUNKNOWN && out->command != BC_RCPT &&
+					 bounce_text_rules[st.best].provider == BP_ANY)
+				adjust_user_unknown(out, bounce_text_rules[st.best].mta);
 			return;
 		}
 	}
@@ -701,7 +767,7 @@ bounce_describe_rule(const BounceClassification *c, char *buf, size_t buflen)
 								  "; refused at MAIL: the sender, rejected");
 				else if (c->adjust == BA_FILTERED_BY_STATUS)
 					n += snprintf(buf + n, buflen > (size_t) n ? buflen - n : 0,
-								  "; status is not an address status: filtered");
+								  "; not at RCPT and no address status: filtered");
 				break;
 			}
 		case BK_STATUS:

@@ -97,9 +97,15 @@ typedef struct BounceProviderHost
  * between them ("user * was not found" matches "user ann was not found",
  * not "user was not found").  For the texts that put a name or address in
  * the middle of a fixed phrase.
+ *
+ * mta marks a text from the message table of one mail system (an MTA, a
+ * gateway, a local delivery agent), whose report sets the reason itself:
+ * such a user-unknown text keeps its reason when no SMTP command is
+ * known, where a generic one is taken as a filter's refusal (see
+ * classify.c).
  */
 #define BOUNCE_GAP_MAX		120
-#define BOUNCE_GAP_RULES_MAX	64
+#define BOUNCE_GAP_RULES_MAX	192
 typedef struct BounceTextRule
 {
 	const char *pattern;
@@ -108,6 +114,7 @@ typedef struct BounceTextRule
 	BounceCommand command;
 	BounceProvider provider;
 	const char *source;
+	bool		mta;			/* an MTA's own table: see below */
 } BounceTextRule;
 
 /*
@@ -166,7 +173,7 @@ typedef enum BounceAdjust
 {
 	BA_NONE = 0,
 	BA_FILTERED_AFTER_DATA,		/* user-unknown text at DATA -> filtered */
-	BA_FILTERED_BY_STATUS,		/* user-unknown text with X.2.x/X.7.x -> filtered */
+	BA_FILTERED_BY_STATUS,		/* user-unknown text, no RCPT nor X.1.x -> filtered */
 	BA_SENDER_AT_MAIL			/* user-unknown text at MAIL FROM -> rejected */
 } BounceAdjust;
 
