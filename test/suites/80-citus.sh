@@ -41,12 +41,11 @@ fi
 
 t_suite=$(date +%s)
 citus_start_cluster
-ok "cluster of a coordinator and $CITUS_WORKERS workers up in $CITUS_START_MS ms"
 c() { citus_psql 0 -qAt "$@"; }
 plain() { "$BINDIR/psql" -X -v ON_ERROR_STOP=1 -d bounce_citus_plain -qAt "$@"; }
 
 # ---- the cluster itself ------------------------------------------------
-check "every worker is an active node of the coordinator" \
+check "every worker is an active node of the coordinator (cluster up in $CITUS_START_MS ms)" \
 	"$(c -c "SELECT count(*) FROM pg_dist_node WHERE isactive AND shouldhaveshards AND groupid > 0")" "$CITUS_WORKERS"
 check "nodes listen on 127.0.0.1 only, with citus first in shared_preload_libraries" \
 	"$(c -c "SHOW listen_addresses")|$(c -c "SHOW shared_preload_libraries")" "127.0.0.1|citus,pg_cron"
