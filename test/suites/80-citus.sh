@@ -1,0 +1,219 @@
+# Citus: bounce on a real cluster (a coordinator and 2 workers, started by
+# test/citus/cluster.sh), compared with one plain node (test/check's own
+# cluster, which has no Citus).
+#
+#   propagation  CREATE EXTENSION bounce on the coordinator creates it on
+#                every worker, where the C functions run
+#   pushdown     classify() and recurring()/suppress()/streak()
+#                OVER (PARTITION BY address ...) on a table distributed by
+#                address run on the shards: one WindowAgg per shard task,
+#                none on the coordinator; a window not partitioned by the
+#                distribution column stays on the coordinator
+#   equivalence  the same random bounces give the same per-bounce results
+#                and aggregates on the cluster as on the plain node
+#   time zone    a session TimeZone set on the coordinator does not reach
+#                the workers; SET LOCAL with citus.propagate_set_commands
+#                = 'local' does (doc/scaling.md)
+#   today's registry  bounce.event cannot be distributed by address as it
+#                stands (doc/scaling.md lists the key changes it needs)
+#   clean-up     an interrupted cluster stops its nodes and removes its
+#                directory
+#
+# Skipped, not passed, where Citus is not installed for $PG_CONFIG and
+# cannot be built (test/vendor/citus/build.sh, as root).
+#   CITUS_BOUNCES  random bounces compared (default 20000)
+source "$ROOT/test/citus/cluster.sh"
+set +e -uo pipefail
+
+N=${CITUS_BOUNCES:-20000}
+pass=0 fail=0
+ok() { echo "ok   $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+check() { # check NAME GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got [$2], want [$3]"; fi
+}
+
+if ! citus_ensure; then
+	echo "SKIPPED: $CITUS_SKIP_REASON"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+
+t_suite=$(date +%s)
+citus_start_cluster
+c() { citus_psql 0 -qAt "$@"; }
+plain() { "$BINDIR/psql" -X -v ON_ERROR_STOP=1 -d bounce_citus_plain -qAt "$@"; }
+
+# ---- the cluster itself ------------------------------------------------
+check "every worker is an active node of the coordinator (cluster up in $CITUS_START_MS ms)" \
+	"$(c -c "SELECT count(*) FROM pg_dist_node WHERE isactive AND shouldhaveshards AND groupid > 0")" "$CITUS_WORKERS"
+check "nodes listen on 127.0.0.1 only, with citus first in shared_preload_libraries" \
+	"$(c -c "SHOW listen_addresses")|$(c -c "SHOW shared_preload_libraries")" "127.0.0.1|citus,pg_cron"
+
+# ---- propagation -------------------------------------------------------
+c -c 'CREATE EXTENSION bounce' >/dev/null
+want_version=$(c -c "SELECT extversion FROM pg_extension WHERE extname = 'bounce'")
+want_funcs=$(c -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'bounce'::regnamespace")
+for n in $(seq 1 "$CITUS_WORKERS"); do
+	check "worker $n: CREATE EXTENSION bounce propagated (version, number of functions)" \
+		"$(citus_psql "$n" -qAt -c "SELECT extversion FROM pg_extension WHERE extname = 'bounce'")|$(citus_psql "$n" -qAt -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'bounce'::regnamespace")" \
+		"$want_version|$want_funcs"
+	check "worker $n: the C classifier runs there" \
+		"$(citus_psql "$n" -qAt -c "SELECT bounce.classify('550 5.1.1 <ann@example.be>: Recipient address rejected: User unknown')")" \
+		"userunknown"
+done
+
+# ---- the same random bounces on the plain node and the cluster ---------
+"$BINDIR/psql" -X -q -d postgres -c 'DROP DATABASE IF EXISTS bounce_citus_plain' 2>/dev/null
+if ! "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE bounce_citus_plain' ||
+	! plain -c 'CREATE EXTENSION bounce'; then
+	bad "the plain node (test/check's cluster, PGHOST=${PGHOST:-unset}) cannot be reached: run this suite with test/check citus"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+# Bounces of N/10 addresses over two years, some on the same day and some
+# near month ends (where the calendar arithmetic of recurring() matters),
+# with texts and codes the classifier tells apart.
+plain >/dev/null <<SQL
+SELECT setseed(0.2024);
+CREATE TABLE b (id bigint PRIMARY KEY, address text NOT NULL, occurred_at timestamptz NOT NULL,
+                reply_code integer, status text, diagnostic text);
+INSERT INTO b
+SELECT g, 'u' || (random() * $N / 10)::int || '@d' || (random() * 50)::int || '.example',
+       CASE WHEN random() < 0.1 THEN date_trunc('month', t) - interval '1 minute' * (random() * 90) ELSE t END,
+       d.rc, d.st, d.diag
+  FROM generate_series(1, $N) g,
+       LATERAL (SELECT '2024-01-01 00:00+00'::timestamptz + random() * interval '730 days' + g * interval '0 s' AS t) x,
+       LATERAL (SELECT * FROM (VALUES
+           (550, '5.1.1', '550 5.1.1 <x@example.be>: Recipient address rejected: User unknown in virtual mailbox table'),
+           (552, '5.2.2', '552 5.2.2 The email account that you tried to reach is over quota'),
+           (451, '4.2.2', '451 4.2.2 Mailbox full, try again later'),
+           (554, '5.7.1', '554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org'),
+           (550, NULL, '550 Requested action not taken: mailbox unavailable'),
+           (421, '4.7.0', '421 4.7.0 Try again later, closing connection. (rate limited)'),
+           (NULL, '5.4.4', 'Host or domain name not found. Name service error for name=example.invalid'),
+           (250, '2.0.0', 'delivered: 250 2.0.0 OK'))
+         AS v(rc, st, diag) OFFSET floor(random() * 8 + g * 0)::int LIMIT 1) d(rc, st, diag);
+SQL
+c <<SQL >/dev/null
+CREATE TABLE b (id bigint PRIMARY KEY, address text NOT NULL, occurred_at timestamptz NOT NULL,
+                reply_code integer, status text, diagnostic text);
+SQL
+# a distributed table's primary key must hold the distribution column
+out=$(c -c "SELECT create_distributed_table('b', 'address', shard_count => 8)" 2>&1)
+[[ $out == *"cannot create constraint"*"include the partition column"* ]] &&
+	ok "a primary key without the distribution column is refused, as doc/scaling.md says" ||
+	bad "create_distributed_table with PRIMARY KEY (id): $out"
+c <<SQL >/dev/null
+ALTER TABLE b DROP CONSTRAINT b_pkey, ADD PRIMARY KEY (address, id);
+SELECT create_distributed_table('b', 'address', shard_count => 8);
+SQL
+plain -c 'COPY b TO STDOUT' | c -c 'COPY b FROM STDIN'
+check "the cluster holds all $N bounces, on 8 shards over $CITUS_WORKERS workers" \
+	"$(c -c "SELECT count(*) FROM b")|$(c -c "SELECT count(*), count(DISTINCT nodeport) FROM citus_shards WHERE table_name = 'b'::regclass")" \
+	"$N|8|$CITUS_WORKERS"
+
+per_bounce="SELECT id, address, occurred_at,
+       bounce.classify(diagnostic, reply_code, status::bounce.smtp_status) AS reason,
+       bounce.is_hard(bounce.classify(diagnostic, reply_code, status::bounce.smtp_status), reply_code, status::bounce.smtp_status) AS hard,
+       bounce.recurring(occurred_at) OVER w AS recurring,
+       bounce.suppress(occurred_at) OVER w AS suppressed,
+       bounce.streak(occurred_at, reply_code = 250) OVER w AS streak
+  FROM b WINDOW w AS (PARTITION BY address ORDER BY occurred_at, id)"
+
+# ---- pushdown ----------------------------------------------------------
+plan=$(c -c "SET citus.explain_all_tasks = on" -c "EXPLAIN (COSTS OFF, VERBOSE) $per_bounce ORDER BY id")
+coord_part=$(echo "$plan" | sed '/Custom Scan (Citus Adaptive)/q')
+tasks=$(echo "$plan" | grep -oE 'Task Count: [0-9]+' | grep -oE '[0-9]+')
+check "EXPLAIN: the per-bounce query runs as 8 shard tasks" "$tasks" 8
+check "EXPLAIN: one WindowAgg per shard task" "$(echo "$plan" | grep -c 'WindowAgg')" 8
+check "EXPLAIN: no WindowAgg on the coordinator (it only merges)" "$(echo "$coord_part" | grep -c 'WindowAgg')" 0
+check "EXPLAIN: classify() and recurring() are evaluated in the shard tasks" \
+	"$(echo "$plan" | sed '1,/Custom Scan (Citus Adaptive)/d' | grep -c 'Output: .*bounce\.classify(.*bounce\.recurring(')" 8
+plan=$(c -c "EXPLAIN (COSTS OFF) SELECT id, bounce.recurring(occurred_at) OVER (PARTITION BY reply_code ORDER BY occurred_at, id) FROM b")
+check "EXPLAIN: a window partitioned by another column runs on the coordinator (WindowAgg above the Citus scan)" \
+	"$(echo "$plan" | sed '/Custom Scan (Citus Adaptive)/q' | grep -c 'WindowAgg')" 1
+
+# ---- equivalence -------------------------------------------------------
+plain -c "COPY ($per_bounce ORDER BY id) TO STDOUT" >"$CITUS_DIR/plain.tsv"
+c -c "COPY ($per_bounce ORDER BY id) TO STDOUT" >"$CITUS_DIR/citus.tsv"
+read -r rows nrec nsup nreason < <(awk -F'\t' '{n++; r += ($6 == "t"); s += ($7 == "t"); reasons[$4]} END {print n, r, s, length(reasons)}' "$CITUS_DIR/plain.tsv")
+if [ "$rows" = "$N" ] && [ "$nrec" -gt 50 ] && [ "$nsup" -gt 50 ] && [ "$nreason" -ge 6 ]; then
+	ok "the data has something to compare: $rows bounces, $nrec recurring, $nsup suppressed, $nreason reasons"
+else
+	bad "the data is too poor to compare: $rows bounces, $nrec recurring, $nsup suppressed, $nreason reasons"
+fi
+if [ "$(wc -l <"$CITUS_DIR/citus.tsv")" = "$N" ] && cmp -s "$CITUS_DIR/plain.tsv" "$CITUS_DIR/citus.tsv"; then
+	ok "per bounce: reason, hard, recurring, suppressed and streak identical on the cluster and one node"
+else
+	bad "per bounce: $(diff "$CITUS_DIR/plain.tsv" "$CITUS_DIR/citus.tsv" | grep -c '^[<>]') lines differ, first: $(diff "$CITUS_DIR/plain.tsv" "$CITUS_DIR/citus.tsv" | head -n 4 | tr '\n' ' ')"
+fi
+agg="SELECT reason, date_trunc('month', occurred_at) AS month, count(*), count(*) FILTER (WHERE recurring),
+            count(*) FILTER (WHERE suppressed), max(streak)
+       FROM ($per_bounce) x GROUP BY 1, 2 ORDER BY 1, 2"
+agg_plain=$(plain -c "$agg")
+agg_citus=$(c -c "$agg")
+if [ -n "$agg_plain" ] && [ "$agg_plain" = "$agg_citus" ]; then
+	ok "aggregates per reason and month over the window results identical ($(echo "$agg_plain" | wc -l) groups)"
+else
+	bad "aggregates per reason and month differ: $(diff <(echo "$agg_plain") <(echo "$agg_citus") | head -n 4 | tr '\n' ' ')"
+fi
+
+# ---- time zone ---------------------------------------------------------
+# The second bounce is 3 months after the first in UTC, not in
+# Pacific/Kiritimati (UTC+14): recurring() gives t and f.
+c -c "INSERT INTO b VALUES (-1, 'tz@example.be', '2024-01-31 00:00+00', 550, '5.1.1', 'x'),
+                           (-2, 'tz@example.be', '2024-04-30 12:00+00', 550, '5.1.1', 'x')"
+tzq="SELECT string_agg(left(r::text, 1), ',' ORDER BY id DESC) FROM (SELECT id, bounce.recurring(occurred_at) OVER (PARTITION BY address ORDER BY occurred_at) AS r FROM b WHERE address = 'tz@example.be') x"
+one() { # the second of two bounces 3 months apart in UTC, not in Kiritimati, on one node
+	plain -c "SET TimeZone = '$1'" -c "SELECT r FROM (SELECT t, bounce.recurring(t) OVER (ORDER BY t) AS r
+		FROM (VALUES ('2024-01-31 00:00+00'::timestamptz), ('2024-04-30 12:00+00')) v(t)) x ORDER BY t DESC LIMIT 1"
+}
+check "time zone: one node computes in the session's zone (UTC: recurring; Kiritimati: not)" \
+	"$(one UTC) $(one Pacific/Kiritimati)" "t f"
+check "time zone: a session SET TimeZone on the coordinator does not reach the workers (they compute in UTC)" \
+	"$(c -c "SET TimeZone = 'Pacific/Kiritimati'" -c "$tzq")" "f,t"
+check "time zone: SET LOCAL TimeZone with citus.propagate_set_commands = 'local' does" \
+	"$(c -c "BEGIN" -c "SET LOCAL citus.propagate_set_commands = 'local'" -c "SET LOCAL TimeZone = 'Pacific/Kiritimati'" -c "$tzq" -c "COMMIT")" "f,f"
+check "time zone: set_config(..., true), as refresh() sets it, does not" \
+	"$(c -c "BEGIN" -c "SET LOCAL citus.propagate_set_commands = 'local'" -c "DO \$\$ BEGIN PERFORM set_config('TimeZone', 'Pacific/Kiritimati', true); END \$\$" -c "$tzq" -c "COMMIT")" "f,t"
+
+# ---- today's registry --------------------------------------------------
+out=$(c -c "SELECT create_distributed_table('bounce.event', 'address')" 2>&1)
+[[ $out == *"cannot create constraint on \"event\""*"include the partition column"* ]] &&
+	ok "today's bounce.event cannot be distributed by address (UNIQUE and PRIMARY KEY without it)" ||
+	bad "create_distributed_table('bounce.event', 'address') on today's schema: $out"
+out=$(c -c "SELECT create_reference_table('bounce.registrar')" 2>&1)
+[[ $out == *"Subqueries are not supported in policies on distributed tables"* ]] &&
+	ok "today's bounce.registrar cannot be a reference table (its policy has a subquery)" ||
+	bad "create_reference_table('bounce.registrar') on today's schema: $out"
+
+# ---- clean-up ----------------------------------------------------------
+# A cluster in a child shell, interrupted as Ctrl-C would: its nodes stop
+# and its directory goes.
+dirfile="$CITUS_DIR/child-dir"
+cat >"$CITUS_DIR/child.sh" <<EOF
+source '$ROOT/test/citus/cluster.sh'
+CITUS_WORKERS=1 citus_start_cluster 2>/dev/null
+echo "\$CITUS_DIR \$(head -qn 1 "\$CITUS_DIR"/node*/data/postmaster.pid | tr '\n' ' ')" >'$dirfile'
+kill -INT \$\$
+sleep 60
+EOF
+bash "$CITUS_DIR/child.sh" 2>/dev/null
+read -r child_dir child_pids <"$dirfile"
+for _ in $(seq 1 50); do	# a postmaster removes its pid file just before it exits
+	alive=0
+	for p in $child_pids; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+	[ "$alive" = 0 ] && break
+	sleep 0.1
+done
+if [ -n "$child_dir" ] && [ ! -e "$child_dir" ] && [ "$alive" = 0 ] && [ -n "$child_pids" ]; then
+	ok "an interrupted cluster stops its $(echo $child_pids | wc -w) nodes and removes its directory"
+else
+	bad "interrupted cluster: directory '$child_dir' $([ -e "$child_dir" ] && echo left || echo removed), $alive of '$child_pids' still running"
+fi
+
+"$BINDIR/psql" -X -q -d postgres -c 'DROP DATABASE bounce_citus_plain' 2>/dev/null
+echo "# Citus part: $(($(date +%s) - t_suite)) s"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
