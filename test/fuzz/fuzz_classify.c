@@ -18,7 +18,11 @@
  *	  reference search over the case-folded,
  *	  blank-collapsed text: this checks the automaton, including the
  *	  verification of patterns with non-ASCII bytes);
- *	- the rule description fits and names the layer.
+ *	- the rule description fits and names the layer;
+ *	- differential: the matcher, built on the rules' patterns (a gap rule
+ *	  as its two parts), reports exactly the occurrences a naive search of
+ *	  every pattern at every offset of the case-folded, blank-collapsed
+ *	  text finds, each at the right end offset, in order of end.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +59,155 @@ normalise(const char *t, size_t n, char *out)
 		out[k++] = blank ? ' ' : (c >= 'A' && c <= 'Z') ? c + 32 : (char) c;
 	}
 	return k;
+}
+
+/*
+ * The text as the matcher sees it, and for each of its bytes the offset in
+ * the text of the byte it stands for (a blank run: its first blank).
+ */
+static size_t
+normalise_map(const char *t, size_t n, char *out, size_t *at)
+{
+	size_t		i,
+				k = 0;
+	bool		prev_blank = true;
+
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) t[i];
+		bool		blank = (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v');
+
+		if (blank && prev_blank)
+			continue;
+		prev_blank = blank;
+		at[k] = i;
+		out[k++] = blank ? ' ' : (c >= 'A' && c <= 'Z') ? c + 32 : (char) c;
+	}
+	return k;
+}
+
+/* The matcher under test, on the classifier's patterns. */
+static BounceMatcher dmatcher;
+static const char *dpatterns[8192];
+static int	ndpatterns;
+static int	dfirst[257];		/* patterns sorted by first byte: bucket starts */
+static int	dorder[8192];
+
+typedef struct Hit
+{
+	int			pattern;
+	size_t		end;
+} Hit;
+
+typedef struct Hits
+{
+	Hit		   *hit;
+	size_t		n,
+				cap;
+	bool		ordered;		/* ends never decrease */
+} Hits;
+
+static void
+collect(int pattern, size_t end, void *arg)
+{
+	Hits	   *h = (Hits *) arg;
+
+	if (h->n > 0 && end < h->hit[h->n - 1].end)
+		h->ordered = false;
+	if (h->n == h->cap)
+	{
+		h->cap = h->cap ? 2 * h->cap : 64;
+		h->hit = realloc(h->hit, h->cap * sizeof(Hit));
+	}
+	h->hit[h->n].pattern = pattern;
+	h->hit[h->n++].end = end;
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const Hit  *x = a,
+			   *y = b;
+
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return (x->pattern > y->pattern) - (x->pattern < y->pattern);
+}
+
+static void
+differential_init(void)
+{
+	int			i,
+				c,
+				k = 0;
+
+	for (i = 0; i < bounce_text_rules_count && ndpatterns < 8190; i++)
+	{
+		const char *p = bounce_text_rules[i].pattern;
+		const char *star = strchr(p, '*');
+
+		if (star)
+		{
+			dpatterns[ndpatterns++] = strndup(p, star - p);
+			dpatterns[ndpatterns++] = star + 1;
+		}
+		else
+			dpatterns[ndpatterns++] = p;
+	}
+	if (!bounce_matcher_build(&dmatcher, dpatterns, ndpatterns))
+		abort();
+	for (c = 0; c < 256; c++)
+	{
+		dfirst[c] = k;
+		for (i = 0; i < ndpatterns; i++)
+			if ((unsigned char) dpatterns[i][0] == c)
+				dorder[k++] = i;
+	}
+	dfirst[256] = k;
+}
+
+/* The matcher's hits equal the naive search's, as sets, and come in order. */
+static void
+differential(const char *text, size_t len)
+{
+	Hits		got = {NULL, 0, 0, true};
+	Hits		want = {NULL, 0, 0, true};
+	char	   *norm = malloc(len ? len : 1);
+	size_t	   *at = malloc((len ? len : 1) * sizeof(size_t));
+	size_t		nl = normalise_map(text, len, norm, at);
+	size_t		i,
+				k;
+
+	bounce_matcher_scan(&dmatcher, text, len, collect, &got);
+	if (!got.ordered)
+		abort();
+	for (i = 0; i < nl; i++)
+	{
+		unsigned char c = (unsigned char) norm[i];
+
+		for (k = dfirst[c]; k < (size_t) dfirst[c + 1]; k++)
+		{
+			const char *p = dpatterns[dorder[k]];
+			size_t		m = strlen(p);
+
+			if (i + m <= nl && memcmp(norm + i, p, m) == 0)
+				collect(dorder[k], at[i + m - 1] + 1, &want);
+		}
+	}
+	if (got.n != want.n)
+		abort();
+	if (got.n > 0)
+	{
+		qsort(got.hit, got.n, sizeof(Hit), hit_cmp);
+		qsort(want.hit, want.n, sizeof(Hit), hit_cmp);
+	}
+	for (i = 0; i < got.n; i++)
+		if (got.hit[i].pattern != want.hit[i].pattern || got.hit[i].end != want.hit[i].end)
+			abort();
+	free(got.hit);
+	free(want.hit);
+	free(norm);
+	free(at);
 }
 
 /* Offset of the first occurrence of needle[0..m) at or after from, or -1. */
@@ -109,6 +262,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!bounce_classifier_init())
 		abort();
+	if (ndpatterns == 0)
+		differential_init();
 	p = size ? data + 1 : data;
 	z1 = memchr(p, 0, end - p);
 	z2 = z1 ? memchr(z1 + 1, 0, end - (z1 + 1)) : NULL;
@@ -129,6 +284,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.host = z2 ? host : NULL;
 	in.host_len = hl;
 
+	differential(text, tl);
 	bounce_classify(&in, &a);
 	bounce_classify(&in, &b);
 	if (memcmp(&a, &b, sizeof(a)) != 0)
