@@ -212,7 +212,7 @@ typedef struct BounceMatcher
 	int32_t    *out;			/* pattern ids, each list ends with -1 */
 	const char *const *patterns;	/* as given to bounce_matcher_build */
 	int			npatterns;
-	uint8_t    *verify;			/* per pattern: has bytes of a shared class, verify hits */
+	uint32_t   *verify;			/* per pattern: 0, or its length if hits are verified */
 	void	   *mem;			/* the one block the arrays live in */
 	size_t		memsize;
 } BounceMatcher;

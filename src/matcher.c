@@ -14,7 +14,8 @@
  *	  one, every byte that occurs in no pattern shares class 0, and the
  *	  bytes left over when the row is full (digits, punctuation, UTF-8)
  *	  share a few; a pattern with such bytes is verified byte for byte
- *	  when it hits;
+ *	  when it hits (a hit is rare next to the lookups, so this costs
+ *	  less than wider rows);
  *	- a run of blanks (space, tab, CR, LF, FF, VT) counts as one space: a
  *	  state entered by a blank stays put on the next one (a reporting
  *	  state goes to a silent twin, so it reports once), and leading blanks
@@ -60,7 +61,9 @@
  * Transitions per row.  Letters, the blank and "in no pattern" have a
  * class each; the other bytes the patterns use get their own class, most
  * frequent first, while at least SHARED_CLASSES are left for the rest.
- * With 32 that is 4 classes shared by digits, punctuation and UTF-8.
+ * With 32 that is 4 classes: one for the digits (frequent in text, and
+ * apart they do not make every digit a hit of a pattern like "<"), three
+ * shared by punctuation and UTF-8.
  */
 #define ROW_CLASSES		32
 #define SHARED_CLASSES	4
@@ -142,7 +145,21 @@ assign_classes(BounceMatcher *m, const char *const *pats, int npats, bool *share
 		m->cls[best] = (uint8_t) nc++;
 		count[best] = 0;
 	}
-	/* the rest share the classes left */
+	/* the rest share the classes left: digits one, the others the rest */
+	{
+		bool		digits = false;
+
+		for (i = '0'; i <= '9'; i++)
+			if (count[i] > 0)
+			{
+				m->cls[i] = (uint8_t) nc;
+				members[nc]++;
+				count[i] = 0;
+				digits = true;
+			}
+		if (digits && ROW_CLASSES - nc > 1)
+			nc++;
+	}
 	for (i = 0; i < 256; i++)
 		if (count[i] > 0)
 		{
@@ -414,7 +431,7 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 		size_t		sz_outf = (size_t) (nout > 0 ? nout : 1) * sizeof(int32_t);
 		size_t		sz_out = (size_t) (total_out + 1) * sizeof(int32_t);
 		size_t		sz_depth = (size_t) m->nstates;
-		size_t		sz_verify = (size_t) (npats > 0 ? npats : 1);
+		size_t		sz_verify = (size_t) (npats > 0 ? npats : 1) * sizeof(uint32_t);
 		size_t		off = 0;
 
 		m->memsize = sz_delta + sz_outf + sz_out + sz_depth + sz_verify;
@@ -428,9 +445,9 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 		off += sz_outf;
 		m->out = (int32_t *) (mem + off);
 		off += sz_out;
+		m->verify = (uint32_t *) (mem + off);
+		off += sz_verify;
 		m->depth = (uint8_t *) (mem + off);
-		off += sz_depth;
-		m->verify = (uint8_t *) (mem + off);
 	}
 
 	/*
@@ -501,7 +518,7 @@ bounce_matcher_build(BounceMatcher *m, const char *const *patterns, int npattern
 		m->verify[i] = 0;
 		for (; p && *p; p++)
 			if (shared[m->cls[fold(*p)]])
-				m->verify[i] = 1;
+				m->verify[i] = (uint32_t) strlen(pats[i]);
 	}
 	ok = true;
 
@@ -529,13 +546,13 @@ done:
 }
 
 /*
- * Does the pattern really end at text[end]?  Walks both backwards; a space
- * in the pattern stands for a run of blanks in the text, as in the scan.
+ * Does the pattern, of length j, really end at text[end]?  Walks both
+ * backwards; a space in the pattern stands for a run of blanks in the
+ * text, as in the scan.
  */
 static bool
-verify_at(const char *pattern, const uint8_t *text, size_t end)
+verify_at(const char *pattern, size_t j, const uint8_t *text, size_t end)
 {
-	size_t		j = strlen(pattern);
 	size_t		i = end + 1;	/* one past the text byte to compare */
 
 	while (j > 0)
@@ -570,7 +587,7 @@ report(const BounceMatcher *m, unsigned s, const uint8_t *text, size_t at,
 		if (*o >= m->npatterns)
 			continue;			/* a synthetic pattern */
 #endif
-		if (!m->verify[*o] || verify_at(m->patterns[*o], text, at))
+		if (m->verify[*o] == 0 || verify_at(m->patterns[*o], m->verify[*o], text, at))
 			fn(*o, at + 1, arg);
 	}
 }
