@@ -90,8 +90,10 @@ normalise_map(const char *t, size_t n, char *out, size_t *at)
 static BounceMatcher dmatcher;
 static const char *dpatterns[8192];
 static int	ndpatterns;
-static int	dfirst[257];		/* patterns sorted by first byte: bucket starts */
+static int	dfirst[65537];		/* patterns by their first two bytes: bucket starts */
 static int	dorder[8192];
+static int	dshort[257];		/* one-byte patterns by their byte */
+static int	dshort_order[8192];
 
 typedef struct Hit
 {
@@ -138,8 +140,7 @@ static void
 differential_init(void)
 {
 	int			i,
-				c,
-				k = 0;
+				c;
 
 	for (i = 0; i < bounce_text_rules_count && ndpatterns < 8190; i++)
 	{
@@ -156,14 +157,37 @@ differential_init(void)
 	}
 	if (!bounce_matcher_build(&dmatcher, dpatterns, ndpatterns))
 		abort();
-	for (c = 0; c < 256; c++)
+	/* buckets by counting: dfirst[b] .. dfirst[b + 1] */
+	for (i = 0; i < ndpatterns; i++)
 	{
-		dfirst[c] = k;
-		for (i = 0; i < ndpatterns; i++)
-			if ((unsigned char) dpatterns[i][0] == c)
-				dorder[k++] = i;
+		const unsigned char *p = (const unsigned char *) dpatterns[i];
+
+		if (p[0] && p[1])
+			dfirst[(p[0] << 8 | p[1]) + 1]++;
+		else if (p[0])
+			dshort[p[0] + 1]++;
 	}
-	dfirst[256] = k;
+	for (c = 0; c < 65536; c++)
+		dfirst[c + 1] += dfirst[c];
+	for (c = 0; c < 256; c++)
+		dshort[c + 1] += dshort[c];
+	{
+		static int	fill[65536],
+					sfill[256];
+
+		for (i = 0; i < ndpatterns; i++)
+		{
+			const unsigned char *p = (const unsigned char *) dpatterns[i];
+
+			if (p[0] && p[1])
+			{
+				c = p[0] << 8 | p[1];
+				dorder[dfirst[c] + fill[c]++] = i;
+			}
+			else if (p[0])
+				dshort_order[dshort[p[0]] + sfill[p[0]]++] = i;
+		}
+	}
 }
 
 /* The matcher's hits equal the naive search's, as sets, and come in order. */
@@ -184,8 +208,12 @@ differential(const char *text, size_t len)
 	for (i = 0; i < nl; i++)
 	{
 		unsigned char c = (unsigned char) norm[i];
+		int			two = i + 1 < nl ? (c << 8 | (unsigned char) norm[i + 1]) : -1;
 
-		for (k = dfirst[c]; k < (size_t) dfirst[c + 1]; k++)
+		/* hits at the same end are compared as a set: order does not matter */
+		for (k = dshort[c]; k < (size_t) dshort[c + 1]; k++)
+			collect(dshort_order[k], at[i] + 1, &want);
+		for (k = two < 0 ? 0 : dfirst[two]; two >= 0 && k < (size_t) dfirst[two + 1]; k++)
 		{
 			const char *p = dpatterns[dorder[k]];
 			size_t		m = strlen(p);
