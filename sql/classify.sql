@@ -115,6 +115,23 @@ SELECT d, classify(d) FROM (VALUES
   ('Error: no valid recipients from 192.0.2.1'),
   ('Mail size limit exceeded. For explanation visit http://postmaster.1and1.com/en/error-messages'),
   ('Illegal host/domain name found')) v(d);
+-- the mail systems' own texts, from their sources and documentation: Postfix, Sendmail,
+-- Exchange's NDR, a groupware directory; and feedback reports (RFC 5965, 6591, 6430)
+SELECT d, classify(d) FROM (VALUES
+  ('550 5.5.0 <>: Data command rejected: Multi-recipient bounce'),
+  ('lost connection with mx.example.org[192.0.2.1] while sending RCPT TO'),
+  ('cannot update mailbox /var/mail/x for user x. error writing message: File too large'),
+  ('TLS is required, but was not offered by host mx.example.org[192.0.2.1]'),
+  ('Server certificate not verified'),
+  ('Warning: message still undelivered after 4 hours'),
+  ('The email address you entered couldn''t be found. Please check the recipient''s email address and try to resend the message.'),
+  ('The recipient''s e-mail address was not found in the recipient''s e-mail system.'),
+  ('kijitora wasn''t found at example.org.'),
+  ('User kijitora (kijitora@example.org) not listed in the company directory'),
+  ('Feedback-Type: auth-failure'),
+  ('Content-Type: message/feedback-report')) v(d);
+-- a directory the name is not listed in needs a name between: the words alone say nothing
+SELECT classify('not listed in directory') AS no_name, classify('550 not listed in directory', command => 'RCPT') AS at_rcpt;
 -- a sending-IP verification refusal at MAIL is about the IP, not the sender address;
 -- an address on the site's block list is the sender refused
 SELECT classify('450 service permits 2 unverifyable sending IPs - example.com is not 192.0.2.1', NULL, NULL, 'MAIL') AS unverified_ip,

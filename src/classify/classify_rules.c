@@ -756,6 +756,8 @@ const BounceTextRule bounce_text_rules[] = {
 
 	/* -- not bounces -- */
 	RULE("email abuse report", FEEDBACK, ANY_STATUS, ANY, ANY, S_ARF),
+	RULE("message/feedback-report", FEEDBACK, ANY_STATUS, ANY, ANY, S_ARF " (section 2: Content-Type message/feedback-report)"),
+	RULE("feedback-type:", FEEDBACK, ANY_STATUS, ANY, ANY, S_ARF " (section 3.1: Feedback-Type abuse, fraud, other, virus) / RFC 6591 (auth-failure) / RFC 6430 (not-spam)"),
 	RULE("abuse report for an email message", FEEDBACK, ANY_STATUS, ANY, ANY, S_ARF),
 	RULE("email abuse complaint", FEEDBACK, ANY_STATUS, ANY, ANY, S_ARF),
 	RULE("feedback-type: abuse", FEEDBACK, ANY_STATUS, ANY, ANY, S_ARF),
@@ -854,6 +856,14 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("throttl", RATELIMITED, ANY_STATUS, ANY, ANY, C("rate limiting (throttled/throttling)")),
 	RULE("sending rate", RATELIMITED, ANY_STATUS, ANY, ANY, C("rate limiting")),
 	RULE("exceeded the rate", RATELIMITED, ANY_STATUS, ANY, ANY, C("rate limiting")),
+
+	/* -- the MTAs' own texts, from their sources and documentation -- */
+	RULE("multi-recipient bounce", REJECTED, ANY_STATUS, ANY, ANY, S_POSTFIX " (reject_multi_recipient_bounce, postconf(5): Data command rejected: Multi-recipient bounce; a bounce to more than one recipient is refused, so the null sender is)"),
+	RULE("lost connection with", NETWORKERROR, ANY_STATUS, ANY, ANY, S_POSTFIX " (smtp(8): lost connection with <host> while <state>)"),
+	RULE("error writing message: file too large", MAILBOXFULL, ANY_STATUS, ANY, ANY, S_POSTFIX " (local(8): the mailbox file reached mailbox_size_limit, postconf(5))"),
+	RULE("tls is required, but was not offered", FAILEDSTARTTLS, ANY_STATUS, ANY, ANY, S_POSTFIX " (smtp(8) with smtp_tls_security_level = encrypt, TLS_README)"),
+	RULE("server certificate not verified", FAILEDSTARTTLS, ANY_STATUS, ANY, ANY, S_POSTFIX " (smtp(8) with smtp_tls_security_level = verify or secure, TLS_README)"),
+	RULE("message still undelivered after", EXPIRED, ANY_STATUS, ANY, ANY, S_SENDMAIL " (the queue warning: Warning: message still undelivered after N hours, Timeout.queuewarn)"),
 
 	/* -- relaying -- */
 	RULE("as a relay", NORELAYING, ANY_STATUS, ANY, ANY, C("relaying refused")),
@@ -1086,6 +1096,10 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("user does not exist", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
 	RULE("user doesn't exist", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
 	RULE("user doesn't have a", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_YAHOO " (this user doesn't have a ... account)"),
+	MTA("the email address you entered couldn't be found", USERUNKNOWN, S_M365 " ('Fix email delivery issues for error code 550 5.1.1 through 5.1.20': the NDR's text for 5.1.1)"),
+	MTA("address was not found in the recipient's e-mail system", USERUNKNOWN, S_EXCHANGE " (Exchange Server 2007's NDR text for 5.1.1: The recipient's e-mail address was not found in the recipient's e-mail system)"),
+	MTA(" wasn't found at ", USERUNKNOWN, S_M365 " (the NDR's summary for 5.1.1 and 5.1.10: <user> wasn't found at <domain>)"),
+	MTA("not listed in * directory", USERUNKNOWN, C("a groupware's own report that its directory has no such user") " / " SL("Domino") " (not listed in Domino Directory)"),
 	MTA("unknown recipient", USERUNKNOWN, SL("Exchange2003") " (000C05A6 Unknown Recipient) / " SR("UserUnknown")),
 	RULE("recipient unknown", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
 	RULE("invalid recipient", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown") " / " S_MIMECAST),
