@@ -129,7 +129,15 @@ SELECT d, classify(d) FROM (VALUES
   ('kijitora wasn''t found at example.org.'),
   ('User kijitora (kijitora@example.org) not listed in the company directory'),
   ('Feedback-Type: auth-failure'),
-  ('Content-Type: message/feedback-report')) v(d);
+  ('Content-Type: message/feedback-report'),
+  ('550 #5.7.1 SPF unauthorized mail is prohibited.'),
+  ('451 #4.4.3 Temporary error occurred during SPF verification.'),
+  ('mail.local: cannot create lock file /var/mail/x.lock'),
+  ('Your message to <x@example.org> was automatically rejected: sieve script failed')) v(d);
+-- a host that refuses the client says so ("Connection refused by <host>"); a TCP refusal is a
+-- connection failure, and after the retries its status 4.4.1 says the message expired
+SELECT classify('Deferred: Connection refused by mx.example.org.') AS refused_by_host,
+       classify('connect to mx.example.org[192.0.2.1]:25: Connection refused', NULL, '4.4.1') AS tcp_refused;
 -- a directory the name is not listed in needs a name between: the words alone say nothing
 SELECT classify('not listed in directory') AS no_name, classify('550 not listed in directory', command => 'RCPT') AS at_rcpt;
 -- a sending-IP verification refusal at MAIL is about the IP, not the sender address;
