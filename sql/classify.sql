@@ -49,10 +49,97 @@ SELECT classify('550 : User unknown') AS au, classify('550: : User unknown', rem
        classify('550 <x@ezweb.ne.jp>: User unknown', remote_host => 'lsean.ezweb.ne.jp') AS with_address;
 SELECT classify('Each of the following recipients was rejected by a remote mail server.', remote_host => 'wsmtpr24.ezweb.ne.jp') AS au_notice,
        classify('Each of the following recipients was rejected by a remote mail server. <<< 550 <x@ezweb.ne.jp>... User unknown', command => 'RCPT', remote_host => 'wsmtpr00.ezweb.ne.jp') AS au_notice_unknown_user;
--- AOL's relays: a permanent malformed-MX answer is notaccept; elsewhere, or temporary, a network error
+-- AOL's relays (Sisimai::Rhost::Aol): a malformed-MX answer is notaccept, whatever its class;
+-- elsewhere a network error
 SELECT classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '5.4.4', NULL, 'omr-m04.mx.aol.com') AS aol_permanent,
        classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '4.4.3', NULL, 'omr-m04.mx.aol.com') AS aol_temporary,
        classify('Name service error for name=example.org type=MX: Malformed or unexpected name server reply', NULL, '5.4.4', NULL, 'mx20.example.jp') AS other_host;
+-- the remote-host modules (Sisimai::Rhost::*): a provider's own text or code, on its own
+-- host, with the status its module lists, means what the provider says it means
+SELECT classify('550 5.7.620 Access denied, banned sending IP [192.0.2.1]', remote_host => 'example-com.mail.protection.outlook.com') AS ms_range,
+       classify('550 5.7.900 Delivery not authorized, message refused', remote_host => 'example-com.mail.protection.outlook.com') AS ms_transport_rule,
+       classify('550 5.7.1 Delivery not authorized, message refused', remote_host => 'example-com.mail.protection.outlook.com') AS ms_571,
+       classify('550 5.7.900 Delivery not authorized, message refused', remote_host => 'mx.example.be') AS elsewhere_5790,
+       classify('550 5.7.504 Recipient address rejected: Access denied', remote_host => 'example-com.mail.protection.outlook.com') AS ms_5504,
+       classify('421 RP-001 (BAY004-MC1F63) Unfortunately, some messages from 192.0.2.1 weren''t sent', remote_host => 'mx1.hotmail.com') AS outlook_rp001;
+SELECT classify('421 4.7.0 IP not in whitelist for RCPT domain, closing connection.', remote_host => 'aspmx.l.google.com') AS google_4,
+       classify('550 5.7.0 IP not in whitelist for RCPT domain, closing connection.', remote_host => 'aspmx.l.google.com') AS google_5,
+       classify('550 5.7.27 Gmail requires all senders to authenticate with SPF', remote_host => 'gmail-smtp-in.l.google.com') AS google_5727,
+       classify('550 5.7.27 Gmail requires all senders to authenticate with SPF', remote_host => 'mx.example.be') AS iana_5727,
+       classify('DNS Error: Domain name not found', NULL, '5.1.2', NULL, 'mail-yw1-f41.googlemail.com') AS gsuite_5,
+       classify('DNS Error: Domain name not found', NULL, '4.4.3', NULL, 'mail-yw1-f41.googlemail.com') AS gsuite_4;
+SELECT classify('421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints', remote_host => 'mta6.am0.yahoodns.net') AS yahoo_tss04,
+       classify('421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints', remote_host => '192.0.2.25') AS tss04_elsewhere,
+       classify('550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416 [416]', remote_host => 'smtp-in.orange.fr') AS orange_416,
+       classify('421 mwinf5c79 ME Trop de connexions. Too many connections, slow down. OFR005_104 [104]', remote_host => 'smtp-in.orange.fr') AS orange_104,
+       classify('550 5.7.1 [CS01] Message rejected due to local policy.', remote_host => 'mx01.mail.icloud.com') AS icloud_cs01,
+       classify('550 unknown or illegal alias: x@icloud.com', remote_host => 'mx01.mail.icloud.com') AS icloud_alias,
+       classify('550 unknown or illegal alias: x@acme.com', remote_host => 'mx.acme.com') AS acme_is_not_me_com;
+SELECT classify('554 Connection refused. This IP address is listed on the Spamhaus Block List (SBL). IB104', remote_host => 'smtp.secureserver.net') AS godaddy_ib104,
+       classify('552 Virus infected message rejected. IB705', remote_host => 'smtp.secureserver.net') AS godaddy_ib705,
+       classify('554 5.7.1 Your mail could not be delivered. AUP#CXDNS', remote_host => 'mx.east.cox.net') AS cox_cxdns,
+       classify('554 5.7.1 ESMTP server not available AUP#I-1010', remote_host => 'mx0.charter.net') AS spectrum_1010,
+       classify('421 4.7.1 ESMTP server not available AUP#I-1340', remote_host => 'mx0.charter.net') AS spectrum_1340,
+       classify('550 5.1.1 RCP-P2 https://www.facebook.com/postmaster/response_codes', remote_host => 'smtpin.mx.facebook.com') AS facebook_rcp_p2;
+SELECT classify('550 Mailbox is full, see https://mail.i.ua/err/4/', remote_host => 'mx.email.ua') AS iua_4,
+       classify('550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369', remote_host => 'eu-smtp-inbound-1.mimecast.com') AS mimecast_invalid,
+       classify('550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369', remote_host => 'mx.example.be') AS invalid_elsewhere,
+       classify('553-mail rejected because your IP is in the PBL. See http://www.spamhaus.org/pbl', remote_host => 'cluster1.eu.messagelabs.com') AS messagelabs_pbl,
+       classify('554 5.7.1 Upstream error, try again later', remote_host => 'route1.mx.cloudflare.net') AS cloudflare,
+       classify('550 Mailbox not found. https://service.mail.qq.com/detail/122/169', remote_host => 'mx1.qq.com') AS tencent;
+SELECT classify('550 5.1.1 User does not exist - <x@zoho.com>', remote_host => 'mx.zoho.com') AS zoho,
+       classify('550 5.7.1 Email rejected per DMARC policy for zoho.com', remote_host => 'smtpin.zoho.com') AS zoho_dmarc,
+       classify('550 Unknown user x@docomo.ne.jp', NULL, '5.0.0', 'RCPT', 'mfsmax.docomo.ne.jp') AS docomo_rcpt,
+       classify('550 Unknown user x@docomo.ne.jp', NULL, '5.0.0', 'DATA', 'mfsmax.docomo.ne.jp') AS docomo_data,
+       classify('550 Unknown user x@docomo.ne.jp', NULL, '5.2.0', NULL, 'mfsmax.docomo.ne.jp') AS docomo_520;
+-- a rule's status may leave the class open (X.7.0) or end in a range (5.7.9*); neither matches
+-- another subject, and a 2.x.x status is a delivery before any rule is read
+SELECT classify('IP not in whitelist for RCPT domain', NULL, '4.5.0', NULL, 'aspmx.l.google.com') AS other_subject,
+       classify('Delivery not authorized, message refused', NULL, '5.7.89', NULL, 'example-com.mail.protection.outlook.com') AS below_range,
+       classify('IP not in whitelist for RCPT domain', NULL, '2.7.0', NULL, 'aspmx.l.google.com') AS success_status;
+SELECT provider, count(*) > 0 AS has_rules FROM classifier_rules()
+ WHERE layer = 'text' AND source LIKE 'Sisimai 5 Sisimai::Rhost::%' AND provider IS NOT NULL GROUP BY 1 ORDER BY 1;
+-- the mail systems' own reports in Sisimai 5's MTA and local-delivery modules
+SELECT d, classify(d) FROM (VALUES
+  ('procmail: user over quota'),
+  ('Loop Back Warning: x@example.org'),
+  ('reject spammers: x@example.org'),
+  ('Duplicated Message-ID in <x@example.org>.'),
+  ('550 550 Unknown user x@example.org (state 18).'),
+  ('500 Remote server does not support TLS (state 6).'),
+  ('Sorry, I couldn''t find a mail exchanger or IP address. (#5.4.4)'),
+  ('Loop detected'),
+  ('Message 1pXyZ-000ABC-12 has been frozen by the system filter.'),
+  ('Delay reason: retry time not reached for any host after a long failure period'),
+  ('550 - Requested action not taken: no such user here / No valid recipients'),
+  ('Error: no valid recipients from 192.0.2.1'),
+  ('Mail size limit exceeded. For explanation visit http://postmaster.1and1.com/en/error-messages'),
+  ('Illegal host/domain name found')) v(d);
+-- the mail systems' own texts, from their sources and documentation: Postfix, Sendmail,
+-- Exchange's NDR, a groupware directory; and feedback reports (RFC 5965, 6591, 6430)
+SELECT d, classify(d) FROM (VALUES
+  ('550 5.5.0 <>: Data command rejected: Multi-recipient bounce'),
+  ('lost connection with mx.example.org[192.0.2.1] while sending RCPT TO'),
+  ('cannot update mailbox /var/mail/x for user x. error writing message: File too large'),
+  ('TLS is required, but was not offered by host mx.example.org[192.0.2.1]'),
+  ('Server certificate not verified'),
+  ('Warning: message still undelivered after 4 hours'),
+  ('The email address you entered couldn''t be found. Please check the recipient''s email address and try to resend the message.'),
+  ('The recipient''s e-mail address was not found in the recipient''s e-mail system.'),
+  ('kijitora wasn''t found at example.org.'),
+  ('User kijitora (kijitora@example.org) not listed in the company directory'),
+  ('Feedback-Type: auth-failure'),
+  ('Content-Type: message/feedback-report'),
+  ('550 #5.7.1 SPF unauthorized mail is prohibited.'),
+  ('451 #4.4.3 Temporary error occurred during SPF verification.'),
+  ('mail.local: cannot create lock file /var/mail/x.lock'),
+  ('Your message to <x@example.org> was automatically rejected: sieve script failed')) v(d);
+-- a host that refuses the client says so ("Connection refused by <host>"); a TCP refusal is a
+-- connection failure, and after the retries its status 4.4.1 says the message expired
+SELECT classify('Deferred: Connection refused by mx.example.org.') AS refused_by_host,
+       classify('connect to mx.example.org[192.0.2.1]:25: Connection refused', NULL, '4.4.1') AS tcp_refused;
+-- a directory the name is not listed in needs a name between: the words alone say nothing
+SELECT classify('not listed in directory') AS no_name, classify('550 not listed in directory', command => 'RCPT') AS at_rcpt;
 -- a sending-IP verification refusal at MAIL is about the IP, not the sender address;
 -- an address on the site's block list is the sender refused
 SELECT classify('450 service permits 2 unverifyable sending IPs - example.com is not 192.0.2.1', NULL, NULL, 'MAIL') AS unverified_ip,
@@ -117,18 +204,21 @@ WITH hosts(provider, host) AS (VALUES
   ('T-Online','mx00.t-online.de'), ('Zoho','mx.zoho.com'), ('Proton','mail.protonmail.ch'), ('Mimecast','eu-smtp-1.mimecast.com'),
   ('Proofpoint','mx0a.pphosted.com'), ('Barracuda','d1.barracudanetworks.com'), ('Cisco','mx1.iphmx.com'),
   ('Tencent QQ','mx1.qq.com'), ('GoDaddy','mx.secureserver.net'), ('Amazon SES','feedback-smtp.amazonses.com'),
-  ('KDDI au','lsean.ezweb.ne.jp'), ('NTT docomo','mfsmax.docomo.ne.jp')),
+  ('KDDI au','lsean.ezweb.ne.jp'), ('NTT docomo','mfsmax.docomo.ne.jp'), ('Cloudflare','route1.mx.cloudflare.net'),
+  ('Cox','mx.east.cox.net'), ('Facebook','smtpin.mx.facebook.com'), ('i.ua','mx.email.ua'),
+  ('MessageLabs','cluster1.eu.messagelabs.com'), ('Spectrum','mx0.charter.net')),
 r AS (
   SELECT n, pattern, reason, command, provider,
          'someone ' || replace(pattern, '*', 'someone') AS txt,
-         CASE WHEN status ~ '^[245]\.$' THEN status || '0.0' WHEN status ~ '\.$' THEN status || '0' ELSE status END AS st
+         CASE WHEN status ~ '^[245X]\.$' THEN status || '0.0' WHEN status ~ '\.$' THEN status || '0'
+              WHEN status ~ '\*$' THEN replace(status, '*', '0') ELSE status END AS st0
     FROM classifier_rules() WHERE layer = 'text')
 SELECT count(*) AS text_rules,
        count(*) FILTER (WHERE CASE WHEN p.rule ~ '; (refused at|not at RCPT)' THEN 'userunknown' ELSE p.reason END
                               IS DISTINCT FROM r.reason) AS shadowed,
        count(*) FILTER (WHERE r.provider IS NOT NULL AND h.host IS NULL) AS provider_without_host
   FROM r LEFT JOIN hosts h ON h.provider = r.provider,
-  LATERAL parse(r.txt, NULL, r.st::smtp_status, r.command, h.host) p;
+  LATERAL parse(r.txt, NULL, replace(r.st0, 'X', '5')::smtp_status, r.command, h.host) p;
 -- gap rules ("user * was not found"): both parts, in order, with 1 to 120 bytes between
 SELECT d, classify(d) FROM (VALUES
   ('550 user kijitora was not found'),

@@ -337,21 +337,37 @@ bounce_provider_of_host(const char *host, size_t len)
 	return BP_ANY;
 }
 
-/* Does the packed status start with the rule's prefix ("5.4.1", "5.7.", "4.")? */
+/*
+ * Does the packed status start with the rule's prefix ("5.4.1", "5.7.",
+ * "4.")?  A prefix "X.s.d" leaves the class open: 4 or 5.  A trailing "*"
+ * stands for more digits of the detail ("5.7.9*": 5.7.9, 5.7.900-999), for
+ * the ranges a provider documents (Microsoft's 5.7.900-999).
+ */
 static bool
 status_has_prefix(int32_t status, const char *prefix)
 {
 	char		buf[BOUNCE_STATUS_BUFLEN];
 	size_t		n = strlen(prefix);
+	size_t		from = 0;
+	bool		open_end;
 	int			len;
 
 	if (status < 0)
 		return false;
 	len = bounce_status_format(status, buf, sizeof(buf));
-	if ((size_t) len < n || memcmp(buf, prefix, n) != 0)
+	if (prefix[0] == 'X')
+	{
+		if (buf[0] != '4' && buf[0] != '5')
+			return false;
+		from = 1;
+	}
+	open_end = (prefix[n - 1] == '*');
+	if (open_end)
+		n--;
+	if ((size_t) len < n || memcmp(buf + from, prefix + from, n - from) != 0)
 		return false;
 	/* "5.4.1" must not accept 5.4.10: a full code matches exactly */
-	return prefix[n - 1] == '.' || (size_t) len == n;
+	return open_end || prefix[n - 1] == '.' || (size_t) len == n;
 }
 
 typedef struct ScanState

@@ -75,7 +75,8 @@ typedef enum BounceProvider
 	BP_MICROSOFT, BP_GOOGLE, BP_YAHOO, BP_APPLE, BP_ORANGE, BP_GMX,
 	BP_TONLINE, BP_ZOHO, BP_PROTON, BP_MIMECAST, BP_PROOFPOINT,
 	BP_BARRACUDA, BP_CISCO, BP_TENCENT, BP_GODADDY, BP_AMAZON, BP_KDDI,
-	BP_DOCOMO,
+	BP_DOCOMO, BP_CLOUDFLARE, BP_COX, BP_FACEBOOK, BP_IUA, BP_MESSAGELABS,
+	BP_SPECTRUM,
 	BP_COUNT
 } BounceProvider;
 
@@ -90,7 +91,10 @@ typedef struct BounceProviderHost
  * A text rule: when the lower-cased, space-collapsed diagnostic contains
  * pattern, and the optional conditions hold, the reason is reason.  The
  * first matching rule in table order wins.  status is NULL or a prefix of
- * the canonical status ("5.4.1", "5.7.", "4.").
+ * the canonical status ("5.4.1", "5.7.", "4."); "X." stands for either
+ * class ("X.7.1": 4.7.1 or 5.7.1) and a trailing "*" for more digits of the
+ * detail ("5.7.9*": 5.7.9, 5.7.900-999), for providers that document a text
+ * with the class left open or for a range of codes.
  *
  * A pattern with one "*" is a gap rule: its two parts must both occur, in
  * that order, with at least one byte and at most BOUNCE_GAP_MAX bytes
