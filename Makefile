@@ -15,9 +15,22 @@ SQL_FRAGMENTS = $(sort $(wildcard src/sql/*.sql))
 DATA_built = src/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard src/$(EXTENSION)--*--*.sql))
 
-# One pg_regress file per feature; each is self-contained.
+# Tests on PostgreSQL's own tools (doc/testing.md):
+#   pg_regress  sql/*.sql against expected/*.out, one file per feature
+#   isolation   concurrent sessions: test/isolation/specs/*.spec against
+#               test/isolation/expected/*.out (pg_isolation_regress)
+#   TAP         test/t/*.pl on PostgreSQL::Test::Cluster, run by prove; each
+#               test starts its own node.  They live under test/ with the
+#               rest of the harness: PROVE_TESTS names them (PGXS's default
+#               is t/*.pl), and PG_PROVE_FLAGS finds their helper module.
+# `make installcheck` runs all three against the running server (PGHOST,
+# PGPORT); `make check` runs them on temporary instances (see below).
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=bounce
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
 
 # Our own code is held to -Wall -Wextra; the server's headers are included
 # as system headers, since they trip -Wunused-parameter.  The test build
@@ -50,3 +63,54 @@ src/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(FLAG_HEADER)
 	mv $@.tmp $@
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)
+
+# ---- tests ------------------------------------------------------------
+
+PG_PROVE_FLAGS += -I test/t
+
+# The test databases are UTF-8 whatever the server's default encoding:
+# the registry's sparklines are block characters.  NO_LOCALE=1 makes them
+# (and make check's instances) C-locale.
+ENCODING ?= UTF8
+
+# Settings of the temporary instances: pg_cron preloaded, as on a
+# registry's server (pg_cron's own Makefile does the same).
+TEMP_INSTANCE_CONF = test/temp_instance.conf
+
+# One part alone, against the running server:
+#   make regress_installcheck | isolation_installcheck | prove_installcheck
+# or on a temporary instance of the installed server (after make install;
+# initdb takes its locale from the environment, NO_LOCALE=1 gives C):
+#   make regress_check | isolation_check | prove_check
+# TAP tests always start their own nodes, so prove_check is
+# prove_installcheck.  Pick files with REGRESS=..., ISOLATION=...,
+# PROVE_TESTS=...; a single TAP test's log is in tmp_check/log.
+.PHONY: regress_installcheck isolation_installcheck prove_installcheck \
+	regress_check isolation_check prove_check
+
+regress_installcheck:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+
+isolation_installcheck:
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+
+prove_installcheck prove_check:
+	$(prove_installcheck)
+
+regress_check:
+	$(pg_regress_installcheck) --temp-instance=./tmp_check \
+		--temp-config=$(abspath $(srcdir)/$(TEMP_INSTANCE_CONF)) $(REGRESS_OPTS) $(REGRESS)
+
+isolation_check:
+	$(pg_isolation_regress_installcheck) --temp-instance=./tmp_check_iso \
+		--temp-config=$(abspath $(srcdir)/$(TEMP_INSTANCE_CONF)) $(ISOLATION_OPTS) $(ISOLATION)
+
+# PGXS answers `make check` with "not supported" (it has no temporary
+# install of the server to test in).  bounce's check uses the installed
+# server's binaries on temporary instances instead, so it replaces that
+# recipe; make then warns that it overrides it, which is why the rule is
+# only read when check is asked for.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+check: regress_check isolation_check prove_check
+	@echo "make check: pg_regress, isolation and TAP tests passed"
+endif

@@ -7,6 +7,12 @@
 #                     temp dir, unix socket only, pg_cron preloaded
 #   stop_cluster      stop it and remove the directory (also on EXIT/INT)
 #   psql_db DB ...    psql -X against the cluster
+#   make_tests TARGET [VAR=value...]
+#                     a PGXS test target (Makefile) as the cluster owner, in
+#                     a copy of the repository's test inputs under $PGWORK
+#   regress_summary LOG
+#                     pg_regress's (or pg_isolation_regress's) per-test lines
+#                     and diffs from LOG, then "N passed, N failed"
 #
 # Environment knobs:
 #   PG_MAJOR   PostgreSQL major version (default 15)
@@ -31,10 +37,12 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Packages the build, the cluster and the test suites need.  clang and llvm
 # build the server's JIT bitcode and the fuzz targets; libclang-rt brings
-# libFuzzer, ASan and UBSan; perl runs the TAP and doc tests.
+# libFuzzer, ASan and UBSan; perl runs the TAP and doc tests, and IPC::Run
+# is what PostgreSQL::Test::Cluster (in the server-dev package) runs
+# programs with.
 BOUNCE_PACKAGES=(
 	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" "postgresql-$PG_MAJOR-cron"
-	make gcc libc6-dev clang llvm libclang-rt-14-dev perl
+	make gcc libc6-dev clang llvm libclang-rt-14-dev perl libipc-run-perl
 )
 
 ensure_packages() {
@@ -157,3 +165,48 @@ psql_db() {
 	shift
 	"$BINDIR/psql" -X -v ON_ERROR_STOP=1 -d "$db" "$@"
 }
+
+# pg_regress's temporary instances and the TAP tests' nodes are started by
+# the test process itself, and initdb refuses to run as root: the PGXS test
+# targets run as the cluster owner, in a copy of what they read (the
+# Makefile, the extension's sources, sql/, expected/ and test/) that the
+# owner may write its results in.
+make_tests() {
+	local tree=$PGWORK/tree
+	if [ ! -d "$tree" ]; then
+		mkdir "$tree"
+		tar -C "$ROOT" --exclude=./.git --exclude=./test/vendor --exclude=./test/corpus \
+			--exclude=./test/fuzz --exclude=./test/bench -cf - . | tar -C "$tree" -xf -
+		[ "$(id -u)" -eq 0 ] && chown -R postgres: "$tree"
+	fi
+	as_owner make -C "$tree" --no-print-directory PG_CONFIG="$PG_CONFIG" "$@"
+}
+export -f make_tests
+
+# Counts come from pg_regress's own summary ("All N tests passed." or
+# "M of N tests failed."), which per-test lines cannot garble.  RC is the
+# exit status of the make that wrote LOG: a failure that no test shows
+# (e.g. an instance that did not start) counts as one failed test.
+regress_summary() {
+	local log=$1 rc=$2 summary pass fail diffs
+	grep -E '^(ok|not ok|test | +[a-z_0-9]+ +\.\.\.)' "$log" || cat "$log"
+	summary=$(grep -E 'tests? (passed|failed)' "$log" | tail -n 1)
+	if [[ $summary =~ All\ ([0-9]+)\ tests?\ passed ]]; then
+		pass=${BASH_REMATCH[1]} fail=0
+	elif [[ $summary =~ ([0-9]+)\ of\ ([0-9]+)\ tests?\ failed ]]; then
+		fail=${BASH_REMATCH[1]} pass=$((BASH_REMATCH[2] - BASH_REMATCH[1]))
+	else
+		pass=0 fail=1
+		cat "$log"
+	fi
+	for diffs in "$PGWORK"/tree/regression.diffs "$PGWORK"/tree/output_iso/regression.diffs; do
+		[ -s "$diffs" ] && { echo "---- $diffs"; cat "$diffs"; rm -f "$diffs"; }
+	done
+	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+		cat "$log"
+		fail=1
+	fi
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
+export -f regress_summary

@@ -1,38 +1,62 @@
-# BounceTest.pm -- small helpers for the TAP tests in test/t.
+# BounceTest.pm -- the node every TAP test in test/t starts, and psql
+# helpers that return what the tests compare.
+#
+# A node is a PostgreSQL::Test::Cluster (PostgreSQL's own TAP framework,
+# shipped with the server's development files) set up as a registry's
+# server: pg_cron preloaded (test/temp_instance.conf, the file make check
+# gives pg_regress), its extension created in the postgres database, UTF-8
+# in the C locale, TimeZone UTC.  It listens on a unix socket only and is
+# removed when the test ends.
 package BounceTest;
 use strict;
 use warnings;
 use Exporter 'import';
-our @EXPORT = qw(psql psql_ok psql_fails fresh_db);
+use File::Basename qw(dirname);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
 
-my $psql = ($ENV{BINDIR} ? "$ENV{BINDIR}/psql" : 'psql');
+our @EXPORT = qw(bounce_node psql psql_ok psql_fails fresh_db);
 
-# Run SQL in DB; return (exit code, stdout+stderr), tuples only, unaligned.
-sub psql {
-	my ($db, $sql, %opt) = @_;
-	my @env = $opt{user} ? ("PGUSER=$opt{user}") : ();
-	open my $fh, '|-', join(' ', @env, qq("$psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" > /tmp/bounce_tap.$$ 2>&1))
-		or die "psql: $!";
-	print $fh $sql;
-	close $fh;
-	my $rc = $? >> 8;
-	open my $in, '<', "/tmp/bounce_tap.$$" or die;
-	local $/;
-	my $out = <$in> // '';
-	close $in;
-	unlink "/tmp/bounce_tap.$$";
-	$out =~ s/\s+\z//;
-	return wantarray ? ($rc, $out) : $out;
+my $temp_instance_conf = dirname(__FILE__) . '/../temp_instance.conf';
+
+# Start a node named NAME with bounce's test settings; returns it.
+sub bounce_node {
+	my ($name) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init(extra => ['--locale=C', '--encoding=UTF8']);
+	$node->append_conf('postgresql.conf', slurp_file($temp_instance_conf));
+	$node->append_conf('postgresql.conf', "timezone = 'UTC'\n");
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION pg_cron');
+	return $node;
 }
 
-sub psql_ok { my ($rc, $out) = psql(@_); die "psql failed: $out\n" if $rc; return $out; }
+# Run SQL in DB, as role USER if given (user => ...), tuples only,
+# unaligned; returns (exit code, stdout, stderr), trailing blanks removed.
+sub psql {
+	my ($node, $db, $sql, %opt) = @_;
+	my ($rc, $out, $err) = $node->psql($db, $sql, extra_params => $opt{user} ? ['-U', $opt{user}] : []);
+	s/\s+\z// for $out, $err;
+	return ($rc, $out, $err);
+}
 
-sub psql_fails { my ($rc, $out) = psql(@_); return $rc ? $out : undef; }
+# stdout of SQL that must succeed (dies with psql's errors otherwise).
+sub psql_ok {
+	my ($rc, $out, $err) = psql(@_);
+	die "psql failed: $err\n" if $rc;
+	return $out;
+}
 
-# Drop and create a database; returns its name.
+# The errors of SQL that must fail, or undef if it succeeded.
+sub psql_fails {
+	my ($rc, $out, $err) = psql(@_);
+	return $rc ? $err : undef;
+}
+
+# Create a database; returns its name.
 sub fresh_db {
-	my ($name) = @_;
-	psql_ok('postgres', qq(DROP DATABASE IF EXISTS "$name"; CREATE DATABASE "$name";));
+	my ($node, $name) = @_;
+	psql_ok($node, 'postgres', qq(CREATE DATABASE "$name"));
 	return $name;
 }
 

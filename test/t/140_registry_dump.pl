@@ -5,14 +5,15 @@
 use strict;
 use warnings;
 use Test::More;
-use File::Temp qw(tempdir);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
 use BounceTest;
 
+my $node = bounce_node('dump');
 my ($src, $dst) = ('bounce_tap_dump_src', 'bounce_tap_dump_dst');
-fresh_db($src);
-psql_ok('postgres', "DROP DATABASE IF EXISTS $dst");
-psql_ok('postgres', 'DROP ROLE IF EXISTS bt_dump_reg; CREATE ROLE bt_dump_reg');
-psql_ok($src, q{
+fresh_db($node, $src);
+psql_ok($node, 'postgres', 'CREATE ROLE bt_dump_reg');
+psql_ok($node, $src, q{
 	CREATE EXTENSION bounce;
 	UPDATE bounce.config SET star3_max = 10, star2_max = 20, star1_max = 30, count_kind = 'hard',
 	       recurring_min_gap = '10 days', time_zone = 'Europe/Brussels';
@@ -36,27 +37,24 @@ my $data = q{
 		UNION ALL SELECT row(m.*)::text FROM bounce.role_map m) u
 };
 my $scores = q{SELECT md5(string_agg(row(q.*)::text, ';' ORDER BY registrar_id, quarter)) FROM bounce.quarterly_score q};
-my ($d0, $s0) = (psql_ok($src, $data), psql_ok($src, $scores));
+my ($d0, $s0) = (psql_ok($node, $src, $data), psql_ok($node, $src, $scores));
 
-my $dir = tempdir(CLEANUP => 1);
-my $bin = $ENV{BINDIR} ? "$ENV{BINDIR}/" : '';
-is(system(qq{"${bin}pg_dump" -Fc -f "$dir/dump" $src}), 0, 'pg_dump -Fc');
-psql_ok('postgres', "CREATE DATABASE $dst");
-my $log = `"${bin}pg_restore" -d $dst "$dir/dump" 2>&1`;
-is($?, 0, 'pg_restore without error') or diag($log);
+my $dir = PostgreSQL::Test::Utils::tempdir;
+$node->command_ok(['pg_dump', '-Fc', '-f', "$dir/dump", '-d', $node->connstr($src)], 'pg_dump -Fc');
+psql_ok($node, 'postgres', "CREATE DATABASE $dst");
+$node->command_ok(['pg_restore', '-d', $node->connstr($dst), "$dir/dump"], 'pg_restore without error');
 
-is(psql_ok($dst, $data), $d0, 'config, registrars, registrations, bounces, attributions and role mapping survive');
-is(psql_ok($dst, 'SELECT star3_max, count_kind, time_zone FROM bounce.config'), '10|permanent|Europe/Brussels', 'the changed settings, not the defaults');
-is(psql_ok($dst, 'SELECT count(*) FROM bounce.config'), '1', 'still one config row');
-psql_ok($dst, 'CALL bounce.refresh()');
-is(psql_ok($dst, 'SELECT last_kind FROM bounce.refresh_state'), 'full', 'the first refresh after restore is a full one');
-is(psql_ok($dst, $scores), $s0, 'and the scores are the same');
-my $max = psql_ok($dst, 'SELECT max(id) FROM bounce.event');
-ok(psql_ok($dst, q{SELECT bounce.record('new', 'n@x.be', '2025-03-01', '{1}', 550, '5.1.1')}) > $max, 'new bounces get new ids (sequence restored)');
-is(psql_ok($dst, q{SELECT bounce.record('k3', 'n@x.be', '2025-03-01', '{1}')}), psql_ok($src, q{SELECT id FROM bounce.event WHERE idempotency_key = 'k3'}),
+is(psql_ok($node, $dst, $data), $d0, 'config, registrars, registrations, bounces, attributions and role mapping survive');
+is(psql_ok($node, $dst, 'SELECT star3_max, count_kind, time_zone FROM bounce.config'), '10|permanent|Europe/Brussels', 'the changed settings, not the defaults');
+is(psql_ok($node, $dst, 'SELECT count(*) FROM bounce.config'), '1', 'still one config row');
+psql_ok($node, $dst, 'CALL bounce.refresh()');
+is(psql_ok($node, $dst, 'SELECT last_kind FROM bounce.refresh_state'), 'full', 'the first refresh after restore is a full one');
+is(psql_ok($node, $dst, $scores), $s0, 'and the scores are the same');
+my $max = psql_ok($node, $dst, 'SELECT max(id) FROM bounce.event');
+ok(psql_ok($node, $dst, q{SELECT bounce.record('new', 'n@x.be', '2025-03-01', '{1}', 550, '5.1.1')}) > $max, 'new bounces get new ids (sequence restored)');
+is(psql_ok($node, $dst, q{SELECT bounce.record('k3', 'n@x.be', '2025-03-01', '{1}')}), psql_ok($node, $src, q{SELECT id FROM bounce.event WHERE idempotency_key = 'k3'}),
 	'idempotency keys survive');
-like(psql_ok($dst, q{SELECT array_to_string(relacl, ',') FROM pg_class WHERE oid = 'bounce.monthly_score'::regclass}), qr/bt_dump_reg=r/,
+like(psql_ok($node, $dst, q{SELECT array_to_string(relacl, ',') FROM pg_class WHERE oid = 'bounce.monthly_score'::regclass}), qr/bt_dump_reg=r/,
 	'grants to the registrar role survive');
 
-psql_ok('postgres', "DROP DATABASE $src; DROP DATABASE $dst; DROP ROLE bt_dump_reg");
 done_testing();

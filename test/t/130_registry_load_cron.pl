@@ -1,5 +1,5 @@
 # Load and scheduling.  A pg_cron job (pg_cron is preloaded in the test
-# cluster) refreshes the test database every minute.  While it waits for its
+# node) refreshes the test database every minute.  While it waits for its
 # first run, pgbench ingests with 4 clients whose keys collide on purpose,
 # while 2 more clients run CALL bounce.refresh() over and over (two
 # refreshes at once).  Afterwards every bounce is there exactly once, every
@@ -8,12 +8,15 @@
 use strict;
 use warnings;
 use Test::More;
-use File::Temp qw(tempdir);
+use IPC::Run;
 use Time::HiRes qw(time sleep);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
 use BounceTest;
 
-my $db = fresh_db('bounce_tap_load');
-psql_ok($db, q{
+my $node = bounce_node('load_cron');
+my $db = fresh_db($node, 'bounce_tap_load');
+psql_ok($node, $db, q{
 	CREATE EXTENSION bounce;
 	INSERT INTO bounce.registrar SELECT i, 'R' || i FROM generate_series(1, 5) i;
 	INSERT INTO bounce.registration SELECT r, m, 10000 FROM generate_series(1, 5) r,
@@ -22,11 +25,11 @@ psql_ok($db, q{
 });
 
 # schedule first: pg_cron 1.4 runs at the next minute boundary
-my $job = psql_ok('postgres', qq{SELECT cron.schedule_in_database('bounce-tap-refresh', '* * * * *', 'CALL bounce.refresh()', '$db')});
+my $job = psql_ok($node, 'postgres', qq{SELECT cron.schedule_in_database('bounce-tap-refresh', '* * * * *', 'CALL bounce.refresh()', '$db')});
 like($job, qr/^\d+$/, "refresh scheduled with cron.schedule_in_database (job $job)");
 my $t0 = time();
 
-my $dir = tempdir(CLEANUP => 1);
+my $dir = PostgreSQL::Test::Utils::tempdir;
 open my $fh, '>', "$dir/ingest.sql" or die;
 print $fh <<'EOF';
 \set k random(1, 1500)
@@ -39,31 +42,29 @@ open $fh, '>', "$dir/refresh.sql" or die;
 print $fh "CALL bounce.refresh();\n";
 close $fh;
 
-my $pgbench = ($ENV{BINDIR} ? "$ENV{BINDIR}/pgbench" : 'pgbench');
-my $refresher = fork();
-die "fork: $!" unless defined $refresher;
-if ($refresher == 0) {
-	exec(qq{"$pgbench" -n -c 2 -j 2 -T 6 -f "$dir/refresh.sql" $db > "$dir/refresh.log" 2>&1});
-	exit 127;
-}
-my $out = `"$pgbench" -n -c 4 -j 2 -t 600 -f "$dir/ingest.sql" $db 2>&1`;
-my $rc = $?;
-waitpid($refresher, 0);
-my $rrc = $?;
-is($rc, 0, 'pgbench ingestion ran without error') or diag($out);
+# the clients run against this node
+local $ENV{PGHOST} = $node->host;
+local $ENV{PGPORT} = $node->port;
+my ($rout, $rerr, $out, $err) = ('', '', '', '');
+my $refresher = IPC::Run::start(['pgbench', '-n', '-c', '2', '-j', '2', '-T', '6', '-f', "$dir/refresh.sql", $db],
+	'>', \$rout, '2>', \$rerr);
+my $ingested = IPC::Run::run(['pgbench', '-n', '-c', '4', '-j', '2', '-t', '600', '-f', "$dir/ingest.sql", $db],
+	'>', \$out, '2>', \$err);
+my $refreshed = $refresher->finish;
+ok($ingested, 'pgbench ingestion ran without error') or diag($out . $err);
 like($out, qr/number of failed transactions: 0|number of transactions actually processed: 2400/, '2400 ingest transactions processed');
-is($rrc, 0, 'two concurrent refresh loops ran without error') or diag(`cat "$dir/refresh.log"`);
-my ($refreshes) = `cat "$dir/refresh.log"` =~ /number of transactions actually processed: (\d+)/;
+ok($refreshed, 'two concurrent refresh loops ran without error') or diag($rout . $rerr);
+my ($refreshes) = $rout =~ /number of transactions actually processed: (\d+)/;
 ok(($refreshes // 0) >= 4, 'refreshes ran concurrently with ingestion (' . ($refreshes // 0) . ')');
 
-is(psql_ok($db, 'SELECT count(*) FROM attempt'), '2400', 'every attempt returned');
-is(psql_ok($db, 'SELECT count(*) FROM (SELECT k FROM attempt GROUP BY k HAVING count(DISTINCT id) <> 1) d'), '0',
+is(psql_ok($node, $db, 'SELECT count(*) FROM attempt'), '2400', 'every attempt returned');
+is(psql_ok($node, $db, 'SELECT count(*) FROM (SELECT k FROM attempt GROUP BY k HAVING count(DISTINCT id) <> 1) d'), '0',
 	'every caller of a key got the same id');
-is(psql_ok($db, 'SELECT count(DISTINCT k) = (SELECT count(*) FROM bounce.event) FROM attempt'), 't',
+is(psql_ok($node, $db, 'SELECT count(DISTINCT k) = (SELECT count(*) FROM bounce.event) FROM attempt'), 't',
 	'one bounce per distinct key, no more, no less');
-is(psql_ok($db, q{SELECT count(*) FROM attempt a JOIN bounce.event e ON e.id = a.id WHERE e.idempotency_key <> 'msg-' || a.k || '/rcpt'}),
+is(psql_ok($node, $db, q{SELECT count(*) FROM attempt a JOIN bounce.event e ON e.id = a.id WHERE e.idempotency_key <> 'msg-' || a.k || '/rcpt'}),
 	'0', 'each id is the bounce of its key');
-is(psql_ok($db, q{SELECT count(*) FROM bounce.event e WHERE (SELECT count(*) FROM bounce.attribution a WHERE a.event_id = e.id)
+is(psql_ok($node, $db, q{SELECT count(*) FROM bounce.event e WHERE (SELECT count(*) FROM bounce.attribution a WHERE a.event_id = e.id)
 	<> (SELECT count(DISTINCT r) FROM regexp_split_to_table(substring(e.idempotency_key from '\d+'), 'x') k,
 	    LATERAL (VALUES (1 + k::int % 5), (1 + k::int % 3)) v(r))}), '0', 'each bounce attributed exactly once to each of its registrars');
 
@@ -71,21 +72,20 @@ is(psql_ok($db, q{SELECT count(*) FROM bounce.event e WHERE (SELECT count(*) FRO
 my $state = q{SELECT md5(string_agg(x, ';' ORDER BY x)) FROM (
 	SELECT row(m.*)::text AS x FROM bounce.monthly m UNION ALL SELECT row(s.*)::text FROM bounce.monthly_status s
 	UNION ALL SELECT row(e.*)::text FROM bounce.event_flags e) u};
-psql_ok($db, 'CALL bounce.refresh()');
-my $inc = psql_ok($db, $state);
-psql_ok($db, 'CALL bounce.refresh(full => true)');
-is($inc, psql_ok($db, $state), 'after concurrent ingestion and refreshes, incremental state equals a full recompute');
+psql_ok($node, $db, 'CALL bounce.refresh()');
+my $inc = psql_ok($node, $db, $state);
+psql_ok($node, $db, 'CALL bounce.refresh(full => true)');
+is($inc, psql_ok($node, $db, $state), 'after concurrent ingestion and refreshes, incremental state equals a full recompute');
 
 # the scheduled refresh: wait (bounded) for its first run
 my ($status, $msg) = ('', '');
 while (time() - $t0 < 75) {
-	($status, $msg) = split /\|/, psql_ok('postgres', qq{SELECT status, return_message FROM cron.job_run_details WHERE jobid = $job AND status IN ('succeeded', 'failed') ORDER BY runid LIMIT 1}) . '|';
+	($status, $msg) = split /\|/, psql_ok($node, 'postgres', qq{SELECT status, return_message FROM cron.job_run_details WHERE jobid = $job AND status IN ('succeeded', 'failed') ORDER BY runid LIMIT 1}) . '|';
 	last if $status;
 	sleep(1);
 }
 is($status, 'succeeded', 'cron.job_run_details shows the scheduled CALL bounce.refresh() succeeded') or diag($msg);
 is($msg, 'CALL', 'its return message is CALL');
-psql_ok('postgres', qq{SELECT cron.unschedule($job)});
+psql_ok($node, 'postgres', qq{SELECT cron.unschedule($job)});
 
-psql_ok('postgres', "DROP DATABASE $db");
 done_testing();

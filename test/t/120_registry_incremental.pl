@@ -7,13 +7,16 @@
 use strict;
 use warnings;
 use Test::More;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
 use BounceTest;
 
 my $seed = $ENV{BOUNCE_SEED} // (time() % 100000);
 srand($seed);
 diag("seed $seed (rerun with BOUNCE_SEED=$seed)");
 
-my ($inc, $ful) = (fresh_db('bounce_tap_inc'), fresh_db('bounce_tap_ful'));
+my $node = bounce_node('incremental');
+my ($inc, $ful) = (fresh_db($node, 'bounce_tap_inc'), fresh_db($node, 'bounce_tap_ful'));
 my $setup = q{
 	CREATE EXTENSION bounce;
 	UPDATE bounce.config SET time_zone = 'Europe/Brussels';
@@ -21,7 +24,7 @@ my $setup = q{
 	INSERT INTO bounce.registration SELECT r, m, 1000 * r FROM generate_series(1, 6) r,
 	       generate_series('2024-01-01'::date, '2025-12-01', '1 month') m;
 };
-psql_ok($_, $setup) for ($inc, $ful);
+psql_ok($node, $_, $setup) for ($inc, $ful);
 
 # 700 bounces of 40 addresses over two years; some keys repeat
 my @codes = (['550', '5.1.1'], ['550', '5.1.1'], ['552', '5.2.2'], ['451', '4.2.2'], ['554', '5.7.1'], ['550', undef]);
@@ -54,16 +57,16 @@ while (@events) {
 	my @b = splice(@events, 0, $n);
 	my $json = '[' . join(",\n", @b) . ']';
 	$json =~ s/'/''/g;
-	psql_ok($inc, "SELECT count(*) FROM bounce.record_batch('$json'); CALL bounce.refresh();");
-	psql_ok($ful, "SELECT count(*) FROM bounce.record_batch('$json'); CALL bounce.refresh(full => true);");
+	psql_ok($node, $inc, "SELECT count(*) FROM bounce.record_batch('$json'); CALL bounce.refresh();");
+	psql_ok($node, $ful, "SELECT count(*) FROM bounce.record_batch('$json'); CALL bounce.refresh(full => true);");
 	$batches++;
-	is(psql_ok($inc, $state), psql_ok($ful, $state), "batch $batches (" . scalar(@b) . " bounces): incremental equals full");
+	is(psql_ok($node, $inc, $state), psql_ok($node, $ful, $state), "batch $batches (" . scalar(@b) . " bounces): incremental equals full");
 }
-is(psql_ok($inc, 'SELECT last_kind FROM bounce.refresh_state'), 'incremental', 'the incremental database refreshed incrementally');
-is(psql_ok($inc, 'SELECT count(*) FROM bounce.event'), '700', 'every bounce recorded once');
-ok(psql_ok($inc, 'SELECT count(*) FROM bounce.flagged_event WHERE recurring') > 20, 'the data has recurring bounces');
-ok(psql_ok($inc, 'SELECT count(*) FROM bounce.flagged_event WHERE suppressed') > 20, 'and suppressed ones');
-is(psql_ok($inc, 'SELECT count(*) FROM bounce.flagged_event WHERE counted IS NULL'), '0', 'every bounce has its flags');
+is(psql_ok($node, $inc, 'SELECT last_kind FROM bounce.refresh_state'), 'incremental', 'the incremental database refreshed incrementally');
+is(psql_ok($node, $inc, 'SELECT count(*) FROM bounce.event'), '700', 'every bounce recorded once');
+ok(psql_ok($node, $inc, 'SELECT count(*) FROM bounce.flagged_event WHERE recurring') > 20, 'the data has recurring bounces');
+ok(psql_ok($node, $inc, 'SELECT count(*) FROM bounce.flagged_event WHERE suppressed') > 20, 'and suppressed ones');
+is(psql_ok($node, $inc, 'SELECT count(*) FROM bounce.flagged_event WHERE counted IS NULL'), '0', 'every bounce has its flags');
 
 # the summaries equal a direct SQL aggregate over the flags, the month
 # taken in the configured zone (Brussels: many bounces fall on the first
@@ -75,25 +78,25 @@ my $agg = q{
 	  FROM bounce.flagged_event f JOIN bounce.attribution a ON a.event_id = f.id
 	 GROUP BY 1, 2, 3 HAVING count(*) FILTER (WHERE f.counted) > 0
 };
-is(psql_ok($inc, qq{
+is(psql_ok($node, $inc, qq{
 	SELECT count(*) FROM (($agg) EXCEPT SELECT registrar_id, month, status, counted, recurring FROM bounce.monthly_status) d}), '0',
 	'monthly_status holds the aggregate of the flags');
-is(psql_ok($inc, qq{
+is(psql_ok($node, $inc, qq{
 	SELECT count(*) FROM (SELECT registrar_id, month, status, counted, recurring FROM bounce.monthly_status EXCEPT ($agg)) d}), '0',
 	'and nothing else');
-is(psql_ok($inc, q{
+is(psql_ok($node, $inc, q{
 	SELECT count(*) FROM (SELECT registrar_id, month, sum(counted), sum(recurring) FROM bounce.monthly_status GROUP BY 1, 2
 	                      EXCEPT SELECT registrar_id, month, counted, recurring FROM bounce.monthly) d}), '0',
 	'monthly sums monthly_status');
 
 # the flags equal the window functions applied directly
-is(psql_ok($inc, q{
+is(psql_ok($node, $inc, q{
 	SET TimeZone = 'Europe/Brussels';
 	SELECT count(*) FROM (
 		SELECT e.id, coalesce(CASE WHEN e.permanent THEN bounce.recurring(e.occurred_at) OVER (PARTITION BY e.address, coalesce(e.permanent, false) ORDER BY e.occurred_at, e.id) END, false) AS r
 		  FROM bounce.event e) x JOIN bounce.flagged_event s ON s.id = x.id WHERE s.recurring IS DISTINCT FROM x.r}), '0',
 	'recurring flags equal bounce.recurring() over the permanent bounces of each address');
-is(psql_ok($inc, q{
+is(psql_ok($node, $inc, q{
 	SET TimeZone = 'Europe/Brussels';
 	SELECT count(*) FROM (
 		SELECT e.id, bounce.suppress(e.occurred_at, 3, '15 days', e.reason = 'delivered') OVER (PARTITION BY e.address ORDER BY e.occurred_at, e.id) AS s
@@ -108,16 +111,15 @@ for my $change (
 	["a shorter trend", q{UPDATE bounce.config SET trend_quarters = 4}])
 {
 	my ($what, $sql) = @$change;
-	psql_ok($inc, "$sql; CALL bounce.refresh();");
-	psql_ok($ful, "$sql; CALL bounce.refresh(full => true);");
-	is(psql_ok($inc, $state), psql_ok($ful, $state), "after $what: incremental equals full");
+	psql_ok($node, $inc, "$sql; CALL bounce.refresh();");
+	psql_ok($node, $ful, "$sql; CALL bounce.refresh(full => true);");
+	is(psql_ok($node, $inc, $state), psql_ok($node, $ful, $state), "after $what: incremental equals full");
 }
 
 # a settings change is picked up: the next refresh is a full one
-psql_ok($inc, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh();});
-psql_ok($ful, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh(full => true);});
-is(psql_ok($inc, 'SELECT last_kind FROM bounce.refresh_state'), 'full', 'changed recurring gap forces a full refresh');
-is(psql_ok($inc, $state), psql_ok($ful, $state), 'and the result matches');
+psql_ok($node, $inc, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh();});
+psql_ok($node, $ful, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh(full => true);});
+is(psql_ok($node, $inc, 'SELECT last_kind FROM bounce.refresh_state'), 'full', 'changed recurring gap forces a full refresh');
+is(psql_ok($node, $inc, $state), psql_ok($node, $ful, $state), 'and the result matches');
 
-psql_ok('postgres', "DROP DATABASE $inc; DROP DATABASE $ful");
 done_testing();
