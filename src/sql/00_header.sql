@@ -23,4 +23,20 @@ BEGIN
 	END IF;
 END $$;
 
+-- Every text bounce handles is Unicode: addresses and diagnostics in any
+-- script, and the block characters of the trend sparklines.  In another
+-- database encoding the refresh would fail on the first sparkline, so the
+-- install stops here instead.  (The control file says encoding = UTF8 and
+-- this script is ASCII, so that this check runs in any database encoding;
+-- the Makefile refuses a script with a non-ASCII byte.)
+DO $$
+BEGIN
+	IF current_setting('server_encoding') <> 'UTF8' THEN
+		RAISE EXCEPTION 'bounce needs a UTF8 database, not %', current_setting('server_encoding')
+			USING ERRCODE = 'feature_not_supported',
+				DETAIL = 'Addresses, diagnostics and the trend sparklines of the scores are Unicode text.',
+				HINT = 'Create the database with encoding UTF8 (createdb -E UTF8 -T template0) and install bounce there.';
+	END IF;
+END $$;
+
 COMMENT ON SCHEMA @extschema@ IS 'bounce: bounce classification, recurring-bounce flags and registrar scoring';

@@ -10,7 +10,7 @@
 CREATE FUNCTION @extschema@.sparkline(vals numeric[]) RETURNS text
 	AS 'MODULE_PATHNAME', 'bounce_sparkline'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of the values, one block character each, scaled from 0 to the largest (e.g. ▁▃▅█); NULL is a blank';
+COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of the values, one block character each (U+2581 to U+2588), scaled from 0 to the largest; NULL is a blank';
 
 -- The per-bounce work of refresh(), in C (src/flag/refresh.c): one ordered pass
 -- over event_address_idx that applies the rules of recurring() and

@@ -58,6 +58,19 @@ is(psql_ok($node, $db, q{
 is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'bounce'::regnamespace AND prosecdef}),
 	'0', 'no SECURITY DEFINER function');
 
+# a database of another encoding is refused before anything is created
+for my $enc (qw(LATIN1 EUC_JP SQL_ASCII)) {
+	my $other = "bounce_tap_" . lc $enc;
+	$node->command_ok(['createdb', '-h', $node->host, '-p', $node->port, '-E', $enc, '-T', 'template0', '--locale=C', $other],
+		"createdb -E $enc");
+	my $err = psql_fails($node, $other, "\\set VERBOSITY verbose\nCREATE EXTENSION bounce") // '';
+	like($err, qr/0A000: bounce needs a UTF8 database, not $enc/, "CREATE EXTENSION in a $enc database: a clear error, 0A000");
+	like($err, qr/HINT:\s+Create the database with encoding UTF8/, '  with a hint');
+	is(psql_ok($node, $other, q{SELECT count(*) FROM pg_namespace WHERE nspname = 'bounce'}), '0', '  and no schema left behind');
+}
+like(slurp_file($node->config_data('--sharedir') . '/extension/bounce.control'), qr/^encoding = UTF8$/m,
+	'the control file states encoding = UTF8');
+
 # drop leaves nothing behind, and create works again (idempotent)
 psql_ok($node, $db, 'DROP EXTENSION bounce');
 is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE proname LIKE 'smtp_status%'}), '0', 'DROP EXTENSION removes the functions');
