@@ -30,7 +30,7 @@ COMMENT ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integ
 -- flags: refresh_scan() reads every bounce of the address (for its state)
 -- but compares only those from the first new one on.
 CREATE FUNCTION @extschema@.refresh_addresses(new_ids bigint[]) RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	c @extschema@.config;
@@ -74,7 +74,7 @@ BEGIN
 	-- after the statement above, so that it sees the new sums
 	IF zr IS NOT NULL THEN
 		DELETE FROM @extschema@.monthly_status m USING unnest(zr, zm, zs) z(r, mo, st)
-		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status = z.st AND m.counted = 0 AND m.recurring = 0;
+		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status OPERATOR(@extschema@.=) z.st AND m.counted = 0 AND m.recurring = 0;
 	END IF;
 	IF mr IS NOT NULL THEN
 		DELETE FROM @extschema@.monthly m USING unnest(mr, mm) z(r, mo)
@@ -86,7 +86,7 @@ COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refr
 
 -- Full recompute of event_flags and the summaries.
 CREATE FUNCTION @extschema@.refresh_full() RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	c @extschema@.config;
@@ -122,7 +122,7 @@ BEGIN
 		       o.registrar_id AS orr, o.month AS om, o.status AS os
 		  FROM (SELECT r.registrar_id, r.month, r.status, r.counted, r.recurring FROM r WHERE r.registrar_id IS NOT NULL) n
 		  FULL JOIN @extschema@.monthly_status o
-		         ON o.registrar_id = n.registrar_id AND o.month = n.month AND o.status = n.status
+		         ON o.registrar_id = n.registrar_id AND o.month = n.month AND o.status OPERATOR(@extschema@.=) n.status
 		 WHERE (n.counted, n.recurring) IS DISTINCT FROM (o.counted, o.recurring)
 	), ms AS (
 		INSERT INTO @extschema@.monthly_status (registrar_id, month, status, counted, recurring)
@@ -130,10 +130,10 @@ BEGIN
 	), msu AS (
 		UPDATE @extschema@.monthly_status m SET counted = d.counted, recurring = d.recurring
 		  FROM dms d
-		 WHERE d.nr IS NOT NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status = d.os
+		 WHERE d.nr IS NOT NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status OPERATOR(@extschema@.=) d.os
 	), msd AS (
 		DELETE FROM @extschema@.monthly_status m USING dms d
-		 WHERE d.nr IS NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status = d.os
+		 WHERE d.nr IS NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status OPERATOR(@extschema@.=) d.os
 	), dmo AS MATERIALIZED (	-- and for monthly
 		SELECT n.registrar_id AS nr, n.month AS nm, n.counted, n.recurring, o.registrar_id AS orr, o.month AS om
 		  FROM mr n FULL JOIN @extschema@.monthly o ON o.registrar_id = n.registrar_id AND o.month = n.month
@@ -154,7 +154,7 @@ END $$;
 COMMENT ON FUNCTION @extschema@.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
 
 CREATE FUNCTION @extschema@.refresh_quarters() RETURNS void
-	LANGUAGE sql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
+	LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 	-- Recompute every quarter's figures (cheap: they come from monthly),
 	-- but rewrite, with their trend, only the quarters that differ from

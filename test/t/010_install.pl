@@ -6,6 +6,7 @@ use warnings;
 use Test::More;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use File::Basename qw(dirname);
 use BounceTest;
 
 my $node = bounce_node('install');
@@ -47,13 +48,31 @@ is(psql_ok($node, $db, q{
 	   AND NOT (d.classid = 'pg_type'::regclass AND EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objid AND (t.typelem <> 0 AND t.typlen = -1 OR t.typrelid <> 0)))}),
 	'', 'every function, type, operator and relation has a COMMENT');
 
-# functions that run SQL pin their search_path
-is(psql_ok($node, $db, q{
-	SELECT string_agg(p.oid::regprocedure::text, ', ')
-	  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-	 WHERE p.pronamespace = 'bounce'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
-	   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')}),
-	'', 'SQL and PL/pgSQL functions SET search_path');
+# Every function and procedure of the extension runs with the search_path
+# pg_catalog, pg_temp: a function or operator someone put in schema bounce
+# (or anywhere else) is never picked up by name.  C functions are exempt
+# only when their source file runs no SQL (no SPI): they resolve no name.
+my %spi_symbol;
+for my $c (glob(dirname(__FILE__) . '/../../src/*.c'), glob(dirname(__FILE__) . '/../../src/*/*.c')) {
+	my $src = slurp_file($c);
+	next unless $src =~ /\bSPI_/;
+	$spi_symbol{$1} = 1 while $src =~ /PG_FUNCTION_INFO_V1\((\w+)\)/g;
+}
+ok(exists $spi_symbol{bounce_refresh_scan}, 'the C functions that run SQL are found (refresh_scan)');
+my @unpinned;
+for my $row (split /\n/, psql_ok($node, $db, q{
+	SELECT p.oid::regprocedure, l.lanname, CASE WHEN l.lanname = 'c' THEN p.prosrc END, coalesce(array_to_string(p.proconfig, ';'), '')
+	  FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'bounce'
+	  JOIN pg_proc p ON p.oid = d.objid JOIN pg_language l ON l.oid = p.prolang
+	 WHERE d.deptype = 'e' AND d.classid = 'pg_proc'::regclass ORDER BY 1}))
+{
+	my ($f, $lang, $src, $config) = split /\|/, $row;
+	my @paths = grep { /^search_path=/ } split /;/, $config;
+	next if "@paths" eq 'search_path=pg_catalog, pg_temp';
+	next if $lang eq 'c' && !@paths && !$spi_symbol{$src};
+	push @unpinned, "$f ($lang: " . ($config || 'no SET') . ')';
+}
+is(join(', ', @unpinned), '', 'every function runs with search_path = pg_catalog, pg_temp (C functions that run no SQL excepted)');
 
 is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'bounce'::regnamespace AND prosecdef}),
 	'0', 'no SECURITY DEFINER function');
