@@ -76,13 +76,17 @@ CREATE TABLE @extschema@.registrar (
 );
 COMMENT ON TABLE @extschema@.registrar IS 'registrars, by the registry''s own registrar id; category is the business model used as benchmark group';
 
+-- A role is kept by its OID (regrole): a renamed role keeps its mapping,
+-- and a new role that takes an old name inherits nothing.  pg_dump writes
+-- the role's name, and pg_restore finds the role of that name.
 CREATE TABLE @extschema@.role_map (
-	role_name name PRIMARY KEY,
+	role_name regrole PRIMARY KEY,
 	kind text NOT NULL CHECK (kind IN ('registrar', 'analyst', 'writer')),
 	registrar_id integer REFERENCES @extschema@.registrar ON DELETE CASCADE,
 	CHECK ((kind = 'registrar') = (registrar_id IS NOT NULL))
 );
 COMMENT ON TABLE @extschema@.role_map IS 'which database role represents which registrar, and which roles are analysts or the application''s writers; maintained by grant_registrar(), grant_analyst(), grant_writer(), revoke_role()';
+COMMENT ON COLUMN @extschema@.role_map.role_name IS 'the role, by OID: renaming it keeps the mapping, a new role of an old name has none';
 
 CREATE TABLE @extschema@.registration (
 	registrar_id integer NOT NULL REFERENCES @extschema@.registrar,

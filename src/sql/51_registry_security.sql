@@ -12,27 +12,27 @@ CREATE FUNCTION @extschema@.my_registrars() RETURNS integer[]
 	LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT coalesce(array_agg(m.registrar_id), '{}')
-	  FROM @extschema@.role_map m JOIN pg_roles r ON r.rolname = m.role_name
-	 WHERE m.kind = 'registrar' AND pg_has_role(r.oid, 'MEMBER') $$;
+	  FROM @extschema@.role_map m
+	 WHERE m.kind = 'registrar' AND pg_has_role(m.role_name, 'MEMBER') $$;
 COMMENT ON FUNCTION @extschema@.my_registrars() IS 'ids of the registrars whose role (role_map) the current user is a member of';
 
 CREATE FUNCTION @extschema@.sees_all() RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT EXISTS (SELECT FROM @extschema@.role_map m JOIN pg_roles r ON r.rolname = m.role_name
-	                WHERE m.kind IN ('analyst', 'writer') AND pg_has_role(r.oid, 'MEMBER')) $$;
+	SELECT EXISTS (SELECT FROM @extschema@.role_map m
+	                WHERE m.kind IN ('analyst', 'writer') AND pg_has_role(m.role_name, 'MEMBER')) $$;
 COMMENT ON FUNCTION @extschema@.sees_all() IS 'true when the current user is a member of an analyst or writer role (role_map): row-level security shows it every row';
 
 CREATE FUNCTION @extschema@.is_writer() RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT EXISTS (SELECT FROM @extschema@.role_map m JOIN pg_roles r ON r.rolname = m.role_name
-	                WHERE m.kind = 'writer' AND pg_has_role(r.oid, 'MEMBER')) $$;
+	SELECT EXISTS (SELECT FROM @extschema@.role_map m
+	                WHERE m.kind = 'writer' AND pg_has_role(m.role_name, 'MEMBER')) $$;
 COMMENT ON FUNCTION @extschema@.is_writer() IS 'true when the current user is a member of a writer role (role_map)';
 
 ALTER TABLE @extschema@.role_map ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_roles ON @extschema@.role_map FOR SELECT
-	USING (role_name IN (SELECT rolname FROM pg_roles WHERE pg_has_role(oid, 'MEMBER')));
+	USING (pg_has_role(role_name, 'MEMBER'));
 
 ALTER TABLE @extschema@.registrar ENABLE ROW LEVEL SECURITY;
 CREATE POLICY registrar_read ON @extschema@.registrar FOR SELECT

@@ -40,7 +40,7 @@ BEGIN
 		RAISE EXCEPTION 'unknown registrar: %', registrar USING ERRCODE = 'foreign_key_violation';
 	END IF;
 	INSERT INTO @extschema@.role_map (role_name, kind, registrar_id)
-	VALUES (grant_registrar.role_name, 'registrar', registrar)
+	SELECT r.oid, 'registrar', registrar FROM pg_roles r WHERE r.rolname = grant_registrar.role_name
 	ON CONFLICT ON CONSTRAINT role_map_pkey DO UPDATE SET kind = 'registrar', registrar_id = excluded.registrar_id;
 	PERFORM @extschema@.grant_read(role_name);
 END $$;
@@ -51,7 +51,8 @@ CREATE FUNCTION @extschema@.grant_analyst(role_name name) RETURNS void
 	AS $$
 BEGIN
 	PERFORM @extschema@.check_role(role_name);
-	INSERT INTO @extschema@.role_map (role_name, kind) VALUES (grant_analyst.role_name, 'analyst')
+	INSERT INTO @extschema@.role_map (role_name, kind)
+	SELECT r.oid, 'analyst' FROM pg_roles r WHERE r.rolname = grant_analyst.role_name
 	ON CONFLICT ON CONSTRAINT role_map_pkey DO UPDATE SET kind = 'analyst', registrar_id = NULL;
 	PERFORM @extschema@.grant_read(role_name);
 END $$;
@@ -62,7 +63,8 @@ CREATE FUNCTION @extschema@.grant_writer(role_name name) RETURNS void
 	AS $$
 BEGIN
 	PERFORM @extschema@.check_role(role_name);
-	INSERT INTO @extschema@.role_map (role_name, kind) VALUES (grant_writer.role_name, 'writer')
+	INSERT INTO @extschema@.role_map (role_name, kind)
+	SELECT r.oid, 'writer' FROM pg_roles r WHERE r.rolname = grant_writer.role_name
 	ON CONFLICT ON CONSTRAINT role_map_pkey DO UPDATE SET kind = 'writer', registrar_id = NULL;
 	PERFORM @extschema@.grant_read(role_name);
 	EXECUTE format('GRANT INSERT ON @extschema@.event, @extschema@.attribution, @extschema@.pending, @extschema@.ingest TO %I', role_name);
@@ -75,7 +77,8 @@ CREATE FUNCTION @extschema@.revoke_role(role_name name) RETURNS void
 	AS $$
 BEGIN
 	PERFORM @extschema@.check_role(role_name);
-	DELETE FROM @extschema@.role_map m WHERE m.role_name = revoke_role.role_name;
+	DELETE FROM @extschema@.role_map m
+	 WHERE m.role_name = (SELECT r.oid FROM pg_roles r WHERE r.rolname = revoke_role.role_name);
 	EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %I', role_name);
 	EXECUTE format('REVOKE USAGE ON SCHEMA @extschema@ FROM %I', role_name);
 END $$;

@@ -103,6 +103,14 @@ like(psql_fails($node, $db, q{SELECT bounce.grant_registrar(1, 'no_such_role')})
 like(psql_fails($node, $db, q{SELECT bounce.grant_registrar(77, 'bt_nobody')}) // '', qr/unknown registrar: 77/,
 	'grant_registrar() names an unknown registrar');
 
+# role_map keeps roles by OID: a renamed role keeps its registrar, and a
+# new role that takes the old name inherits nothing
+psql_ok($node, 'postgres', 'ALTER ROLE bt_reg_a RENAME TO bt_reg_a_renamed; CREATE ROLE bt_reg_a LOGIN');
+psql_ok($node, $db, 'GRANT USAGE ON SCHEMA bounce TO bt_reg_a; GRANT SELECT ON bounce.role_map TO bt_reg_a');
+is(psql_ok($node, $db, q{SELECT bounce.my_registrars()}, user => 'bt_reg_a_renamed'), '{1}', 'a renamed role keeps its registrar');
+is(psql_ok($node, $db, q{SELECT bounce.my_registrars()}, user => 'bt_reg_a'), '{}', 'a new role with the old name has none');
+is(psql_ok($node, $db, q{SELECT role_name FROM bounce.role_map WHERE registrar_id = 1}), 'bt_reg_a_renamed', 'role_map shows the new name');
+
 # revoke_role takes everything back
 psql_ok($node, $db, q{SELECT bounce.revoke_role('bt_reg_b')});
 ok(psql_fails($node, $db, q{SELECT count(*) FROM bounce.monthly_score}, user => 'bt_reg_b'), 'revoke_role() removes access');
