@@ -5,6 +5,13 @@
 -- record_batch() a JSON array of them, all or nothing; COPY into ingest
 -- records each row through record().  Addresses are stored as
 -- normalize_address() gives them.
+--
+-- Writers (the application) have no privilege on the registry's tables:
+-- they write through record(), record_batch() and record_registration(),
+-- which are SECURITY DEFINER so that every row is validated and queued for
+-- the refresh, and so that a writer holds no UPDATE or DELETE privilege,
+-- with which it could lock a table and stop the refresh.  EXECUTE is
+-- granted by grant_writer(), not to PUBLIC.
 -- ---------------------------------------------------------------------
 
 -- Why an address is malformed, or NULL when it is fine.  Never errors.
@@ -65,7 +72,7 @@ CREATE FUNCTION @extschema@.record(idempotency_key text, address text, occurred_
 		remote_host text DEFAULT NULL, command text DEFAULT NULL,
 		reason @extschema@.reason DEFAULT NULL)
 	RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	v_id bigint;
@@ -131,11 +138,12 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
 	'record one bounce against its registrars and return its id (reason: the one the source states itself, e.g. an MTA''s bounce category; NULL: classify the diagnostic); a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
+REVOKE EXECUTE ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
 
 -- Record a jsonb array of bounces; all or nothing.
 CREATE FUNCTION @extschema@.record_batch(bounces jsonb)
 	RETURNS TABLE (element integer, bounce_id bigint, is_new boolean)
-	LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+	LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	v_el integer;
@@ -238,6 +246,41 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
 	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command); returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_batch(jsonb) FROM PUBLIC;
+
+-- Record a registrar's registrations at the end of a month (the
+-- denominator of its scores); a second call for the same month replaces
+-- the number.
+CREATE FUNCTION @extschema@.record_registration(registrar_id integer, month date, registrations bigint)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF registrar_id IS NULL OR month IS NULL OR registrations IS NULL THEN
+		RAISE EXCEPTION 'registrar_id, month and registrations must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF month <> date_trunc('month', month)::date THEN
+		RAISE EXCEPTION 'month must be the first day of a month, not %', month
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Registrations are counted at the end of each month; give the month as its first day, e.g. 2025-03-01 for March.';
+	END IF;
+	IF registrations < 0 THEN
+		RAISE EXCEPTION 'registrations must not be negative: %', registrations
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = record_registration.registrar_id) THEN
+		RAISE EXCEPTION 'unknown registrar: %', registrar_id
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Add it to bounce.registrar first.';
+	END IF;
+	INSERT INTO @extschema@.registration AS g (registrar_id, month, registrations)
+	VALUES (record_registration.registrar_id, record_registration.month, record_registration.registrations)
+	ON CONFLICT ON CONSTRAINT registration_pkey DO UPDATE SET registrations = excluded.registrations;
+END $$;
+COMMENT ON FUNCTION @extschema@.record_registration(integer, date, bigint) IS
+	'record a registrar''s registrations at the end of a month (month: its first day); replaces an earlier number for that month';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_registration(integer, date, bigint) FROM PUBLIC;
 
 -- COPY target: each row is recorded by record(); the table stays empty.
 CREATE TABLE @extschema@.ingest (

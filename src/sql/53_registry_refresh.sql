@@ -241,6 +241,9 @@ DECLARE
 BEGIN
 	-- one refresh at a time; a second one waits, then finds little to do
 	PERFORM pg_advisory_xact_lock(1651472750, 5);
+	-- the read policies' roles, as role_map says (after a restore they
+	-- are the installing role's alone; a no-op otherwise)
+	PERFORM @extschema@.apply_policies();
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
 	-- the window functions' calendar arithmetic runs in the configured zone

@@ -83,3 +83,6 @@ CREATE FUNCTION @extschema@.record_dsn(message text, registrars integer[],
 
 COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail with bounce.record (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now()); reports, without recording, feedback reports, auto-replies, delayed and success notices';
 COMMENT ON FUNCTION @extschema@.record_dsn(text, integer[], timestamptz) IS 'record_dsn for a message as text';
+-- It records through record(), which only writers may run.
+REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz),
+	@extschema@.record_dsn(text, integer[], timestamptz) FROM PUBLIC;
