@@ -70,8 +70,8 @@ CREATE POLICY refresh_state_read ON @extschema@.refresh_state FOR SELECT TO CURR
 -- differ.  The grant_ functions call it, and so does refresh(): pg_dump
 -- does not dump an extension's policies, so after a restore the first
 -- refresh gives them their roles again (until then only the owner reads).
-CREATE FUNCTION @extschema@.apply_policies() RETURNS integer
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+CREATE FUNCTION @extschema@.apply_policies(wait boolean DEFAULT true) RETURNS integer
+	LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	v_readers oid[];
@@ -90,6 +90,9 @@ BEGIN
 	LOOP
 		v_want := ARRAY(SELECT DISTINCT x FROM unnest(v_readers || p.relowner) x ORDER BY x);
 		IF v_want IS DISTINCT FROM ARRAY(SELECT x FROM unnest(p.polroles) x ORDER BY x) THEN
+			IF NOT wait THEN	-- 55P03 rather than wait for a reader
+				EXECUTE format('LOCK TABLE @extschema@.%I IN ACCESS EXCLUSIVE MODE NOWAIT', p.relname);
+			END IF;
 			EXECUTE format('ALTER POLICY %I ON @extschema@.%I TO %s', p.polname, p.relname,
 			               (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname)
 			                  FROM pg_roles r WHERE r.oid = ANY (v_want)));
@@ -98,5 +101,5 @@ BEGIN
 	END LOOP;
 	RETURN v_changed;
 END $$;
-COMMENT ON FUNCTION @extschema@.apply_policies() IS 'internal to the grant_ functions and refresh(): give each table''s read policy the analysts and writers of role_map (and the owner); returns how many policies changed';
-REVOKE EXECUTE ON FUNCTION @extschema@.apply_policies() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.apply_policies(boolean) IS 'internal to the grant_ functions and refresh(): give each table''s read policy the analysts and writers of role_map (and the owner); returns how many policies changed; wait => false: error 55P03 instead of waiting for a table in use';
+REVOKE EXECUTE ON FUNCTION @extschema@.apply_policies(boolean) FROM PUBLIC;

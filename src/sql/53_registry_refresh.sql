@@ -239,11 +239,20 @@ DECLARE
 	n bigint;
 	v_tz text := current_setting('TimeZone');
 BEGIN
-	-- one refresh at a time; a second one waits, then finds little to do
-	PERFORM pg_advisory_xact_lock(1651472750, 5);
+	-- One refresh at a time; a second one waits, then finds little to do.
+	-- The lock is the row of refresh_state, which only roles with UPDATE
+	-- on it (the owner's) can lock: an advisory lock, which any role may
+	-- take, would let any login role stop the scores from updating.
+	PERFORM FROM @extschema@.refresh_state FOR UPDATE;
 	-- the read policies' roles, as role_map says (after a restore they
-	-- are the installing role's alone; a no-op otherwise)
-	PERFORM @extschema@.apply_policies();
+	-- are the installing role's alone; a no-op otherwise).  ALTER POLICY
+	-- needs the table to itself: when a reader holds it, the refresh goes
+	-- on without and the next one tries again.
+	BEGIN
+		PERFORM @extschema@.apply_policies(wait => false);
+	EXCEPTION WHEN lock_not_available THEN
+		RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
+	END;
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
 	-- the window functions' calendar arithmetic runs in the configured zone
@@ -265,4 +274,4 @@ BEGIN
 	PERFORM set_config('TimeZone', v_tz, true);
 END $$;
 COMMENT ON PROCEDURE @extschema@.refresh(boolean) IS
-	'bring the summaries up to date: recompute only the addresses with new bounces (full => true, or changed settings, recomputes everything); one at a time (advisory lock); run it from pg_cron';
+	'bring the summaries up to date: recompute only the addresses with new bounces (full => true, or changed settings, recomputes everything); one at a time (it locks the row of refresh_state); run it from pg_cron as the extension''s owner';
