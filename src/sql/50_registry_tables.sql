@@ -132,11 +132,16 @@ CREATE INDEX attribution_registrar_idx ON @extschema@.attribution (registrar_id)
 COMMENT ON TABLE @extschema@.attribution IS 'a bounce counts against every registrar with a registration using the address at the time (each is notified): one row per (bounce, registrar)';
 
 -- Bounces recorded since the last refresh (a queue: refresh() deletes
--- what it has seen, so a bounce committed late is never skipped).
+-- what it has seen, so a bounce committed late is never skipped).  A
+-- bounce queued with recount has new registrars (record_attribution()):
+-- the incremental pass counts a bounce for its registrars only when its
+-- flags change, so the next refresh is a full one.
 CREATE TABLE @extschema@.pending (
-	event_id bigint NOT NULL
+	event_id bigint NOT NULL,
+	recount boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.pending IS 'queue of bounces recorded since the last refresh(); internal';
+COMMENT ON COLUMN @extschema@.pending.recount IS 'the bounce was given registrars after it was recorded: the next refresh is a full one';
 
 -- ---- derived state (rebuilt by refresh) ------------------------------
 

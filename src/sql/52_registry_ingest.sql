@@ -7,7 +7,8 @@
 -- normalize_address() gives them.
 --
 -- Writers (the application) have no privilege on the registry's tables:
--- they write through record(), record_batch() and record_registration(),
+-- they write through record(), record_batch(), record_attribution() and
+-- record_registration(),
 -- which are SECURITY DEFINER so that every row is validated and queued for
 -- the refresh, and so that a writer holds no UPDATE or DELETE privilege,
 -- with which it could lock a table and stop the refresh.  EXECUTE is
@@ -247,6 +248,47 @@ END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
 	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command); returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_batch(jsonb) FROM PUBLIC;
+
+-- Add registrars to a bounce already recorded (a repeated key in record()
+-- adds none).  The incremental refresh counts a bounce for its registrars
+-- only when the bounce's flags change, so the bounce is queued to be
+-- recounted: the next refresh is a full one.
+CREATE FUNCTION @extschema@.record_attribution(bounce_id bigint, registrars integer[])
+	RETURNS integer
+	LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_bad integer;
+	v_added integer;
+BEGIN
+	IF array_position(registrars, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT EXISTS (SELECT FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id) THEN
+		RAISE EXCEPTION 'unknown bounce: %', bounce_id
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Give the id record() or record_batch() returned.';
+	END IF;
+	SELECT min(r) INTO v_bad FROM unnest(registrars) r
+	 WHERE NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = r);
+	IF v_bad IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown registrar: %', v_bad
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Add it to bounce.registrar first.';
+	END IF;
+	INSERT INTO @extschema@.attribution (event_id, registrar_id)
+	SELECT DISTINCT record_attribution.bounce_id, r FROM unnest(registrars) r
+	ON CONFLICT ON CONSTRAINT attribution_pkey DO NOTHING;
+	GET DIAGNOSTICS v_added = ROW_COUNT;
+	IF v_added > 0 THEN
+		INSERT INTO @extschema@.pending (event_id, recount) VALUES (record_attribution.bounce_id, true);
+	END IF;
+	RETURN v_added;
+END $$;
+COMMENT ON FUNCTION @extschema@.record_attribution(bigint, integer[]) IS
+	'add registrars to a recorded bounce; returns how many were new; the next refresh() is then a full one';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_attribution(bigint, integer[]) FROM PUBLIC;
 
 -- Record a registrar's registrations at the end of a month (the
 -- denominator of its scores); a second call for the same month replaces

@@ -257,13 +257,16 @@ BEGIN
 	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
 	-- the window functions' calendar arithmetic runs in the configured zone
 	PERFORM set_config('TimeZone', c.time_zone, true);
-	IF refresh.full OR (SELECT settings IS DISTINCT FROM v_settings FROM @extschema@.refresh_state) THEN
+	IF refresh.full OR (SELECT settings IS DISTINCT FROM v_settings FROM @extschema@.refresh_state)
+	   OR EXISTS (SELECT FROM @extschema@.pending p WHERE p.recount) THEN
 		v_kind := 'full';
 		n := @extschema@.refresh_full();
 	ELSE
 		v_kind := 'incremental';
-		-- claim the queue in one statement: bounces committed later stay queued
-		WITH claimed AS (DELETE FROM @extschema@.pending RETURNING event_id)
+		-- claim the queue in one statement: bounces committed later stay
+		-- queued, and so do those to recount (committed since the check
+		-- above), for the next refresh, a full one
+		WITH claimed AS (DELETE FROM @extschema@.pending p WHERE NOT p.recount RETURNING p.event_id)
 		SELECT array_agg(event_id) INTO v_ids FROM claimed;
 		n := CASE WHEN v_ids IS NULL THEN 0 ELSE @extschema@.refresh_addresses(v_ids) END;
 	END IF;

@@ -44,11 +44,12 @@ s1	s@x.be	2025-01-09	{1,2}	550	5.1.1
 s2	s@x.be	2025-02-09	{1,2}	550	5.2.2
 \.
 	SELECT count(*) FROM record_dsn(E'From: MAILER-DAEMON@mx.x.be\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn1@mx.x.be>\r\n\r\n<d@x.be>: host mx.x.be said: 550 5.1.1 user unknown\r\n', '{2}', '2025-03-03');
+	SELECT record_attribution(id, '{2}') FROM event WHERE idempotency_key = 'a2';
 	SELECT record_registration(1, '2025-07-01', 1000);
 	SELECT record_registration(1, '2025-07-01', 1001);
 	SELECT count(*) FROM event;
 }, user => 'bt_writer');
-like($w, qr/3\n1\n\n\n8\z/, 'writer records through record(), record_batch(), COPY into ingest and record_dsn(), and records registrations');
+like($w, qr/3\n1\n1\n\n\n8\z/, 'writer records through record(), record_batch(), COPY into ingest, record_dsn() and record_attribution(), and records registrations');
 is(psql_ok($node, $db, q{SELECT registrations FROM bounce.registration WHERE registrar_id = 1 AND month = '2025-07-01'}), '1001',
 	'record_registration() replaces the month\'s number');
 like(psql_fails($node, $db, q{SELECT bounce.record_registration(1, '2025-07-15', 5)}, user => 'bt_writer') // '',
@@ -93,11 +94,12 @@ my %own = (
 	my_fix_list => 'SELECT * FROM bounce.fix_list WHERE registrar_id = 2',
 	my_flagged_event => 'SELECT * FROM bounce.flagged_event WHERE id IN (SELECT event_id FROM bounce.attribution WHERE registrar_id = 2)',
 	# over B's own bounces: equal to the view at the addresses only B has
+	# (A shares s@x.be, and a@x.be got B as a registrar later)
 	my_address_status => q{SELECT * FROM bounce.address_status WHERE address IN ('b@x.be', 'h@x.be', 'd@x.be')});
 for my $f (sort keys %own) {
 	my $rows = "SELECT md5(coalesce(string_agg(x::text, ';' ORDER BY x::text), '')), count(*) FROM (%s) x";
 	my $want = psql_ok($node, $db, sprintf($rows, $own{$f}));
-	my $got = psql_ok($node, $db, sprintf($rows, "SELECT * FROM bounce.$f()" . ($f eq 'my_address_status' ? q{ WHERE address <> 's@x.be'} : '')),
+	my $got = psql_ok($node, $db, sprintf($rows, "SELECT * FROM bounce.$f()" . ($f eq 'my_address_status' ? q{ WHERE address NOT IN ('s@x.be', 'a@x.be')} : '')),
 		user => 'bt_reg_b');
 	ok($want =~ /\|[1-9]\d*$/, "$f: the view has rows of B ($want)");
 	is($got, $want, "$f(): exactly the view's rows of B's registrar");
