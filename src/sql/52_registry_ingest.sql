@@ -219,10 +219,12 @@ BEGIN
 		SELECT DISTINCT ON (k) *, coalesce(@extschema@.classify(diag, rc, st, cmd, rh), 'undefined') AS reason
 		  FROM input ORDER BY k, o
 	), ins AS (
+		-- in key order: two batches with the same keys in other orders
+		-- wait for each other instead of deadlocking
 		INSERT INTO @extschema@.event (idempotency_key, address, occurred_at, reply_code, status,
 		                               diagnostic, reason, hard, permanent)
 		SELECT k, addr, t, rc, st, diag, f.reason, @extschema@.is_hard(f.reason, rc, st), @extschema@.is_permanent(rc, st)
-		  FROM firsts f ORDER BY o
+		  FROM firsts f ORDER BY f.k COLLATE "C"
 		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 		RETURNING id, idempotency_key
 	), att AS (
