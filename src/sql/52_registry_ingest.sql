@@ -97,6 +97,13 @@ BEGIN
 		RAISE EXCEPTION 'bounce time must be a finite timestamp, not %', coalesce(occurred_at::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	-- the oldest bounce time accepted (and the table's CHECK): a date of
+	-- the Julian period's first days would break every later refresh
+	IF occurred_at < '1970-01-01 00:00+00' THEN
+		RAISE EXCEPTION 'bounce time % is before 1970-01-01, the oldest accepted', occurred_at
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Check the date and its format at the source.';
+	END IF;
 	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
 	IF occurred_at > now() + coalesce(v_tol, '0') THEN
 		RAISE EXCEPTION 'bounce time % is in the future', occurred_at
@@ -155,6 +162,8 @@ DECLARE
 	v_new boolean[];
 	v_keys text[];
 	v_tol interval;
+	v_time timestamptz;
+	v_text text;
 BEGIN
 	IF jsonb_typeof(bounces) <> 'array' THEN
 		RAISE EXCEPTION 'record_batch expects a JSON array, not a JSON %', jsonb_typeof(bounces)
@@ -198,12 +207,32 @@ BEGIN
 			USING ERRCODE = v_code, DETAIL = 'Nothing of the batch was recorded.';
 	END IF;
 
-	-- Times: the cast names a malformed value; then the future check.
-	SELECT o INTO v_el FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
-	 WHERE NOT isfinite((v->>'occurred_at')::timestamptz) OR (v->>'occurred_at')::timestamptz > now() + coalesce(v_tol, '0')
-	 ORDER BY o LIMIT 1;
+	-- Times, as record() checks them: finite, from 1970 on, not in the
+	-- future.  A time that does not parse fails the whole statement; only
+	-- then is each element cast alone, to name the first bad one.
+	BEGIN
+		SELECT o, t INTO v_el, v_time FROM (
+			SELECT o, (v->>'occurred_at')::timestamptz AS t
+			  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)) x
+		 WHERE NOT isfinite(t) OR t < '1970-01-01 00:00+00' OR t > now() + coalesce(v_tol, '0')
+		 ORDER BY o LIMIT 1;
+	EXCEPTION WHEN data_exception THEN
+		FOR v_el, v_text IN SELECT o, v->>'occurred_at' FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o) ORDER BY o LOOP
+			BEGIN
+				v_time := v_text::timestamptz;
+			EXCEPTION WHEN data_exception THEN
+				GET STACKED DIAGNOSTICS v_code = RETURNED_SQLSTATE, v_problem = MESSAGE_TEXT;
+				RAISE EXCEPTION 'bounce batch element %: invalid bounce time "%"', v_el, left(v_text, 80)
+					USING ERRCODE = v_code, DETAIL = v_problem || '.  Nothing of the batch was recorded.';
+			END;
+		END LOOP;
+		RAISE;
+	END;
 	IF v_el IS NOT NULL THEN
-		RAISE EXCEPTION 'bounce batch element %: time % is in the future or not finite', v_el, bounces->(v_el - 1)->>'occurred_at'
+		RAISE EXCEPTION 'bounce batch element %: time % %', v_el, bounces->(v_el - 1)->>'occurred_at',
+				CASE WHEN NOT isfinite(v_time) THEN 'is not finite'
+				     WHEN v_time < '1970-01-01 00:00+00' THEN 'is before 1970-01-01, the oldest accepted'
+				     ELSE format('is in the future (config.future_tolerance allows %s)', coalesce(v_tol, '0')) END
 			USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Nothing of the batch was recorded.';
 	END IF;
 
