@@ -65,6 +65,27 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.normalize_address(text) IS 'canonical form of an e-mail address: trimmed, domain lower-cased without a trailing dot, local part kept exactly (RFC 5321 2.4: it may be case-sensitive); error 22P02 naming a malformed address';
 
+-- The idempotency key as it is checked and stored: without surrounding
+-- blanks.  One rule for record(), record_batch() and COPY into ingest.
+CREATE FUNCTION @extschema@.normalize_key(key text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT btrim(key, E' \t\r\n') $$;
+COMMENT ON FUNCTION @extschema@.normalize_key(text) IS 'an idempotency key as it is checked and stored: without surrounding blanks (spaces, tabs, line ends)';
+
+-- Why a key cannot be stored, or NULL; never errors.  A key of more than
+-- 1000 bytes is refused: an entry of the key's unique index holds at most
+-- about 2700 bytes, so a longer key would fail with 54000 at every retry,
+-- a poison message.  1000 bytes hold any Message-ID (RFC 5322: a line of
+-- 998 characters at most) hashed or not, plus a recipient.
+CREATE FUNCTION @extschema@.key_problem(key text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN coalesce(k, '') = '' THEN 'is missing or empty'
+	            WHEN octet_length(k) > 1000
+	            THEN format('is longer than 1000 bytes (%s bytes, starting "%s")', octet_length(k), left(k, 40)) END
+	  FROM (SELECT @extschema@.normalize_key(key) AS k) x $$;
+COMMENT ON FUNCTION @extschema@.key_problem(text) IS 'why an idempotency key cannot be stored (missing, empty or longer than 1000 bytes once trimmed), or NULL; never errors';
+
 -- Record one bounce.  Validates everything before writing; a repeated
 -- idempotency key returns the existing id and writes nothing.
 CREATE FUNCTION @extschema@.record(idempotency_key text, address text, occurred_at timestamptz,
@@ -82,11 +103,17 @@ DECLARE
 	v_bad integer;
 	v_tol interval;
 	v_status @extschema@.smtp_status := status;	-- 22P02 naming a bad code
+	v_key text := @extschema@.normalize_key(idempotency_key);
 BEGIN
-	IF idempotency_key IS NULL OR btrim(idempotency_key) = '' THEN
+	IF v_key IS NULL OR v_key = '' THEN
 		RAISE EXCEPTION 'bounce idempotency key must not be empty'
 			USING ERRCODE = 'null_value_not_allowed',
 				HINT = 'Use the source''s unique key of the bounce, e.g. its Message-ID plus the recipient.';
+	END IF;
+	IF @extschema@.key_problem(v_key) IS NOT NULL THEN
+		RAISE EXCEPTION 'bounce idempotency key %', @extschema@.key_problem(v_key)
+			USING ERRCODE = 'string_data_right_truncation',
+				HINT = 'Use a shorter key; a long one can be hashed, e.g. encode(sha256(convert_to(key, ''UTF8'')), ''hex'').';
 	END IF;
 	IF address IS NULL THEN
 		RAISE EXCEPTION 'bounce address must not be NULL (key "%")', left(idempotency_key, 80)
@@ -130,13 +157,13 @@ BEGIN
 	v_reason := coalesce(record.reason, @extschema@.classify(diagnostic, reply_code, v_status, command, remote_host), 'undefined');
 	INSERT INTO @extschema@.event AS e (idempotency_key, address, occurred_at, reply_code, status,
 	                                    diagnostic, reason, hard, permanent)
-	VALUES (record.idempotency_key, v_addr, record.occurred_at, record.reply_code, v_status,
+	VALUES (v_key, v_addr, record.occurred_at, record.reply_code, v_status,
 	        record.diagnostic, v_reason, @extschema@.is_hard(v_reason, record.reply_code, v_status),
 	        @extschema@.is_permanent(record.reply_code, v_status))
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
-		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.idempotency_key = record.idempotency_key;
+		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.idempotency_key = v_key;
 		RETURN v_id;
 	END IF;
 	INSERT INTO @extschema@.attribution (event_id, registrar_id)
@@ -182,7 +209,8 @@ BEGIN
 					('key', 'address', 'occurred_at', 'registrars', 'reply_code', 'status', 'diagnostic', 'remote_host', 'command'))
 				THEN '22023 ' || format('unknown field "%s"', (SELECT min(k) FROM jsonb_object_keys(v) k WHERE k NOT IN
 					('key', 'address', 'occurred_at', 'registrars', 'reply_code', 'status', 'diagnostic', 'remote_host', 'command')))
-			WHEN coalesce(btrim(v->>'key'), '') = '' THEN '22004 "key" (the idempotency key) is missing or empty'
+			WHEN coalesce(@extschema@.normalize_key(v->>'key'), '') = '' THEN '22004 "key" (the idempotency key) is missing or empty'
+			WHEN @extschema@.key_problem(v->>'key') IS NOT NULL THEN '22001 "key" ' || @extschema@.key_problem(v->>'key')
 			WHEN v->>'address' IS NULL THEN '22004 "address" is missing'
 			WHEN @extschema@.address_problem(v->>'address') IS NOT NULL
 				THEN '22P02 ' || format('invalid e-mail address "%s": %s', left(v->>'address', 80), @extschema@.address_problem(v->>'address'))
@@ -237,7 +265,7 @@ BEGIN
 	END IF;
 
 	WITH input AS (
-		SELECT o::integer AS o, v->>'key' AS k, @extschema@.normalize_address(v->>'address') AS addr,
+		SELECT o::integer AS o, @extschema@.normalize_key(v->>'key') AS k, @extschema@.normalize_address(v->>'address') AS addr,
 		       (v->>'occurred_at')::timestamptz AS t,
 		       (v->>'reply_code')::integer AS rc, btrim(v->>'status')::@extschema@.smtp_status AS st,
 		       v->>'diagnostic' AS diag, v->>'remote_host' AS rh, v->>'command' AS cmd,
