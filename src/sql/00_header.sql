@@ -7,20 +7,22 @@
 -- Scripts": no CREATE OR REPLACE, every function that runs SQL has the
 -- search_path pg_catalog, pg_temp and names everything else with its
 -- schema (operators of bounce's types too: OPERATOR(@extschema@.=)), and
--- no function is SECURITY DEFINER.
+-- the few SECURITY DEFINER functions (the registrars' reports, the
+-- writers' ingestion) say why where they are defined, and are not granted
+-- to PUBLIC.
 
 \echo Use "CREATE EXTENSION bounce" to load this file. \quit
 
--- The registrar views rely on security_invoker (PostgreSQL 15) for their
--- row-level security: an older server would run them with the owner's
--- rights and show every registrar everything.  Refuse before creating
--- anything rather than install an extension that leaks.
+-- The views rely on security_invoker (PostgreSQL 15) for their row-level
+-- security: an older server would run them with the owner's rights and
+-- show every row to any role granted SELECT on them.  Refuse before
+-- creating anything rather than install an extension that leaks.
 DO $$
 BEGIN
 	IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.<) 150000 THEN
 		RAISE EXCEPTION 'bounce needs PostgreSQL 15 or later, not %', pg_catalog.current_setting('server_version')
 			USING ERRCODE = 'feature_not_supported',
-				DETAIL = 'Its registrar views are security_invoker views (PostgreSQL 15), so that row-level security applies to the reader.',
+				DETAIL = 'Its views are security_invoker views (PostgreSQL 15), so that row-level security applies to the reader.',
 				HINT = 'Install bounce on a PostgreSQL 15, 16 or 17 server; the C code also builds on 13 and 14.';
 	END IF;
 END $$;
