@@ -38,7 +38,7 @@ CREATE FUNCTION @extschema@.my_flagged_event() RETURNS SETOF @extschema@.flagged
 	AS $$
 	SELECT f.*
 	  FROM (SELECT DISTINCT a.event_id FROM @extschema@.attribution a
-	         WHERE a.registrar_id = ANY (@extschema@.my_registrars())) own
+	         WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])) own
 	 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.id = own.event_id) f $$;
 COMMENT ON FUNCTION @extschema@.my_flagged_event() IS 'flagged_event for the registrars of the session''s role: its own bounces and their flags';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_flagged_event() FROM PUBLIC;
@@ -46,28 +46,28 @@ REVOKE EXECUTE ON FUNCTION @extschema@.my_flagged_event() FROM PUBLIC;
 CREATE FUNCTION @extschema@.my_monthly_score() RETURNS SETOF @extschema@.monthly_score
 	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT s.* FROM @extschema@.monthly_score s WHERE s.registrar_id = ANY (@extschema@.my_registrars()) $$;
+	SELECT s.* FROM @extschema@.monthly_score s WHERE s.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[]) $$;
 COMMENT ON FUNCTION @extschema@.my_monthly_score() IS 'monthly_score for the registrars of the session''s role';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_monthly_score() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.my_top_errors() RETURNS SETOF @extschema@.top_errors
 	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT s.* FROM @extschema@.top_errors s WHERE s.registrar_id = ANY (@extschema@.my_registrars()) $$;
+	SELECT s.* FROM @extschema@.top_errors s WHERE s.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[]) $$;
 COMMENT ON FUNCTION @extschema@.my_top_errors() IS 'top_errors for the registrars of the session''s role';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_top_errors() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.my_quarterly_score() RETURNS SETOF @extschema@.quarterly_score
 	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT s.* FROM @extschema@.quarterly_score s WHERE s.registrar_id = ANY (@extschema@.my_registrars()) $$;
+	SELECT s.* FROM @extschema@.quarterly_score s WHERE s.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[]) $$;
 COMMENT ON FUNCTION @extschema@.my_quarterly_score() IS 'quarterly_score for the registrars of the session''s role';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_quarterly_score() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.my_benchmark() RETURNS SETOF @extschema@.benchmark
 	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT s.* FROM @extschema@.benchmark s WHERE s.registrar_id = ANY (@extschema@.my_registrars()) $$;
+	SELECT s.* FROM @extschema@.benchmark s WHERE s.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[]) $$;
 COMMENT ON FUNCTION @extschema@.my_benchmark() IS 'benchmark for the registrars of the session''s role: its quarters beside the benchmark groups (aggregates of all registrars)';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_benchmark() FROM PUBLIC;
 
@@ -81,7 +81,7 @@ CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
 		SELECT a.registrar_id, f.*
 		  FROM @extschema@.attribution a
 		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.id = a.event_id) f
-		 WHERE a.registrar_id = ANY (@extschema@.my_registrars())
+		 WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])
 	), per AS (
 		SELECT o.registrar_id, o.address, count(*) AS bounces,
 		       count(*) FILTER (WHERE o.recurring) AS recurring_bounces,
