@@ -48,6 +48,11 @@ EXTRA_CLEAN = src/$(EXTENSION)--$(EXTVERSION).sql src/$(EXTENSION)--$(EXTVERSION
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# The install script is ASCII (bounce.control says encoding = UTF8): in a
+# database of another encoding PostgreSQL converts it before running it, and
+# only an ASCII script reaches the check that refuses that database with a
+# clear error.
+
 # The flag bits that refresh() stores and flagged_event reads are defined
 # once, in src/flag/event_flags.h: each @BOUNCE_FLAG_...@ in a fragment
 # becomes the number that header gives it, and a name it does not define
@@ -61,6 +66,9 @@ src/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(FLAG_HEADER)
 	rm -f $@.sed
 	@if grep -nE '@BOUNCE_[A-Z_]+@' $@.tmp >&2; then \
 		echo "$@: not defined in $(FLAG_HEADER)" >&2; rm -f $@.tmp; exit 1; fi
+	@if LC_ALL=C grep -n "$$(printf '[\200-\377]')" $@.tmp >&2; then \
+		echo "$@: non-ASCII bytes; the script must be ASCII so that its encoding check runs in any database" >&2; \
+		rm -f $@.tmp; exit 1; fi
 	mv $@.tmp $@
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)

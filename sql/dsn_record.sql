@@ -107,6 +107,13 @@ SELECT reason, hard, classify(diagnostic, reply_code, status) AS classifier_alon
 SELECT record('explicit-reason', 'x@example.jp', '2025-01-01', '{1}', 550, '5.2.1', 'User Unknown', reason => 'userunknown') AS xid \gset
 SELECT reason, hard FROM event WHERE id = :xid;
 
+-- a Message-ID of 3 KB: the key holds its SHA-256 (a 3 KB key would be
+-- refused), so the message is recorded, and only once
+SELECT E'From: MAILER-DAEMON@mta.example.org\nMessage-ID: <' || repeat('x', 3000) || E'@mta.example.org>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; long@example.jp\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n\n--B--\n' AS long_id \gset
+SELECT outcome, recipient, bounce_id IS NOT NULL AS recorded FROM record_dsn(:'long_id', '{1}');
+SELECT outcome, (SELECT count(*) FROM event WHERE address = 'long@example.jp') AS bounces FROM record_dsn(:'long_id', '{1}');
+SELECT left(idempotency_key, 7) AS key_start, octet_length(idempotency_key) AS key_bytes FROM event WHERE address = 'long@example.jp';
+
 -- bad input: clear errors, nothing recorded
 SAVEPOINT s;
 SELECT * FROM record_dsn(NULL::text, '{1}');

@@ -9,6 +9,23 @@ SELECT star3_max, star2_max, star1_max, count_kind, recurring_min_gap, recurring
 UPDATE config SET star3_max = 500;          -- bands must stay ordered
 UPDATE config SET count_kind = 'soft';
 UPDATE config SET time_zone = 'Mars/Olympus';
+-- settings that would pass a plain CHECK but break every later refresh or record()
+\set VERBOSITY default
+UPDATE config SET time_zone = 'CEST';       -- an abbreviation: refresh() cannot SET TimeZone to it
+UPDATE config SET time_zone = 'europe/brussels';
+\set VERBOSITY terse
+UPDATE config SET time_zone = '<+02>-02';   -- a POSIX offset, no zone
+UPDATE config SET time_zone = 'Europe/Brussels';
+UPDATE config SET time_zone = DEFAULT;
+UPDATE config SET future_tolerance = '300000 years';
+UPDATE config SET future_tolerance = '-1 hour';
+UPDATE config SET future_tolerance = '1 day';
+UPDATE config SET future_tolerance = DEFAULT;
+UPDATE config SET recurring_min_gap = '-1 day';
+UPDATE config SET recurring_min_gap = '1 mon -40 days';
+UPDATE config SET recurring_max_gap = '1 day -1 hour';
+UPDATE config SET suppress_span = '-15 days';
+SELECT time_zone, future_tolerance, recurring_min_gap, recurring_max_gap, suppress_span FROM config;
 INSERT INTO config DEFAULT VALUES;          -- replaces the one row (pg_restore path)
 SELECT count(*) FROM config;
 
@@ -38,6 +55,10 @@ SELECT record('k', 'a@@', '2025-01-01', '{1}');
 SELECT record('k', 'a@x.be', NULL, '{1}');
 SELECT record('k', 'a@x.be', 'infinity', '{1}');
 SELECT record('k', 'a@x.be', '2999-01-01', '{1}');
+SELECT record(repeat('k', 3000), 'a@x.be', '2025-01-01', '{1}');    -- longer than 1000 bytes: a poison message otherwise (54000)
+SELECT record(E' \t\n ', 'a@x.be', '2025-01-01', '{1}');
+SELECT record('k', 'a@x.be', '4714-11-24 00:00+00 BC', '{1}');    -- before 1970: the oldest bounce time accepted
+SELECT record('k', 'a@x.be', '1969-12-31 23:59:59+00', '{1}');
 SELECT record('k', 'a@x.be', '2025-01-01', '{1,99}');
 SELECT record('k', 'a@x.be', '2025-01-01', '{1,NULL}');
 SELECT record('k', 'a@x.be', '2025-01-01', '{1}', 650);
@@ -59,12 +80,37 @@ SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": "1"}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "status": "5.1"}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2999-03-01"}]');
+-- keys as record() checks them
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": " \t ", "address": "z@x.be", "occurred_at": "2025-03-01"}]');
+SELECT * FROM record_batch(jsonb_build_array(jsonb_build_object('key', 'z1', 'address', 'z@x.be', 'occurred_at', '2025-03-01'),
+                                             jsonb_build_object('key', repeat('z', 1001), 'address', 'z@x.be', 'occurred_at', '2025-03-01')));
+-- times as record() checks them, and one that does not parse, each named by its element
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "4714-11-24 00:00+00 BC"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "1969-12-31 23:59+00"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "-infinity"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "2025-13-45"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "yesterday at noon"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "99999-01-01"}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be"}]');
 SELECT * FROM record_batch('[{"address": "z@x.be", "occurred_at": "2025-03-01"}]');
 SELECT * FROM record_batch('[1]');
 SELECT * FROM record_batch('{"key": "z1"}');
 SELECT * FROM record_batch('[]');
 SELECT count(*) FROM event WHERE idempotency_key LIKE 'z%';
+
+-- keys are stored as they are checked, trimmed, by record(), record_batch()
+-- and COPY alike (rolled back, the id sequence put back)
+SELECT last_value AS seq_last, is_called AS seq_called FROM bounce.event_id_seq \gset
+BEGIN;
+SELECT record(E' t1\t', 't@x.be', '2025-03-01', '{1}') = record('t1', 't@x.be', '2025-03-01', '{1}') AS same_bounce;
+SELECT element, is_new FROM record_batch('[{"key": " t2 ", "address": "t@x.be", "occurred_at": "2025-03-02"},
+  {"key": "t2", "address": "t@x.be", "occurred_at": "2025-03-02"}, {"key": "t1 ", "address": "t@x.be", "occurred_at": "2025-03-01"}]');
+COPY ingest (idempotency_key, address, occurred_at) FROM stdin;
+ t3 	t@x.be	2025-03-03
+\.
+SELECT '[' || idempotency_key || ']' AS stored FROM event WHERE address = 't@x.be' ORDER BY 1;
+ROLLBACK;
+SELECT setval('bounce.event_id_seq', :seq_last, :'seq_called'::boolean) IS NOT NULL AS sequence_restored;
 
 -- COPY into ingest: each row is recorded, nothing is kept in ingest
 COPY ingest (idempotency_key, address, occurred_at, registrars, reply_code, status, diagnostic) FROM stdin;

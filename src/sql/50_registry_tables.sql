@@ -11,15 +11,51 @@
 
 -- ---- configuration ---------------------------------------------------
 
--- Raises 22023 for an unknown time zone; used by config's CHECK.
+-- config's CHECK of time_zone: a full zone name, as refresh() sets it as
+-- its TimeZone (which takes no abbreviation) and the month boundaries
+-- follow the zone's daylight-saving rules.  Raises 22023 naming the value,
+-- with a hint; STABLE: it reads the server's time zone database.
 CREATE FUNCTION @extschema@.valid_time_zone(tz text) RETURNS boolean
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_offset interval;
+	v_spelled text;
+BEGIN
+	IF EXISTS (SELECT FROM pg_timezone_names z WHERE z.name = tz) THEN
+		RETURN true;
+	END IF;
+	SELECT a.utc_offset INTO v_offset FROM pg_timezone_abbrevs a WHERE lower(a.abbrev) = lower(tz) LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'time zone "%" is an abbreviation, not a zone', tz
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = format('%s is a fixed offset from UTC (%s), without the daylight-saving rules that month and quarter boundaries follow; refresh() could not set it as its TimeZone.', tz, v_offset),
+				HINT = 'Use a full zone name from pg_timezone_names, such as Europe/Brussels.';
+	END IF;
+	SELECT z.name INTO v_spelled FROM pg_timezone_names z WHERE lower(z.name) = lower(tz) LIMIT 1;
+	RAISE EXCEPTION 'unknown time zone: "%"', left(tz, 80)
+		USING ERRCODE = 'invalid_parameter_value',
+			HINT = CASE WHEN v_spelled IS NOT NULL THEN format('Zone names are spelled as in pg_timezone_names: %s.', v_spelled)
+			            ELSE 'Use a full zone name from pg_timezone_names, such as Europe/Brussels or UTC.' END;
+END $$;
+COMMENT ON FUNCTION @extschema@.valid_time_zone(text) IS 'true for a full time zone name (pg_timezone_names), else error 22023 naming the value (an abbreviation such as CEST is refused)';
+
+-- config's CHECK of the gaps and the suppression span: refresh() refuses
+-- an interval with a negative part (months, days or time), so such a
+-- setting would make every refresh fail.  Raises 22023 naming it.
+CREATE FUNCTION @extschema@.valid_span(span interval, setting text) RETURNS boolean
 	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	PERFORM timestamptz '2000-01-01 00:00+00' AT TIME ZONE tz;
+	IF extract(year FROM span) * 12 + extract(month FROM span) < 0 OR extract(day FROM span) < 0
+	   OR extract(hour FROM span) * 3600 + extract(minute FROM span) * 60 + extract(second FROM span) < 0 THEN
+		RAISE EXCEPTION '% must not be negative: "%"', setting, span
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'Every part of the interval (months, days, time) must be zero or positive.';
+	END IF;
 	RETURN true;
 END $$;
-COMMENT ON FUNCTION @extschema@.valid_time_zone(text) IS 'true for a time zone name PostgreSQL knows, else error 22023 naming it';
+COMMENT ON FUNCTION @extschema@.valid_span(interval, text) IS 'true for an interval with no negative part (months, days, time), else error 22023 naming the setting';
 
 CREATE TABLE @extschema@.config (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -27,11 +63,14 @@ CREATE TABLE @extschema@.config (
 	star2_max numeric NOT NULL DEFAULT 400,
 	star1_max numeric NOT NULL DEFAULT 1000,
 	count_kind text NOT NULL DEFAULT 'permanent' CHECK (count_kind IN ('permanent', 'hard')),
-	recurring_min_gap interval NOT NULL DEFAULT '14 days',
-	recurring_max_gap interval NOT NULL DEFAULT '3 months',
+	recurring_min_gap interval NOT NULL DEFAULT '14 days' CHECK (@extschema@.valid_span(recurring_min_gap, 'recurring_min_gap')),
+	recurring_max_gap interval NOT NULL DEFAULT '3 months' CHECK (@extschema@.valid_span(recurring_max_gap, 'recurring_max_gap')),
 	suppress_strikes integer NOT NULL DEFAULT 3 CHECK (suppress_strikes >= 1),
-	suppress_span interval NOT NULL DEFAULT '15 days',
-	future_tolerance interval NOT NULL DEFAULT '1 hour' CHECK (future_tolerance >= '0'),
+	suppress_span interval NOT NULL DEFAULT '15 days' CHECK (@extschema@.valid_span(suppress_span, 'suppress_span')),
+	-- a bounce dated more than a day ahead is a clock or zone error; a
+	-- tolerance of centuries would overflow now() + tolerance in record()
+	future_tolerance interval NOT NULL DEFAULT '1 hour'
+		CONSTRAINT future_tolerance_range CHECK (future_tolerance BETWEEN '0' AND '1 day'),
 	time_zone text NOT NULL DEFAULT 'UTC' CHECK (@extschema@.valid_time_zone(time_zone)),
 	trend_quarters integer NOT NULL DEFAULT 8 CHECK (trend_quarters BETWEEN 2 AND 40),
 	CONSTRAINT star_bands_ordered CHECK (star3_max <= star2_max AND star2_max <= star1_max),
@@ -46,8 +85,8 @@ COMMENT ON COLUMN @extschema@.config.recurring_min_gap IS 'a counted bounce is r
 COMMENT ON COLUMN @extschema@.config.recurring_max_gap IS 'and at most this long before it (calendar arithmetic in time_zone)';
 COMMENT ON COLUMN @extschema@.config.suppress_strikes IS 'suppress an address after this many consecutive bounces';
 COMMENT ON COLUMN @extschema@.config.suppress_span IS 'spanning more than this';
-COMMENT ON COLUMN @extschema@.config.future_tolerance IS 'record() refuses a bounce time later than now() plus this';
-COMMENT ON COLUMN @extschema@.config.time_zone IS 'time zone of month and quarter boundaries and of the recurring-gap arithmetic';
+COMMENT ON COLUMN @extschema@.config.future_tolerance IS 'record() refuses a bounce time later than now() plus this (0 to 1 day)';
+COMMENT ON COLUMN @extschema@.config.time_zone IS 'time zone of month and quarter boundaries and of the recurring-gap arithmetic: a full zone name from pg_timezone_names, not an abbreviation';
 COMMENT ON COLUMN @extschema@.config.trend_quarters IS 'quarters shown in the quarterly_score trend sparkline';
 
 INSERT INTO @extschema@.config DEFAULT VALUES;
@@ -76,13 +115,17 @@ CREATE TABLE @extschema@.registrar (
 );
 COMMENT ON TABLE @extschema@.registrar IS 'registrars, by the registry''s own registrar id; category is the business model used as benchmark group';
 
+-- A role is kept by its OID (regrole): a renamed role keeps its mapping,
+-- and a new role that takes an old name inherits nothing.  pg_dump writes
+-- the role's name, and pg_restore finds the role of that name.
 CREATE TABLE @extschema@.role_map (
-	role_name name PRIMARY KEY,
+	role_name regrole PRIMARY KEY,
 	kind text NOT NULL CHECK (kind IN ('registrar', 'analyst', 'writer')),
 	registrar_id integer REFERENCES @extschema@.registrar ON DELETE CASCADE,
 	CHECK ((kind = 'registrar') = (registrar_id IS NOT NULL))
 );
 COMMENT ON TABLE @extschema@.role_map IS 'which database role represents which registrar, and which roles are analysts or the application''s writers; maintained by grant_registrar(), grant_analyst(), grant_writer(), revoke_role()';
+COMMENT ON COLUMN @extschema@.role_map.role_name IS 'the role, by OID: renaming it keeps the mapping, a new role of an old name has none';
 
 CREATE TABLE @extschema@.registration (
 	registrar_id integer NOT NULL REFERENCES @extschema@.registrar,
@@ -98,7 +141,7 @@ CREATE TABLE @extschema@.event (
 	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
 	idempotency_key text NOT NULL UNIQUE CHECK (idempotency_key <> ''),
 	address text NOT NULL,
-	occurred_at timestamptz NOT NULL CHECK (isfinite(occurred_at)),
+	occurred_at timestamptz NOT NULL CHECK (occurred_at >= '1970-01-01 00:00+00' AND isfinite(occurred_at)),
 	reply_code @extschema@.reply_code,
 	status @extschema@.smtp_status,
 	diagnostic text,
@@ -128,11 +171,16 @@ CREATE INDEX attribution_registrar_idx ON @extschema@.attribution (registrar_id)
 COMMENT ON TABLE @extschema@.attribution IS 'a bounce counts against every registrar with a registration using the address at the time (each is notified): one row per (bounce, registrar)';
 
 -- Bounces recorded since the last refresh (a queue: refresh() deletes
--- what it has seen, so a bounce committed late is never skipped).
+-- what it has seen, so a bounce committed late is never skipped).  A
+-- bounce queued with recount has new registrars (record_attribution()):
+-- the incremental pass counts a bounce for its registrars only when its
+-- flags change, so the next refresh is a full one.
 CREATE TABLE @extschema@.pending (
-	event_id bigint NOT NULL
+	event_id bigint NOT NULL,
+	recount boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.pending IS 'queue of bounces recorded since the last refresh(); internal';
+COMMENT ON COLUMN @extschema@.pending.recount IS 'the bounce was given registrars after it was recorded: the next refresh is a full one';
 
 -- ---- derived state (rebuilt by refresh) ------------------------------
 

@@ -5,6 +5,14 @@
 -- record_batch() a JSON array of them, all or nothing; COPY into ingest
 -- records each row through record().  Addresses are stored as
 -- normalize_address() gives them.
+--
+-- Writers (the application) have no privilege on the registry's tables:
+-- they write through record(), record_batch(), record_attribution() and
+-- record_registration(),
+-- which are SECURITY DEFINER so that every row is validated and queued for
+-- the refresh, and so that a writer holds no UPDATE or DELETE privilege,
+-- with which it could lock a table and stop the refresh.  EXECUTE is
+-- granted by grant_writer(), not to PUBLIC.
 -- ---------------------------------------------------------------------
 
 -- Why an address is malformed, or NULL when it is fine.  Never errors.
@@ -57,6 +65,27 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.normalize_address(text) IS 'canonical form of an e-mail address: trimmed, domain lower-cased without a trailing dot, local part kept exactly (RFC 5321 2.4: it may be case-sensitive); error 22P02 naming a malformed address';
 
+-- The idempotency key as it is checked and stored: without surrounding
+-- blanks.  One rule for record(), record_batch() and COPY into ingest.
+CREATE FUNCTION @extschema@.normalize_key(key text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT btrim(key, E' \t\r\n') $$;
+COMMENT ON FUNCTION @extschema@.normalize_key(text) IS 'an idempotency key as it is checked and stored: without surrounding blanks (spaces, tabs, line ends)';
+
+-- Why a key cannot be stored, or NULL; never errors.  A key of more than
+-- 1000 bytes is refused: an entry of the key's unique index holds at most
+-- about 2700 bytes, so a longer key would fail with 54000 at every retry,
+-- a poison message.  1000 bytes hold any Message-ID (RFC 5322: a line of
+-- 998 characters at most) hashed or not, plus a recipient.
+CREATE FUNCTION @extschema@.key_problem(key text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN coalesce(k, '') = '' THEN 'is missing or empty'
+	            WHEN octet_length(k) > 1000
+	            THEN format('is longer than 1000 bytes (%s bytes, starting "%s")', octet_length(k), left(k, 40)) END
+	  FROM (SELECT @extschema@.normalize_key(key) AS k) x $$;
+COMMENT ON FUNCTION @extschema@.key_problem(text) IS 'why an idempotency key cannot be stored (missing, empty or longer than 1000 bytes once trimmed), or NULL; never errors';
+
 -- Record one bounce.  Validates everything before writing; a repeated
 -- idempotency key returns the existing id and writes nothing.
 CREATE FUNCTION @extschema@.record(idempotency_key text, address text, occurred_at timestamptz,
@@ -65,7 +94,7 @@ CREATE FUNCTION @extschema@.record(idempotency_key text, address text, occurred_
 		remote_host text DEFAULT NULL, command text DEFAULT NULL,
 		reason @extschema@.reason DEFAULT NULL)
 	RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	v_id bigint;
@@ -74,11 +103,17 @@ DECLARE
 	v_bad integer;
 	v_tol interval;
 	v_status @extschema@.smtp_status := status;	-- 22P02 naming a bad code
+	v_key text := @extschema@.normalize_key(idempotency_key);
 BEGIN
-	IF idempotency_key IS NULL OR btrim(idempotency_key) = '' THEN
+	IF v_key IS NULL OR v_key = '' THEN
 		RAISE EXCEPTION 'bounce idempotency key must not be empty'
 			USING ERRCODE = 'null_value_not_allowed',
 				HINT = 'Use the source''s unique key of the bounce, e.g. its Message-ID plus the recipient.';
+	END IF;
+	IF @extschema@.key_problem(v_key) IS NOT NULL THEN
+		RAISE EXCEPTION 'bounce idempotency key %', @extschema@.key_problem(v_key)
+			USING ERRCODE = 'string_data_right_truncation',
+				HINT = 'Use a shorter key; a long one can be hashed, e.g. encode(sha256(convert_to(key, ''UTF8'')), ''hex'').';
 	END IF;
 	IF address IS NULL THEN
 		RAISE EXCEPTION 'bounce address must not be NULL (key "%")', left(idempotency_key, 80)
@@ -88,6 +123,13 @@ BEGIN
 	IF occurred_at IS NULL OR NOT isfinite(occurred_at) THEN
 		RAISE EXCEPTION 'bounce time must be a finite timestamp, not %', coalesce(occurred_at::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- the oldest bounce time accepted (and the table's CHECK): a date of
+	-- the Julian period's first days would break every later refresh
+	IF occurred_at < '1970-01-01 00:00+00' THEN
+		RAISE EXCEPTION 'bounce time % is before 1970-01-01, the oldest accepted', occurred_at
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Check the date and its format at the source.';
 	END IF;
 	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
 	IF occurred_at > now() + coalesce(v_tol, '0') THEN
@@ -115,13 +157,13 @@ BEGIN
 	v_reason := coalesce(record.reason, @extschema@.classify(diagnostic, reply_code, v_status, command, remote_host), 'undefined');
 	INSERT INTO @extschema@.event AS e (idempotency_key, address, occurred_at, reply_code, status,
 	                                    diagnostic, reason, hard, permanent)
-	VALUES (record.idempotency_key, v_addr, record.occurred_at, record.reply_code, v_status,
+	VALUES (v_key, v_addr, record.occurred_at, record.reply_code, v_status,
 	        record.diagnostic, v_reason, @extschema@.is_hard(v_reason, record.reply_code, v_status),
 	        @extschema@.is_permanent(record.reply_code, v_status))
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
-		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.idempotency_key = record.idempotency_key;
+		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.idempotency_key = v_key;
 		RETURN v_id;
 	END IF;
 	INSERT INTO @extschema@.attribution (event_id, registrar_id)
@@ -131,11 +173,12 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
 	'record one bounce against its registrars and return its id (reason: the one the source states itself, e.g. an MTA''s bounce category; NULL: classify the diagnostic); a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
+REVOKE EXECUTE ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
 
 -- Record a jsonb array of bounces; all or nothing.
 CREATE FUNCTION @extschema@.record_batch(bounces jsonb)
 	RETURNS TABLE (element integer, bounce_id bigint, is_new boolean)
-	LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+	LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	v_el integer;
@@ -146,6 +189,8 @@ DECLARE
 	v_new boolean[];
 	v_keys text[];
 	v_tol interval;
+	v_time timestamptz;
+	v_text text;
 BEGIN
 	IF jsonb_typeof(bounces) <> 'array' THEN
 		RAISE EXCEPTION 'record_batch expects a JSON array, not a JSON %', jsonb_typeof(bounces)
@@ -164,7 +209,8 @@ BEGIN
 					('key', 'address', 'occurred_at', 'registrars', 'reply_code', 'status', 'diagnostic', 'remote_host', 'command'))
 				THEN '22023 ' || format('unknown field "%s"', (SELECT min(k) FROM jsonb_object_keys(v) k WHERE k NOT IN
 					('key', 'address', 'occurred_at', 'registrars', 'reply_code', 'status', 'diagnostic', 'remote_host', 'command')))
-			WHEN coalesce(btrim(v->>'key'), '') = '' THEN '22004 "key" (the idempotency key) is missing or empty'
+			WHEN coalesce(@extschema@.normalize_key(v->>'key'), '') = '' THEN '22004 "key" (the idempotency key) is missing or empty'
+			WHEN @extschema@.key_problem(v->>'key') IS NOT NULL THEN '22001 "key" ' || @extschema@.key_problem(v->>'key')
 			WHEN v->>'address' IS NULL THEN '22004 "address" is missing'
 			WHEN @extschema@.address_problem(v->>'address') IS NOT NULL
 				THEN '22P02 ' || format('invalid e-mail address "%s": %s', left(v->>'address', 80), @extschema@.address_problem(v->>'address'))
@@ -189,17 +235,37 @@ BEGIN
 			USING ERRCODE = v_code, DETAIL = 'Nothing of the batch was recorded.';
 	END IF;
 
-	-- Times: the cast names a malformed value; then the future check.
-	SELECT o INTO v_el FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
-	 WHERE NOT isfinite((v->>'occurred_at')::timestamptz) OR (v->>'occurred_at')::timestamptz > now() + coalesce(v_tol, '0')
-	 ORDER BY o LIMIT 1;
+	-- Times, as record() checks them: finite, from 1970 on, not in the
+	-- future.  A time that does not parse fails the whole statement; only
+	-- then is each element cast alone, to name the first bad one.
+	BEGIN
+		SELECT o, t INTO v_el, v_time FROM (
+			SELECT o, (v->>'occurred_at')::timestamptz AS t
+			  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)) x
+		 WHERE NOT isfinite(t) OR t < '1970-01-01 00:00+00' OR t > now() + coalesce(v_tol, '0')
+		 ORDER BY o LIMIT 1;
+	EXCEPTION WHEN data_exception THEN
+		FOR v_el, v_text IN SELECT o, v->>'occurred_at' FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o) ORDER BY o LOOP
+			BEGIN
+				v_time := v_text::timestamptz;
+			EXCEPTION WHEN data_exception THEN
+				GET STACKED DIAGNOSTICS v_code = RETURNED_SQLSTATE, v_problem = MESSAGE_TEXT;
+				RAISE EXCEPTION 'bounce batch element %: invalid bounce time "%"', v_el, left(v_text, 80)
+					USING ERRCODE = v_code, DETAIL = v_problem || '.  Nothing of the batch was recorded.';
+			END;
+		END LOOP;
+		RAISE;
+	END;
 	IF v_el IS NOT NULL THEN
-		RAISE EXCEPTION 'bounce batch element %: time % is in the future or not finite', v_el, bounces->(v_el - 1)->>'occurred_at'
+		RAISE EXCEPTION 'bounce batch element %: time % %', v_el, bounces->(v_el - 1)->>'occurred_at',
+				CASE WHEN NOT isfinite(v_time) THEN 'is not finite'
+				     WHEN v_time < '1970-01-01 00:00+00' THEN 'is before 1970-01-01, the oldest accepted'
+				     ELSE format('is in the future (config.future_tolerance allows %s)', coalesce(v_tol, '0')) END
 			USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Nothing of the batch was recorded.';
 	END IF;
 
 	WITH input AS (
-		SELECT o::integer AS o, v->>'key' AS k, @extschema@.normalize_address(v->>'address') AS addr,
+		SELECT o::integer AS o, @extschema@.normalize_key(v->>'key') AS k, @extschema@.normalize_address(v->>'address') AS addr,
 		       (v->>'occurred_at')::timestamptz AS t,
 		       (v->>'reply_code')::integer AS rc, btrim(v->>'status')::@extschema@.smtp_status AS st,
 		       v->>'diagnostic' AS diag, v->>'remote_host' AS rh, v->>'command' AS cmd,
@@ -210,10 +276,12 @@ BEGIN
 		SELECT DISTINCT ON (k) *, coalesce(@extschema@.classify(diag, rc, st, cmd, rh), 'undefined') AS reason
 		  FROM input ORDER BY k, o
 	), ins AS (
+		-- in key order: two batches with the same keys in other orders
+		-- wait for each other instead of deadlocking
 		INSERT INTO @extschema@.event (idempotency_key, address, occurred_at, reply_code, status,
 		                               diagnostic, reason, hard, permanent)
 		SELECT k, addr, t, rc, st, diag, f.reason, @extschema@.is_hard(f.reason, rc, st), @extschema@.is_permanent(rc, st)
-		  FROM firsts f ORDER BY o
+		  FROM firsts f ORDER BY f.k COLLATE "C"
 		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 		RETURNING id, idempotency_key
 	), att AS (
@@ -238,6 +306,82 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
 	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command); returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_batch(jsonb) FROM PUBLIC;
+
+-- Add registrars to a bounce already recorded (a repeated key in record()
+-- adds none).  The incremental refresh counts a bounce for its registrars
+-- only when the bounce's flags change, so the bounce is queued to be
+-- recounted: the next refresh is a full one.
+CREATE FUNCTION @extschema@.record_attribution(bounce_id bigint, registrars integer[])
+	RETURNS integer
+	LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_bad integer;
+	v_added integer;
+BEGIN
+	IF array_position(registrars, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT EXISTS (SELECT FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id) THEN
+		RAISE EXCEPTION 'unknown bounce: %', bounce_id
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Give the id record() or record_batch() returned.';
+	END IF;
+	SELECT min(r) INTO v_bad FROM unnest(registrars) r
+	 WHERE NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = r);
+	IF v_bad IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown registrar: %', v_bad
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Add it to bounce.registrar first.';
+	END IF;
+	INSERT INTO @extschema@.attribution (event_id, registrar_id)
+	SELECT DISTINCT record_attribution.bounce_id, r FROM unnest(registrars) r
+	ON CONFLICT ON CONSTRAINT attribution_pkey DO NOTHING;
+	GET DIAGNOSTICS v_added = ROW_COUNT;
+	IF v_added > 0 THEN
+		INSERT INTO @extschema@.pending (event_id, recount) VALUES (record_attribution.bounce_id, true);
+	END IF;
+	RETURN v_added;
+END $$;
+COMMENT ON FUNCTION @extschema@.record_attribution(bigint, integer[]) IS
+	'add registrars to a recorded bounce; returns how many were new; the next refresh() is then a full one';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_attribution(bigint, integer[]) FROM PUBLIC;
+
+-- Record a registrar's registrations at the end of a month (the
+-- denominator of its scores); a second call for the same month replaces
+-- the number.
+CREATE FUNCTION @extschema@.record_registration(registrar_id integer, month date, registrations bigint)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF registrar_id IS NULL OR month IS NULL OR registrations IS NULL THEN
+		RAISE EXCEPTION 'registrar_id, month and registrations must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF month <> date_trunc('month', month)::date THEN
+		RAISE EXCEPTION 'month must be the first day of a month, not %', month
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Registrations are counted at the end of each month; give the month as its first day, e.g. 2025-03-01 for March.';
+	END IF;
+	IF registrations < 0 THEN
+		RAISE EXCEPTION 'registrations must not be negative: %', registrations
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = record_registration.registrar_id) THEN
+		RAISE EXCEPTION 'unknown registrar: %', registrar_id
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Add it to bounce.registrar first.';
+	END IF;
+	INSERT INTO @extschema@.registration AS g (registrar_id, month, registrations)
+	VALUES (record_registration.registrar_id, record_registration.month, record_registration.registrations)
+	ON CONFLICT ON CONSTRAINT registration_pkey DO UPDATE SET registrations = excluded.registrations;
+END $$;
+COMMENT ON FUNCTION @extschema@.record_registration(integer, date, bigint) IS
+	'record a registrar''s registrations at the end of a month (month: its first day); replaces an earlier number for that month';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_registration(integer, date, bigint) FROM PUBLIC;
 
 -- COPY target: each row is recorded by record(); the table stays empty.
 CREATE TABLE @extschema@.ingest (

@@ -10,7 +10,7 @@
 CREATE FUNCTION @extschema@.sparkline(vals numeric[]) RETURNS text
 	AS 'MODULE_PATHNAME', 'bounce_sparkline'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of the values, one block character each, scaled from 0 to the largest (e.g. ▁▃▅█); NULL is a blank';
+COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of the values, one block character each (U+2581 to U+2588), scaled from 0 to the largest; NULL is a blank';
 
 -- The per-bounce work of refresh(), in C (src/flag/refresh.c): one ordered pass
 -- over event_address_idx that applies the rules of recurring() and
@@ -30,7 +30,7 @@ COMMENT ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integ
 -- flags: refresh_scan() reads every bounce of the address (for its state)
 -- but compares only those from the first new one on.
 CREATE FUNCTION @extschema@.refresh_addresses(new_ids bigint[]) RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	c @extschema@.config;
@@ -74,7 +74,7 @@ BEGIN
 	-- after the statement above, so that it sees the new sums
 	IF zr IS NOT NULL THEN
 		DELETE FROM @extschema@.monthly_status m USING unnest(zr, zm, zs) z(r, mo, st)
-		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status = z.st AND m.counted = 0 AND m.recurring = 0;
+		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status OPERATOR(@extschema@.=) z.st AND m.counted = 0 AND m.recurring = 0;
 	END IF;
 	IF mr IS NOT NULL THEN
 		DELETE FROM @extschema@.monthly m USING unnest(mr, mm) z(r, mo)
@@ -86,7 +86,7 @@ COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refr
 
 -- Full recompute of event_flags and the summaries.
 CREATE FUNCTION @extschema@.refresh_full() RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	c @extschema@.config;
@@ -122,7 +122,7 @@ BEGIN
 		       o.registrar_id AS orr, o.month AS om, o.status AS os
 		  FROM (SELECT r.registrar_id, r.month, r.status, r.counted, r.recurring FROM r WHERE r.registrar_id IS NOT NULL) n
 		  FULL JOIN @extschema@.monthly_status o
-		         ON o.registrar_id = n.registrar_id AND o.month = n.month AND o.status = n.status
+		         ON o.registrar_id = n.registrar_id AND o.month = n.month AND o.status OPERATOR(@extschema@.=) n.status
 		 WHERE (n.counted, n.recurring) IS DISTINCT FROM (o.counted, o.recurring)
 	), ms AS (
 		INSERT INTO @extschema@.monthly_status (registrar_id, month, status, counted, recurring)
@@ -130,10 +130,10 @@ BEGIN
 	), msu AS (
 		UPDATE @extschema@.monthly_status m SET counted = d.counted, recurring = d.recurring
 		  FROM dms d
-		 WHERE d.nr IS NOT NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status = d.os
+		 WHERE d.nr IS NOT NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status OPERATOR(@extschema@.=) d.os
 	), msd AS (
 		DELETE FROM @extschema@.monthly_status m USING dms d
-		 WHERE d.nr IS NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status = d.os
+		 WHERE d.nr IS NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status OPERATOR(@extschema@.=) d.os
 	), dmo AS MATERIALIZED (	-- and for monthly
 		SELECT n.registrar_id AS nr, n.month AS nm, n.counted, n.recurring, o.registrar_id AS orr, o.month AS om
 		  FROM mr n FULL JOIN @extschema@.monthly o ON o.registrar_id = n.registrar_id AND o.month = n.month
@@ -154,7 +154,7 @@ END $$;
 COMMENT ON FUNCTION @extschema@.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
 
 CREATE FUNCTION @extschema@.refresh_quarters() RETURNS void
-	LANGUAGE sql VOLATILE SET search_path = pg_catalog, @extschema@, pg_temp
+	LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 	-- Recompute every quarter's figures (cheap: they come from monthly),
 	-- but rewrite, with their trend, only the quarters that differ from
@@ -239,19 +239,34 @@ DECLARE
 	n bigint;
 	v_tz text := current_setting('TimeZone');
 BEGIN
-	-- one refresh at a time; a second one waits, then finds little to do
-	PERFORM pg_advisory_xact_lock(1651472750, 5);
+	-- One refresh at a time; a second one waits, then finds little to do.
+	-- The lock is the row of refresh_state, which only roles with UPDATE
+	-- on it (the owner's) can lock: an advisory lock, which any role may
+	-- take, would let any login role stop the scores from updating.
+	PERFORM FROM @extschema@.refresh_state FOR UPDATE;
+	-- the read policies' roles, as role_map says (after a restore they
+	-- are the installing role's alone; a no-op otherwise).  ALTER POLICY
+	-- needs the table to itself: when a reader holds it, the refresh goes
+	-- on without and the next one tries again.
+	BEGIN
+		PERFORM @extschema@.apply_policies(wait => false);
+	EXCEPTION WHEN lock_not_available THEN
+		RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
+	END;
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
 	-- the window functions' calendar arithmetic runs in the configured zone
 	PERFORM set_config('TimeZone', c.time_zone, true);
-	IF refresh.full OR (SELECT settings IS DISTINCT FROM v_settings FROM @extschema@.refresh_state) THEN
+	IF refresh.full OR (SELECT settings IS DISTINCT FROM v_settings FROM @extschema@.refresh_state)
+	   OR EXISTS (SELECT FROM @extschema@.pending p WHERE p.recount) THEN
 		v_kind := 'full';
 		n := @extschema@.refresh_full();
 	ELSE
 		v_kind := 'incremental';
-		-- claim the queue in one statement: bounces committed later stay queued
-		WITH claimed AS (DELETE FROM @extschema@.pending RETURNING event_id)
+		-- claim the queue in one statement: bounces committed later stay
+		-- queued, and so do those to recount (committed since the check
+		-- above), for the next refresh, a full one
+		WITH claimed AS (DELETE FROM @extschema@.pending p WHERE NOT p.recount RETURNING p.event_id)
 		SELECT array_agg(event_id) INTO v_ids FROM claimed;
 		n := CASE WHEN v_ids IS NULL THEN 0 ELSE @extschema@.refresh_addresses(v_ids) END;
 	END IF;
@@ -262,4 +277,4 @@ BEGIN
 	PERFORM set_config('TimeZone', v_tz, true);
 END $$;
 COMMENT ON PROCEDURE @extschema@.refresh(boolean) IS
-	'bring the summaries up to date: recompute only the addresses with new bounces (full => true, or changed settings, recomputes everything); one at a time (advisory lock); run it from pg_cron';
+	'bring the summaries up to date: recompute only the addresses with new bounces (full => true, or changed settings, recomputes everything); one at a time (it locks the row of refresh_state); run it from pg_cron as the extension''s owner';

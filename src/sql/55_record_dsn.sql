@@ -6,7 +6,8 @@
 
 -- Each failed recipient of the message becomes one bounce.record() call,
 -- keyed by the returned message's Message-ID plus the recipient (the
--- SHA-256 of the message when it has no Message-ID), so that the same
+-- SHA-256 of the message when it has no Message-ID, of the Message-ID
+-- when that is longer than 255 bytes), so that the same
 -- e-mail ingested twice records nothing new.  Everything else is reported,
 -- not recorded: feedback reports, auto-replies, delayed and success DSNs,
 -- malformed recipient addresses, and messages with no recipient at all.
@@ -51,7 +52,12 @@ BEGIN
 		ELSIF v_problem IS NOT NULL THEN
 			outcome := 'skipped: ' || v_problem;
 		ELSE
-			v_key := coalesce(d.message_id, 'sha256:' || encode(sha256(message), 'hex'))
+			-- a Message-ID longer than 255 bytes gives its SHA-256 instead,
+			-- so that the key stays within the 1000 bytes record() takes
+			v_key := coalesce(CASE WHEN octet_length(d.message_id) > 255
+			                       THEN 'sha256:' || encode(sha256(convert_to(d.message_id, 'UTF8')), 'hex')
+			                       ELSE d.message_id END,
+			                  'sha256:' || encode(sha256(message), 'hex'))
 				|| ' ' || lower(d.recipient);
 			bounce_id := @extschema@.record(v_key, d.recipient,
 				coalesce(record_dsn.occurred_at, d.last_attempt, d.message_date, now()), registrars,
@@ -83,3 +89,6 @@ CREATE FUNCTION @extschema@.record_dsn(message text, registrars integer[],
 
 COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail with bounce.record (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now()); reports, without recording, feedback reports, auto-replies, delayed and success notices';
 COMMENT ON FUNCTION @extschema@.record_dsn(text, integer[], timestamptz) IS 'record_dsn for a message as text';
+-- It records through record(), which only writers may run.
+REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz),
+	@extschema@.record_dsn(text, integer[], timestamptz) FROM PUBLIC;

@@ -6,6 +6,7 @@ use warnings;
 use Test::More;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use File::Basename qw(dirname);
 use BounceTest;
 
 my $node = bounce_node('install');
@@ -35,7 +36,6 @@ my $script = do { local $/; <$fh> };
 $script =~ s/^\s*--.*$//mg;    # comments may name what is forbidden
 close $fh;
 unlike($script, qr/CREATE\s+OR\s+REPLACE/i, 'install script has no CREATE OR REPLACE');
-unlike($script, qr/SECURITY\s+DEFINER/i, 'install script has no SECURITY DEFINER');
 
 # every object has a comment: functions, types, operators, views, tables
 is(psql_ok($node, $db, q{
@@ -47,16 +47,59 @@ is(psql_ok($node, $db, q{
 	   AND NOT (d.classid = 'pg_type'::regclass AND EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objid AND (t.typelem <> 0 AND t.typlen = -1 OR t.typrelid <> 0)))}),
 	'', 'every function, type, operator and relation has a COMMENT');
 
-# functions that run SQL pin their search_path
-is(psql_ok($node, $db, q{
-	SELECT string_agg(p.oid::regprocedure::text, ', ')
-	  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-	 WHERE p.pronamespace = 'bounce'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
-	   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')}),
-	'', 'SQL and PL/pgSQL functions SET search_path');
+# Every function and procedure of the extension runs with the search_path
+# pg_catalog, pg_temp: a function or operator someone put in schema bounce
+# (or anywhere else) is never picked up by name.  C functions are exempt
+# only when their source file runs no SQL (no SPI): they resolve no name.
+my %spi_symbol;
+for my $c (glob(dirname(__FILE__) . '/../../src/*.c'), glob(dirname(__FILE__) . '/../../src/*/*.c')) {
+	my $src = slurp_file($c);
+	next unless $src =~ /\bSPI_/;
+	$spi_symbol{$1} = 1 while $src =~ /PG_FUNCTION_INFO_V1\((\w+)\)/g;
+}
+ok(exists $spi_symbol{bounce_refresh_scan}, 'the C functions that run SQL are found (refresh_scan)');
+my @unpinned;
+for my $row (split /\n/, psql_ok($node, $db, q{
+	SELECT p.oid::regprocedure, l.lanname, CASE WHEN l.lanname = 'c' THEN p.prosrc END, coalesce(array_to_string(p.proconfig, ';'), '')
+	  FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'bounce'
+	  JOIN pg_proc p ON p.oid = d.objid JOIN pg_language l ON l.oid = p.prolang
+	 WHERE d.deptype = 'e' AND d.classid = 'pg_proc'::regclass ORDER BY 1}))
+{
+	my ($f, $lang, $src, $config) = split /\|/, $row;
+	my @paths = grep { /^search_path=/ } split /;/, $config;
+	next if "@paths" eq 'search_path=pg_catalog, pg_temp';
+	next if $lang eq 'c' && !@paths && !$spi_symbol{$src};
+	push @unpinned, "$f ($lang: " . ($config || 'no SET') . ')';
+}
+is(join(', ', @unpinned), '', 'every function runs with search_path = pg_catalog, pg_temp (C functions that run no SQL excepted)');
 
-is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'bounce'::regnamespace AND prosecdef}),
-	'0', 'no SECURITY DEFINER function');
+# SECURITY DEFINER functions (the registrars' reports, the writers'
+# ingestion): none may be run by PUBLIC, and each is documented in the
+# security section of the manual
+my @secdef = split /\n/, psql_ok($node, $db, q{
+	SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'bounce'::regnamespace AND p.prosecdef ORDER BY 1});
+ok(@secdef >= 8, 'SECURITY DEFINER functions: ' . join(', ', @secdef));
+is(psql_ok($node, $db, q{
+	SELECT string_agg(p.proname, ', ') FROM pg_proc p
+	 WHERE p.pronamespace = 'bounce'::regnamespace AND p.prosecdef
+	   AND (p.proacl IS NULL OR EXISTS (SELECT FROM aclexplode(p.proacl) a WHERE a.grantee = 0))}),
+	'', 'no SECURITY DEFINER function may be run by PUBLIC');
+my $manual = slurp_file(dirname(__FILE__) . '/../../doc/bounce.md');
+my ($security) = $manual =~ /^### 5\.6 (.*?)^### /ms;
+is(join(', ', grep { ($security // '') !~ /`\Q$_\E\(/ } @secdef), '', 'each is named in doc/bounce.md 5.6');
+
+# a database of another encoding is refused before anything is created
+for my $enc (qw(LATIN1 EUC_JP SQL_ASCII)) {
+	my $other = "bounce_tap_" . lc $enc;
+	$node->command_ok(['createdb', '-h', $node->host, '-p', $node->port, '-E', $enc, '-T', 'template0', '--locale=C', $other],
+		"createdb -E $enc");
+	my $err = psql_fails($node, $other, "\\set VERBOSITY verbose\nCREATE EXTENSION bounce") // '';
+	like($err, qr/0A000: bounce needs a UTF8 database, not $enc/, "CREATE EXTENSION in a $enc database: a clear error, 0A000");
+	like($err, qr/HINT:\s+Create the database with encoding UTF8/, '  with a hint');
+	is(psql_ok($node, $other, q{SELECT count(*) FROM pg_namespace WHERE nspname = 'bounce'}), '0', '  and no schema left behind');
+}
+like(slurp_file($node->config_data('--sharedir') . '/extension/bounce.control'), qr/^encoding = UTF8$/m,
+	'the control file states encoding = UTF8');
 
 # drop leaves nothing behind, and create works again (idempotent)
 psql_ok($node, $db, 'DROP EXTENSION bounce');

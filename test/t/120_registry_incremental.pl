@@ -116,6 +116,24 @@ for my $change (
 	is(psql_ok($node, $inc, $state), psql_ok($node, $ful, $state), "after $what: incremental equals full");
 }
 
+# registrars added to bounces already recorded and refreshed: a writer
+# cannot INSERT INTO attribution, it calls record_attribution(), which
+# queues the bounces for a recount (the incremental pass counts a bounce
+# for its registrars only when its flags change): the next refresh is full
+my $add = q{SELECT sum(bounce.record_attribution(id, ARRAY[1 + (id % 6)::integer, 6])) FROM bounce.event WHERE id % 7 = 0};
+ok(psql_ok($node, $inc, $add) > 20, 'registrars added to recorded bounces');
+psql_ok($node, $ful, $add);
+psql_ok($node, $inc, 'CALL bounce.refresh()');
+psql_ok($node, $ful, 'CALL bounce.refresh(full => true)');
+is(psql_ok($node, $inc, 'SELECT last_kind FROM bounce.refresh_state'), 'full', 'the refresh after record_attribution() is a full one');
+is(psql_ok($node, $inc, $state), psql_ok($node, $ful, $state), 'and equals a full refresh');
+psql_ok($node, $_, q{SELECT bounce.record_attribution(id, ARRAY[2]) FROM bounce.event WHERE id = 3}) for ($inc, $ful);
+psql_ok($node, $inc, q{SELECT count(*) FROM bounce.record_batch('[{"key": "late", "address": "u1@d1.be", "occurred_at": "2025-06-03 10:00+00", "registrars": [3], "reply_code": 550}]'); CALL bounce.refresh();});
+psql_ok($node, $ful, q{SELECT count(*) FROM bounce.record_batch('[{"key": "late", "address": "u1@d1.be", "occurred_at": "2025-06-03 10:00+00", "registrars": [3], "reply_code": 550}]'); CALL bounce.refresh(full => true);});
+is(psql_ok($node, $inc, $state), psql_ok($node, $ful, $state), 'also with a new bounce queued beside the recount');
+psql_ok($node, $inc, 'CALL bounce.refresh()');
+is(psql_ok($node, $inc, 'SELECT last_kind FROM bounce.refresh_state'), 'incremental', 'and the refresh after it is incremental again');
+
 # a settings change is picked up: the next refresh is a full one
 psql_ok($node, $inc, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh();});
 psql_ok($node, $ful, q{UPDATE bounce.config SET recurring_min_gap = '7 days'; CALL bounce.refresh(full => true);});

@@ -1,6 +1,7 @@
 # Load and scheduling.  A pg_cron job (pg_cron is preloaded in the test
 # node) refreshes the test database every minute.  While it waits for its
-# first run, pgbench ingests with 4 clients whose keys collide on purpose,
+# first run, pgbench ingests with 4 clients whose keys collide on purpose
+# (single bounces, and batches of ten keys in random order),
 # while 2 more clients run CALL bounce.refresh() over and over (two
 # refreshes at once).  Afterwards every bounce is there exactly once, every
 # caller of a key got the same id, the summaries equal a full recompute, and
@@ -22,6 +23,7 @@ psql_ok($node, $db, q{
 	INSERT INTO bounce.registration SELECT r, m, 10000 FROM generate_series(1, 5) r,
 	       generate_series('2024-01-01'::date, '2025-12-01', '1 month') m;
 	CREATE TABLE attempt (k integer, id bigint);
+	CREATE SEQUENCE batch_keys;
 });
 
 # schedule first: pg_cron 1.4 runs at the next minute boundary
@@ -38,6 +40,19 @@ INSERT INTO attempt SELECT :k, bounce.record('msg-' || :k || '/rcpt', 'user' || 
        550, CASE WHEN :k % 4 = 0 THEN '5.2.2' ELSE '5.1.1' END, 'load test');
 EOF
 close $fh;
+# batches of ten new keys in random order, each set of keys sent by two
+# batches at about the same time: two batches with the same keys in
+# different orders must not deadlock (record_batch() inserts in key order)
+my @bk = 1 .. 10;
+open $fh, '>', "$dir/batch.sql" or die;
+print $fh "SELECT 100000 + nextval('batch_keys') / 2 * 10 AS base \\gset\n";
+print $fh join('', map { "\\set k$_ :base + random(1, 10)\n" } @bk);
+print $fh "INSERT INTO attempt SELECT (ARRAY[" . join(', ', map { ":k$_" } @bk) . "])[b.element], b.bounce_id FROM bounce.record_batch(jsonb_build_array(\n";
+print $fh join(",\n", map { "  jsonb_build_object('key', 'msg-' || :k$_ || '/rcpt', 'address', 'user' || (:k$_ % 300) || '\@Example.be', "
+	. "'occurred_at', timestamptz '2024-01-01 00:00+00' + (:k$_ * 7 % 700) * interval '1 day', 'registrars', ARRAY[1 + :k$_ % 5, 1 + :k$_ % 3], "
+	. "'reply_code', 550, 'status', CASE WHEN :k$_ % 4 = 0 THEN '5.2.2' ELSE '5.1.1' END, 'diagnostic', 'load test')" } @bk);
+print $fh ")) b;\n";
+close $fh;
 open $fh, '>', "$dir/refresh.sql" or die;
 print $fh "CALL bounce.refresh();\n";
 close $fh;
@@ -48,16 +63,18 @@ local $ENV{PGPORT} = $node->port;
 my ($rout, $rerr, $out, $err) = ('', '', '', '');
 my $refresher = IPC::Run::start(['pgbench', '-n', '-c', '2', '-j', '2', '-T', '6', '-f', "$dir/refresh.sql", $db],
 	'>', \$rout, '2>', \$rerr);
-my $ingested = IPC::Run::run(['pgbench', '-n', '-c', '4', '-j', '2', '-t', '600', '-f', "$dir/ingest.sql", $db],
+my $ingested = IPC::Run::run(['pgbench', '-n', '-c', '4', '-j', '2', '-t', '600', '-f', "$dir/ingest.sql", '-f', "$dir/batch.sql", $db],
 	'>', \$out, '2>', \$err);
 my $refreshed = $refresher->finish;
 ok($ingested, 'pgbench ingestion ran without error') or diag($out . $err);
-like($out, qr/number of failed transactions: 0|number of transactions actually processed: 2400/, '2400 ingest transactions processed');
+like($out, qr/number of transactions actually processed: 2400\b/, '2400 ingest transactions (single bounces and batches) processed');
+like($out, qr/^number of failed transactions: 0\b/m, 'no transaction failed (batches with the same keys did not deadlock)');
 ok($refreshed, 'two concurrent refresh loops ran without error') or diag($rout . $rerr);
 my ($refreshes) = $rout =~ /number of transactions actually processed: (\d+)/;
 ok(($refreshes // 0) >= 4, 'refreshes ran concurrently with ingestion (' . ($refreshes // 0) . ')');
 
-is(psql_ok($node, $db, 'SELECT count(*) FROM attempt'), '2400', 'every attempt returned');
+ok(psql_ok($node, $db, 'SELECT count(*) FROM attempt') > 2400, 'every attempt returned (a batch returns ten)');
+ok(($out =~ /batch\.sql.*?\n.*?- (\d+) transactions/s ? $1 : 0) > 50, 'batches ran') or diag($out);
 is(psql_ok($node, $db, 'SELECT count(*) FROM (SELECT k FROM attempt GROUP BY k HAVING count(DISTINCT id) <> 1) d'), '0',
 	'every caller of a key got the same id');
 is(psql_ok($node, $db, 'SELECT count(DISTINCT k) = (SELECT count(*) FROM bounce.event) FROM attempt'), 't',
