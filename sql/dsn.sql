@@ -292,6 +292,33 @@ SELECT count(*) FROM parse_dsn((
     FROM generate_series(1, 30) i));
 SELECT count(*) FROM parse_dsn(repeat(E'X-Header: value\n', 1900) || E'\nbody');
 
+-- Many recipients: every address Exim's X-Failed-Recipients names is a row,
+-- however many; none is dropped.  exim_bounce(n, listed): a bounce for n
+-- recipients, each also listed in the text with its SMTP error, or not.
+CREATE FUNCTION pg_temp.exim_bounce(n int, listed boolean) RETURNS text LANGUAGE sql AS $f$
+SELECT format(E'From: Mail Delivery System <Mailer-Daemon@mx.example.org>\nTo: sender@example.com\n'
+    'Subject: Mail delivery failed: returning message to sender\nX-Failed-Recipients: %s\n\n'
+    'This message was created automatically by mail delivery software.\n\n'
+    'A message that you sent could not be delivered to one or more of its\n'
+    'recipients. This is a permanent error. The following address(es) failed:\n\n%s\n'
+    '------ This is a copy of the message, including all the headers. ------\n\nFrom: sender@example.com\n',
+  (SELECT string_agg(format('user%s@example.net', i), ', ') FROM generate_series(1, n) i),
+  CASE WHEN listed THEN (SELECT string_agg(format(E'  user%s@example.net\n    host mx.example.net [192.0.2.1]\n'
+      '    SMTP error from remote mail server after RCPT TO:<user%s@example.net>:\n    550 5.1.1 User unknown\n', i, i), '' ORDER BY i)
+    FROM generate_series(1, n) i)
+  ELSE E'  (addresses withheld)\n    550 5.1.1 User unknown\n' END) $f$;
+SELECT n, listed, count(*) AS rows, count(DISTINCT recipient) AS distinct_recipients,
+       count(*) FILTER (WHERE status::text = '5.1.1' AND reply_code = 550) AS with_codes,
+       min(recipient) AS first, max(recipient) AS last
+  FROM (VALUES (20), (100), (1000)) v(n), (VALUES (true), (false)) w(listed),
+       LATERAL parse_dsn(pg_temp.exim_bounce(n, listed))
+ GROUP BY n, listed ORDER BY n, listed;
+-- the limit, 10000 addresses in one header field, is an error, never a cut
+SELECT count(*) FROM parse_dsn(pg_temp.exim_bounce(10000, false));
+SELECT count(*) FROM parse_dsn(pg_temp.exim_bounce(10001, false));
+-- an address written twice (in any case) is one recipient
+SELECT recipient FROM parse_dsn(E'From: Mailer-Daemon@mx.example.org\nX-Failed-Recipients: a@example.net, A@Example.NET, b@example.net\n\n550 5.1.1 User unknown\n');
+
 -- Time linear in the size: a Diagnostic-Code of 150000 RFC 2047 openers
 -- that are never closed (1 MB) took over ten minutes when each opener
 -- rescanned the rest of the value for its "?="

@@ -20,6 +20,7 @@
 #define DSN_MAX_HEADERS		2000	/* header fields in one header block */
 #define DSN_MAX_PARTS		5000	/* MIME parts in one message */
 #define DSN_MAX_RECIPIENTS	10000	/* recipient rows in one message */
+#define DSN_MAX_ADDRESSES	10000	/* addresses in one header field */
 
 /*
  * Allocator hook: the parser core allocates only through this, and never
@@ -50,6 +51,7 @@ typedef enum DsnError
 	DSN_ERR_HEADERS,			/* a header block over DSN_MAX_HEADERS fields */
 	DSN_ERR_PARTS,				/* more than DSN_MAX_PARTS MIME parts */
 	DSN_ERR_RECIPIENTS,			/* more than DSN_MAX_RECIPIENTS recipients */
+	DSN_ERR_ADDRESSES,			/* a header field over DSN_MAX_ADDRESSES */
 	DSN_ERR_NOMEM				/* the allocator returned NULL */
 } DsnError;
 

@@ -69,11 +69,17 @@ typedef struct Ctx
 	int			maxrcpt;
 } Ctx;
 
-/* A list of addresses not to report as recipients (the sender, ...). */
+/*
+ * Addresses in order of first appearance, each once, with a hash index
+ * (dsn_addrlist.c).  Zero-initialised, it is an empty list.
+ */
 typedef struct AddrList
 {
-	Str			a[16];
+	Str		   *a;
 	int			n;
+	int			cap;
+	int		   *slot;			/* index + 1 of the address hashed here, or 0 */
+	size_t		nslot;			/* a power of two, twice cap */
 } AddrList;
 
 /*
@@ -173,6 +179,8 @@ extern void dsn_find_codes(const char *s, size_t n, bool positive,
 extern const char *dsn_transcript_command(const char *t, size_t n);
 extern void dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t,
 							   size_t n, bool prefer_text_status);
+extern bool dsn_reads_success(const DsnRecipient *r);
+extern int32_t dsn_better_status(int32_t have, int32_t found, bool prefer);
 extern bool dsn_next_address(const char *s, size_t n, size_t *pos,
 							 size_t *start, size_t *len);
 extern bool dsn_addr_equal(const char *a, size_t an, const char *b, size_t bn);
@@ -182,7 +190,17 @@ extern Str	dsn_plain_address(Str v);
 extern bool dsn_is_type_atom(const char *p, size_t n);
 extern bool dsn_is_robot(const char *a, size_t n);
 extern bool dsn_has_word(const char *s);
-extern void dsn_addrlist_add(AddrList *l, const char *v, size_t n);
+
+/* ---- dsn_addrlist.c: address lists ---- */
+
+/*
+ * The index of a[0..n) in l, appended (*added set) when it is new; -1 when
+ * memory ran out.  The caller enforces its own limit on l->n.
+ */
+extern int	dsn_addrlist_put(Ctx *c, AddrList *l, const char *a, size_t n,
+							 bool *added);
+/* Every address of the header value v[0..n); false past DSN_MAX_ADDRESSES. */
+extern bool dsn_addrlist_add(Ctx *c, AddrList *l, const char *v, size_t n);
 extern bool dsn_addrlist_has(const AddrList *l, const char *a, size_t n);
 
 /* ---- the readers, one row per recipient ---- */

@@ -257,6 +257,8 @@ bounce_dsn_error_text(DsnError err)
 			return "the message has too many MIME parts";
 		case DSN_ERR_RECIPIENTS:
 			return "the message lists too many recipients";
+		case DSN_ERR_ADDRESSES:
+			return "a header field lists too many addresses";
 		case DSN_ERR_NOMEM:
 			return "out of memory";
 	}
@@ -472,6 +474,25 @@ fill_commands(Ctx *c, const Found *f)
 		}
 }
 
+/* The address of a header value when it names just one (repeats aside), else empty. */
+static Str
+only_address(const Header *h)
+{
+	Str			one = {NULL, 0};
+	size_t		pos = 0,
+				st,
+				ln;
+
+	while (dsn_next_address(h->value, h->vlen, &pos, &st, &ln))
+	{
+		if (one.n > 0 && !dsn_addr_equal(one.p, one.n, h->value + st, ln))
+			return (Str) {NULL, 0};
+		one.p = h->value + st;
+		one.n = ln;
+	}
+	return one;
+}
+
 /*
  * The one recipient named in Exim's X-Failed-Recipients, else in the
  * returned message's To; empty when there are none or several.
@@ -480,14 +501,13 @@ static Str
 sole_recipient(const Headers *top, const Found *f)
 {
 	Str			none = {NULL, 0};
-	AddrList	al = {{{0}}, 0};
 	const Header *h;
 
 	if ((h = dsn_hdr_get(top, "x-failed-recipients")) != NULL)
-		dsn_addrlist_add(&al, h->value, h->vlen);
-	else if (f->have_orig && (h = dsn_hdr_get(&f->orig, "to")) != NULL)
-		dsn_addrlist_add(&al, h->value, h->vlen);
-	return al.n == 1 ? al.a[0] : none;
+		return only_address(h);
+	if (f->have_orig && (h = dsn_hdr_get(&f->orig, "to")) != NULL)
+		return only_address(h);
+	return none;
 }
 
 /*

@@ -190,6 +190,7 @@ typedef struct TextRcpts
 	int			n;
 	int			cap;
 	int			nstrong;		/* how many were seen outside To: and Cc: */
+	AddrList	seen;
 } TextRcpts;
 
 /*
@@ -256,18 +257,19 @@ is_candidate(const char *line, size_t st, size_t ln, const AddrList *exclude,
 /*
  * Add the address a[0..ln), seen on the line [line, eol) that next
  * follows, unless it is there already.  False (and the scan stops) when
- * no more can be added.
+ * no more can be added: past DSN_MAX_RECIPIENTS, an error.
  */
 static bool
 add_text_rcpt(Ctx *c, TextRcpts *l, const char *a, size_t ln, const char *line,
 			  const char *eol, const char *next, bool weak)
 {
 	TextRcpt   *t;
-	int			i;
+	bool		added;
 
-	for (i = 0; i < l->n; i++)
-		if (dsn_addr_equal(l->tr[i].addr, l->tr[i].alen, a, ln))
-			return true;
+	if (dsn_addrlist_put(c, &l->seen, a, ln, &added) < 0)
+		return false;
+	if (!added)
+		return true;
 	if (l->n >= DSN_MAX_RECIPIENTS)
 	{
 		c->err = DSN_ERR_RECIPIENTS;
@@ -348,31 +350,105 @@ keep_strong(TextRcpts *l)
 }
 
 /*
- * The row of address i: its diagnostic is the text from its line to the
- * next address's line (several addresses on one line share that line's
- * text).  t[0..end) is the bounce's own text; has_text as own_text_end()
- * says.  False when no row could be added.
+ * The text before the first recipient's line, t[0..n): what it says is
+ * worked out once, when a row first needs it, and then applies to every
+ * row, so that a long preamble is read once however many rows there are.
  */
-static bool
-text_rcpt_row(Ctx *c, const TextRcpts *l, int i, const char *t, const char *end,
-			  bool has_text, const char *action)
+typedef struct Preamble
+{
+	const char *t;
+	size_t		n;
+	bool		has_text;		/* as own_text_end() says */
+	bool		diag_done;
+	char	   *diag;			/* the preamble as a diagnostic */
+	bool		facts_done[2];
+	DsnRecipient facts[2];		/* its codes, command and host, as a failure
+								 * [0] and as a success [1] read them */
+} Preamble;
+
+static const char *
+preamble_diagnostic(Ctx *c, Preamble *pre)
+{
+	if (!pre->diag_done)
+	{
+		pre->diag = dsn_clean(c, pre->t, pre->n);
+		pre->diag_done = true;
+	}
+	return pre->diag;
+}
+
+/* What the preamble says, added to what r lacks, as dsn_fill_from_text would. */
+static void
+fill_from_preamble(Ctx *c, DsnRecipient *r, Preamble *pre)
+{
+	int			k = dsn_reads_success(r) ? 1 : 0;
+	const DsnRecipient *f = &pre->facts[k];
+
+	if (!pre->facts_done[k])
+	{
+		memset(&pre->facts[k], 0, sizeof(DsnRecipient));
+		pre->facts[k].action = k ? "delivered" : "failed";
+		dsn_fill_from_text(c, &pre->facts[k], pre->t, pre->n, false);
+		pre->facts_done[k] = true;
+	}
+	if (r->reply_code == 0)
+		r->reply_code = f->reply_code;
+	r->status = dsn_better_status(r->status, f->status, false);
+	if (r->smtp_command == NULL)
+		r->smtp_command = f->smtp_command;
+	if (r->remote_mta == NULL)
+		r->remote_mta = f->remote_mta;
+}
+
+/* The block of text of address i: [*bs, *be). */
+static void
+text_rcpt_block(const TextRcpts *l, int i, const char *end, const char **bs,
+				const char **be)
 {
 	const TextRcpt *tr = l->tr;
-	DsnRecipient *r = dsn_new_rcpt(c);
-	const char *bs = tr[i].just_address ? tr[i].next : tr[i].line;
-	const char *be = (i + 1 < l->n) ? tr[i + 1].line : end;
 
-	if (r == NULL)
-		return false;
-	if (be < bs)
-		be = bs;
+	*bs = tr[i].just_address ? tr[i].next : tr[i].line;
+	*be = (i + 1 < l->n) ? tr[i + 1].line : end;
 	if (i + 1 < l->n && tr[i + 1].line == tr[i].line)
 	{
 		int			j = i + 1;
 
 		while (j < l->n && tr[j].line == tr[i].line)
 			j++;
-		be = (j < l->n) ? tr[j].line : end;
+		*be = (j < l->n) ? tr[j].line : end;
+	}
+	if (*be < *bs)
+		*be = *bs;
+}
+
+/*
+ * The row of address i: its diagnostic is the text from its line to the
+ * next address's line; several addresses on one line share that line's
+ * text, and the row of the one before (prev, or -1) when the block is the
+ * same, so that a line of many addresses is read once.  False when no row
+ * could be added.
+ */
+static bool
+text_rcpt_row(Ctx *c, const TextRcpts *l, int i, const char *end, int prev,
+			  Preamble *pre, const char *action)
+{
+	const TextRcpt *tr = l->tr;
+	const char *bs,
+			   *be,
+			   *pbs = NULL,
+			   *pbe = NULL;
+	DsnRecipient *r = dsn_new_rcpt(c);
+
+	if (r == NULL)
+		return false;
+	text_rcpt_block(l, i, end, &bs, &be);
+	if (i > 0)
+		text_rcpt_block(l, i - 1, end, &pbs, &pbe);
+	if (prev >= 0 && bs == pbs && be == pbe)
+	{
+		*r = c->rcpt[prev];
+		r->recipient = dsn_clean(c, tr[i].addr, tr[i].alen);
+		return true;
 	}
 	r->recipient = dsn_clean(c, tr[i].addr, tr[i].alen);
 	r->action = action;
@@ -384,11 +460,11 @@ text_rcpt_row(Ctx *c, const TextRcpts *l, int i, const char *t, const char *end,
 	 * recipients ("The user(s) account is disabled.\n\n<a@b>", as au and
 	 * other Japanese carriers write it).
 	 */
-	if (!dsn_has_word(r->diagnostic) && tr[0].line > t)
-		r->diagnostic = dsn_clean(c, t, tr[0].line - t);
+	if (!dsn_has_word(r->diagnostic) && pre->n > 0)
+		r->diagnostic = preamble_diagnostic(c, pre);
 	/* codes that only the preamble gives apply to every recipient */
-	if (has_text && (r->status == 0 || r->reply_code == 0) && tr[0].line > t)
-		dsn_fill_from_text(c, r, t, tr[0].line - t, false);
+	if (pre->has_text && (r->status == 0 || r->reply_code == 0) && pre->n > 0)
+		fill_from_preamble(c, r, pre);
 	return true;
 }
 
@@ -402,32 +478,50 @@ static void
 scan_text(Ctx *c, const char *t, size_t n, const AddrList *exclude,
 		  const AddrList *wanted, const char *action)
 {
-	TextRcpts	l = {NULL, 0, 0, 0};
-	bool		has_text;
-	const char *end = own_text_end(t, n, &has_text);
+	TextRcpts	l;
+	Preamble	pre;
+	const char *end;
 	int			i;
 
+	memset(&l, 0, sizeof(l));
+	memset(&pre, 0, sizeof(pre));
+	end = own_text_end(t, n, &pre.has_text);
 	if (!collect_text_rcpts(c, t, end, exclude, wanted, &l))
 		return;
 	keep_strong(&l);
+	if (l.n == 0)
+		return;
+	pre.t = t;
+	pre.n = l.tr[0].line - t;
 	for (i = 0; i < l.n && c->err == DSN_OK; i++)
-		if (!text_rcpt_row(c, &l, i, t, end, has_text, action))
+		if (!text_rcpt_row(c, &l, i, end, i > 0 ? c->nrcpt - 1 : -1, &pre, action))
 			return;
 }
 
-/* A row for the address a[0..alen) whose diagnostic is the whole text. */
+/*
+ * One row for each of the addresses, whose diagnostic is the whole text:
+ * the text is read once, and every row gets what it says.
+ */
 static void
-whole_text_row(Ctx *c, const char *a, size_t alen, const char *text, size_t tlen,
-			   const char *action)
+whole_text_rows(Ctx *c, const Str *addrs, int naddrs, const char *text,
+				size_t tlen, const char *action)
 {
-	DsnRecipient *r = dsn_new_rcpt(c);
+	DsnRecipient proto;
+	int			i;
 
-	if (r == NULL)
-		return;
-	r->recipient = dsn_clean(c, a, alen);
-	r->action = action;
-	r->diagnostic = dsn_clean(c, text, tlen);
-	dsn_fill_from_text(c, r, text, tlen, false);
+	memset(&proto, 0, sizeof(proto));
+	proto.action = action;
+	proto.diagnostic = dsn_clean(c, text, tlen);
+	dsn_fill_from_text(c, &proto, text, tlen, false);
+	for (i = 0; i < naddrs && c->err == DSN_OK; i++)
+	{
+		DsnRecipient *r = dsn_new_rcpt(c);
+
+		if (r == NULL)
+			return;
+		*r = proto;
+		r->recipient = dsn_clean(c, addrs[i].p, addrs[i].n);
+	}
 }
 
 /*
@@ -440,29 +534,36 @@ void
 dsn_read_plain(Ctx *c, const Headers *top, const Headers *orig, const char *text,
 			   size_t tlen, const char *action)
 {
-	AddrList	exclude = {{{0}}, 0};
-	AddrList	wanted = {{{0}}, 0};
+	AddrList	exclude;
+	AddrList	wanted;
 	const Header *h;
 	size_t		pos = 0,
 				st,
 				ln;
-	int			i;
 
+	memset(&exclude, 0, sizeof(exclude));
+	memset(&wanted, 0, sizeof(wanted));
 	/* the bounce goes back to the sender: never a recipient */
 	if ((h = dsn_hdr_get(top, "to")) != NULL)
-		dsn_addrlist_add(&exclude, h->value, h->vlen);
+		dsn_addrlist_add(c, &exclude, h->value, h->vlen);
 	if (orig && (h = dsn_hdr_get(orig, "from")) != NULL)
-		dsn_addrlist_add(&exclude, h->value, h->vlen);
+		dsn_addrlist_add(c, &exclude, h->value, h->vlen);
 	if ((h = dsn_hdr_get(top, "return-path")) != NULL)
-		dsn_addrlist_add(&exclude, h->value, h->vlen);
+		dsn_addrlist_add(c, &exclude, h->value, h->vlen);
 	if ((h = dsn_hdr_get(top, "x-failed-recipients")) != NULL)
-		dsn_addrlist_add(&wanted, h->value, h->vlen);
+		dsn_addrlist_add(c, &wanted, h->value, h->vlen);
+	if (c->err != DSN_OK)
+		return;
 	scan_text(c, text, tlen, &exclude, &wanted, action);
 	/* Exim names them in a header though the text may not */
-	for (i = 0; c->nrcpt == 0 && i < wanted.n && c->err == DSN_OK; i++)
-		whole_text_row(c, wanted.a[i].p, wanted.a[i].n, text, tlen, action);
+	if (c->nrcpt == 0 && c->err == DSN_OK && wanted.n > 0)
+		whole_text_rows(c, wanted.a, wanted.n, text, tlen, action);
 	/* no address in the text: the returned message's To */
 	if (c->nrcpt == 0 && c->err == DSN_OK && orig && (h = dsn_hdr_get(orig, "to")) != NULL &&
 		dsn_next_address(h->value, h->vlen, &pos, &st, &ln))
-		whole_text_row(c, h->value + st, ln, text, tlen, action);
+	{
+		Str			to = {h->value + st, ln};
+
+		whole_text_rows(c, &to, 1, text, tlen, action);
+	}
 }

@@ -377,29 +377,48 @@ find_remote_host(const char *s, size_t n)
 	return r;
 }
 
+/*
+ * Does the row report a success, so that positive reply codes (2yz, 3yz)
+ * in its text are its codes too?
+ */
+bool
+dsn_reads_success(const DsnRecipient *r)
+{
+	return BOUNCE_STATUS_CLASS(r->status) == 2 ||
+		(r->action != NULL && (strcmp(r->action, "delivered") == 0 ||
+							   strcmp(r->action, "relayed") == 0 ||
+							   strcmp(r->action, "expanded") == 0));
+}
+
+/*
+ * The row's status once a text gave the code found (0: none): the found
+ * code when the row has none, or when prefer (a code in the diagnostic is
+ * more specific than the Status field), or when it refines the row's
+ * generic X.0.0 of the same class.
+ */
+int32_t
+dsn_better_status(int32_t have, int32_t found, bool prefer)
+{
+	if (have == 0 || (found != 0 && prefer) ||
+		(found != 0 && BOUNCE_STATUS_CLASS(found) == BOUNCE_STATUS_CLASS(have) &&
+		 BOUNCE_STATUS_SUBJECT(have) == 0 && BOUNCE_STATUS_DETAIL(have) == 0))
+		return found;
+	return have;
+}
+
 /* Fill reply code, status, command and remote MTA from a diagnostic text. */
 void
 dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t, size_t n, bool prefer_text_status)
 {
+	int			rc;
+	int32_t		st;
+
 	if (t == NULL || n == 0)
 		return;
-	{
-		int			rc;
-		int32_t		st;
-		bool		positive = BOUNCE_STATUS_CLASS(r->status) == 2 ||
-			(r->action != NULL && (strcmp(r->action, "delivered") == 0 ||
-								   strcmp(r->action, "relayed") == 0 ||
-								   strcmp(r->action, "expanded") == 0));
-
-		dsn_find_codes(t, n, positive, &rc, &st);
-		if (r->reply_code == 0)
-			r->reply_code = rc;
-		/* a code in the diagnostic is more specific than the Status field */
-		if (r->status == 0 || (st != 0 && prefer_text_status) ||
-			(st != 0 && BOUNCE_STATUS_CLASS(st) == BOUNCE_STATUS_CLASS(r->status) &&
-			 BOUNCE_STATUS_SUBJECT(r->status) == 0 && BOUNCE_STATUS_DETAIL(r->status) == 0))
-			r->status = st;
-	}
+	dsn_find_codes(t, n, dsn_reads_success(r), &rc, &st);
+	if (r->reply_code == 0)
+		r->reply_code = rc;
+	r->status = dsn_better_status(r->status, st, prefer_text_status);
 	if (r->smtp_command == NULL)
 		r->smtp_command = find_command(t, n);
 	if (r->remote_mta == NULL)
@@ -645,30 +664,4 @@ dsn_has_word(const char *s)
 			return false;
 		prev = st + ln;
 	}
-}
-
-void
-dsn_addrlist_add(AddrList *l, const char *v, size_t n)
-{
-	size_t		pos = 0,
-				st,
-				ln;
-
-	while (l->n < 16 && dsn_next_address(v, n, &pos, &st, &ln))
-	{
-		l->a[l->n].p = v + st;
-		l->a[l->n].n = ln;
-		l->n++;
-	}
-}
-
-bool
-dsn_addrlist_has(const AddrList *l, const char *a, size_t n)
-{
-	int			i;
-
-	for (i = 0; i < l->n; i++)
-		if (dsn_addr_equal(l->a[i].p, l->a[i].n, a, n))
-			return true;
-	return false;
 }

@@ -204,6 +204,10 @@ dsn_report_error(DsnError err, size_t len)
 			limit = DSN_MAX_RECIPIENTS;
 			what = "recipients";
 			break;
+		case DSN_ERR_ADDRESSES:
+			limit = DSN_MAX_ADDRESSES;
+			what = "addresses in one header field";
+			break;
 		case DSN_ERR_NOMEM:
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
