@@ -272,6 +272,46 @@ SELECT count(*) FROM parse_dsn(E'\n\n\n');
 SELECT count(*) FROM parse_dsn('just some text without any address');
 SELECT count(*) FROM parse_dsn('\x00ff00fe4142'::bytea);
 SELECT count(*) FROM parse_dsn(NULL::text);
+-- Evidence: without a delivery-status part, a message is read as a bounce
+-- only when it shows it is one.  A person's e-mail that names an address is
+-- not, even with numbers in it; nor is binary junk, even with a bounce's
+-- sender (an address that is not UTF-8 text is no recipient).
+SELECT count(*) AS person FROM parse_dsn('please send the invoice to an.janssens@customer.be');
+SELECT count(*) AS person FROM parse_dsn($m$From: Jan Peeters <jan@customer.be>
+To: billing@registry.example
+Subject: Re: invoice 2024-0117
+Content-Type: text/plain; charset=utf-8
+
+Hello,
+
+please send the invoice to an.janssens@customer.be from now on.
+We have 550 domains with you.
+450 of them renew in May; version 5.1.1 of the contract applies.
+$m$);
+SELECT count(*) AS junk_rows, count(*) FILTER (WHERE recipient LIKE '%' || U&'\FFFD' || '%') AS replacement_chars
+  FROM generate_series(1, 500) i,
+       parse_dsn(decode(md5(i::text) || md5((-i)::text) || '40' || md5((i * 7)::text) || '2e6265' || md5((i * 3)::text), 'hex'));
+SELECT count(*) AS junk_from_daemon FROM parse_dsn(
+  convert_to(E'From: MAILER-DAEMON@mx.example.org\nSubject: failure notice\n\n', 'UTF8')
+  || '\xc3283fff40e9e92e6265200a'::bytea || convert_to(E' 550 5.1.1 unknown\n', 'UTF8'));
+-- each kind of evidence is enough on its own (a lone line "<a@example.net>:
+-- user unknown" otherwise)
+SELECT e.kind, count(p.recipient) AS rows, min(p.recipient) AS recipient
+  FROM (VALUES
+    ('null reverse-path', E'From: x@example.org\nReturn-Path: <>\n\n'),
+    ('mailer daemon', E'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n\n'),
+    ('mailer daemon without address', E'From: MAILER-DAEMON <>\n\n'),
+    ('postmaster', E'From: postmaster@mx.example.org\n\n'),
+    ('subject', E'From: x@example.org\nSubject: Undeliverable: your message\n\n'),
+    ('exim header', E'From: x@example.org\nX-Failed-Recipients: a@example.net\n\n'),
+    ('report structure', E'From: x@example.org\nContent-Type: multipart/report; boundary=b\n\n--b\nContent-Type: text/plain\n\n'),
+    ('MTA wording', E'From: x@example.org\n\nThis is the mail system at host mx.example.org.\n\n'),
+    ('reply and status', E'From: x@example.org\n\nRemote: 550 5.1.1 rejected\n'),
+    ('reply quoted', E'From: x@example.org\n\nmx.example.net said: 550 rejected\n'),
+    ('transcript', E'From: x@example.org\n\n<<< 550 rejected\n'),
+    ('none', E'From: x@example.org\nSubject: hello\n\nSee you at 550 Main Street.\n')) e(kind, head)
+    LEFT JOIN LATERAL parse_dsn(e.head || E'<a@example.net>: user unknown\n') p ON true
+ GROUP BY e.kind ORDER BY e.kind;
 -- an unparseable Last-Attempt-Date is NULL, not an error
 SELECT recipient, last_attempt FROM parse_dsn($m$Content-Type: message/delivery-status
 
@@ -476,7 +516,9 @@ Content-Type: text/plain
 
 {"notificationType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"angry@example.net"}]}}
 $m$, '{}');
--- malformed or hostile JSON: read as plain text, never misread, never deep recursion
+-- malformed or hostile JSON: never misread, never deep recursion; JSON too
+-- deep to read leaves the message to the plain-text reading, which finds no
+-- evidence of a bounce in it (no row)
 SELECT recipient, format FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bouncedRecipients":[{"emailAddress":"cut@example.net"');
 SELECT count(*) AS rows FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"x":' || repeat('[', 100000) || repeat(']', 100000) || ',"bouncedRecipients":[{"emailAddress":"deep@example.net"}]}}');
 SELECT recipient, format FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bouncedRecipients":[{"emailAddress":"a\\u00e9\\ud83d\\ude00@example.net"},{"emailAddress":"bad\\ud800@example.net"},{"action":"failed"}]}}');

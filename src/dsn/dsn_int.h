@@ -62,6 +62,7 @@ typedef struct Ctx
 	int			nparts;
 	Part	   *parts;
 	Part	  **tail;
+	bool		is_report;		/* a multipart/report (RFC 6522) was seen */
 	bool		is_report_feedback; /* multipart/report; report-type=feedback-report */
 	/* the recipients being built */
 	DsnRecipient *rcpt;
@@ -151,6 +152,8 @@ extern void dsn_lower_copy(char *dst, const char *src, size_t n);
 extern Str	dsn_trim(Str s);
 extern char *dsn_dup_str(Ctx *c, const char *p, size_t n);
 extern const char *dsn_line_end(const char *p, const char *end, const char **eol);
+/* Is p[0..n) valid UTF-8 (RFC 3629)? */
+extern bool dsn_valid_utf8(const char *p, size_t n);
 /* p[0..n) as an output string (valid UTF-8 or ASCII, blanks collapsed). */
 extern char *dsn_clean(Ctx *c, const char *p, size_t n);
 
@@ -176,6 +179,7 @@ extern const char *dsn_text_to_utf8(Ctx *c, Str charset, const char *p,
 
 extern void dsn_find_codes(const char *s, size_t n, bool positive,
 						   int *reply, int32_t *status);
+extern bool dsn_has_smtp_reply(const char *s, size_t n);
 extern const char *dsn_transcript_command(const char *t, size_t n);
 extern void dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t,
 							   size_t n, bool prefer_text_status);
@@ -214,6 +218,10 @@ extern void dsn_read_feedback(Ctx *c, const Headers *top, const Headers *orig,
 extern bool dsn_is_autoreply(const Headers *top);
 extern void dsn_read_autoreply(Ctx *c, const Headers *top, const char *text,
 							   size_t tlen);
+
+/* dsn_evidence.c: is a message without a delivery-status part a bounce? */
+extern bool dsn_is_bounce(const Ctx *c, const Headers *top, const char *text,
+						  size_t tlen);
 
 /* dsn_plain.c: plain-text bounces */
 extern bool dsn_is_original_start(const char *p, const char *eol);

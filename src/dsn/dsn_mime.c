@@ -541,6 +541,8 @@ dsn_walk(Ctx *c, const Headers *hs, const char *body, const char *end, int depth
 		{
 			Str			rt = ctype_param(ct, "report-type");
 
+			if (dsn_ci_equal(type, "multipart/report"))
+				c->is_report = true;
 			if (rt.n > 0 && dsn_ci_equal(rt, "feedback-report"))
 				c->is_report_feedback = true;
 			walk_multipart(c, b, body, end, depth);

@@ -444,7 +444,8 @@ read_recipients(Ctx *c, const Headers *top, Found *f, const char *body,
 	if (none_yet(c) && f->text != NULL && !f->have_ds &&
 		dsn_read_ses(c, f->text, f->tlen))
 		out->format = "amazonses";
-	else if (none_yet(c) && f->text != NULL)
+	else if (none_yet(c) && f->text != NULL &&
+			 (f->have_ds || dsn_is_bounce(c, top, f->text, f->tlen)))
 	{
 		bool		delayed = text_says_delayed(top, f->text, f->tlen);
 

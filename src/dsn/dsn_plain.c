@@ -236,7 +236,7 @@ is_non_recipient_line(Str l)
 }
 
 /*
- * Can the address at line[st, st + ln) be a recipient: not excluded, among
+ * Can the address at line[st, st + ln) be a recipient: text, not excluded, among
  * the wanted ones when any are given, not a mailer daemon, not the sender
  * (after MAIL FROM), not part of a path or a parameter (after / or =)?
  */
@@ -246,6 +246,9 @@ is_candidate(const char *line, size_t st, size_t ln, const AddrList *exclude,
 {
 	const char *a = line + st;
 
+	/* bytes that are not text (binary junk, an unknown charset) */
+	if (!dsn_valid_utf8(a, ln))
+		return false;
 	if (exclude && dsn_addrlist_has(exclude, a, ln))
 		return false;
 	if (wanted && wanted->n && !dsn_addrlist_has(wanted, a, ln))

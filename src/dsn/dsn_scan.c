@@ -93,6 +93,32 @@ reply_code_at(const char *s, size_t n, size_t i)
 }
 
 /*
+ * The enhanced status code that directly follows the negative reply code
+ * at s[i] ("550 5.1.1", "550-5.1.1", "550-'5.2.2"), of the reply code's
+ * class; 0 when none does.
+ */
+static int32_t
+paired_status(const char *s, size_t n, size_t i)
+{
+	size_t		j = i + 3;
+	int32_t		st;
+
+	while (j < n && j < i + 6 && (s[j] == ' ' || s[j] == '-' || s[j] == '\'' ||
+								  s[j] == ':' || s[j] == '"'))
+		j++;
+	if (j < n && s[j] == s[i] && (st = find_status(s + j, n - j < 12 ? n - j : 12)) != 0 &&
+		BOUNCE_STATUS_CLASS(st) == s[i] - '0')
+		return st;
+	return 0;
+}
+
+static inline int
+reply_value(const char *s, size_t i)
+{
+	return (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+}
+
+/*
  * The reply code and enhanced status code of a diagnostic text.
  *
  * A negative reply code (4yz, 5yz) directly followed by a status code
@@ -114,10 +140,11 @@ dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *stat
 	for (i = 0; i + 3 <= n; i++)
 	{
 		int			v;
+		int32_t		st;
 
 		if (!reply_code_at(s, n, i))
 			continue;
-		v = (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+		v = reply_value(s, i);
 		if (v < 400)
 		{
 			if (first_pos == 0)
@@ -127,25 +154,47 @@ dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *stat
 		}
 		if (first_reply == 0)
 			first_reply = v;
+		if ((st = paired_status(s, n, i)) != 0)
 		{
-			size_t		j = i + 3;
-			int32_t		st;
-
-			while (j < n && j < i + 6 && (s[j] == ' ' || s[j] == '-' || s[j] == '\'' ||
-										  s[j] == ':' || s[j] == '"'))
-				j++;
-			if (j < n && s[j] == s[i] && (st = find_status(s + j, n - j < 12 ? n - j : 12)) != 0 &&
-				BOUNCE_STATUS_CLASS(st) == s[i] - '0')
-			{
-				*reply = v;
-				*status = st;
-				return;
-			}
+			*reply = v;
+			*status = st;
+			return;
 		}
 		i += 2;
 	}
 	*reply = first_reply ? first_reply : (positive ? first_pos : 0);
 	*status = find_status(s, n);
+}
+
+/*
+ * Does s hold an SMTP failure reply as a bounce quotes it: a negative
+ * reply code followed by an enhanced status code of its class (RFC 3463:
+ * "550 5.1.1", "550-5.1.1"), or a negative reply code quoted as the
+ * remote server's answer, after "said:" (Postfix's "host ... said: 550",
+ * qmail's "Remote host said: 550") or after the "<<<" of a session
+ * transcript (Sendmail)?  A number in a sentence ("450 of them renew")
+ * is neither.
+ */
+bool
+dsn_has_smtp_reply(const char *s, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i + 3 <= n; i++)
+	{
+		size_t		k = i;
+
+		if ((s[i] != '4' && s[i] != '5') || !reply_code_at(s, n, i))
+			continue;
+		if (paired_status(s, n, i) != 0)
+			return true;
+		while (k > 0 && is_space(s[k - 1]) && i - k < 8)
+			k--;
+		if ((k >= 5 && dsn_ci_prefix(s + k - 5, 5, "said:")) ||
+			(k >= 3 && memcmp(s + k - 3, "<<<", 3) == 0))
+			return true;
+	}
+	return false;
 }
 
 /* ----------------------------------------------------------------

@@ -215,6 +215,22 @@ utf8_seq(const unsigned char *p, size_t avail)
 	return n;
 }
 
+bool
+dsn_valid_utf8(const char *p, size_t n)
+{
+	size_t		i = 0;
+
+	while (i < n)
+	{
+		int			k = utf8_seq((const unsigned char *) p + i, n - i);
+
+		if (k == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
 char *
 dsn_clean(Ctx *c, const char *p, size_t n)
 {
