@@ -10,6 +10,7 @@
  *
  * Each module has a header of its own, by layer:
  *		status/status.h			status codes and reply codes
+ *		address/address.h		e-mail addresses: checks, normal form
  *		dsn/dsn.h				parse: the DSN parser
  *		classify/classify.h		classify: reasons, rules, the classifier
  *		classify/matcher.h		classify: the multi-pattern matcher
