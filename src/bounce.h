@@ -35,6 +35,12 @@ struct FuncCallContext;
 extern struct FuncCallContext *bounce_table_srf_init(FunctionCallInfo fcinfo,
 													 uint64 rows);
 
+/*
+ * The interrupt hook the pure-C cores call in their long loops:
+ * CHECK_FOR_INTERRUPTS(), so a cancel or statement_timeout stops them.
+ */
+extern void bounce_check_interrupts(void *arg);
+
 #endif							/* PG_VERSION_NUM */
 
 #endif							/* BOUNCE_H */

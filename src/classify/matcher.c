@@ -324,11 +324,13 @@ verify_at(const char *pattern, const uint8_t *text, size_t end)
 /*
  * Scan text[0..len) and call fn(pattern, end, arg) for every occurrence of
  * every pattern, end being the offset just past the occurrence.  Blank
- * runs count as one space; leading blanks are skipped.
+ * runs count as one space; leading blanks are skipped.  tick, when given,
+ * is called after every tick_span bytes.
  */
 void
 bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
-					BounceMatchFn fn, void *arg)
+					BounceMatchFn fn, void *arg, BounceMatchTick tick,
+					void *tick_arg, size_t tick_span)
 {
 	const uint8_t *p = (const uint8_t *) text;
 	const uint8_t *end = p + len;
@@ -339,10 +341,17 @@ bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
 	const uint8_t sp = m->space_class;
 	uint8_t		prev = sp;
 	int			s = 0;
+	const uint8_t *next_tick = (tick != NULL && len > tick_span) ? p + tick_span : end;
 
 	for (; p < end; p++)
 	{
 		uint8_t		c = cls[*p];
+
+		if (p == next_tick)
+		{
+			tick(tick_arg);
+			next_tick = (end - p > (ptrdiff_t) tick_span) ? p + tick_span : end;
+		}
 
 		if (c == sp && prev == sp)
 			continue;

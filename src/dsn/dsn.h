@@ -23,6 +23,20 @@
 #define DSN_MAX_ADDRESSES	10000	/* addresses in one header field */
 
 /*
+ * The longest string a row holds, in bytes: a longer diagnostic (or any
+ * other field) is cut at a character boundary.  An SMTP reply line is at
+ * most 512 bytes (RFC 5321 section 4.5.3.1.5); this keeps the memory and
+ * time of each row's values bounded however large the message.
+ */
+#define DSN_MAX_STRING		65536
+
+/*
+ * How much work (bytes read, roughly) the parser does between two calls of
+ * the interrupt hook: a millisecond or two at its slowest.
+ */
+#define DSN_INTERRUPT_SPAN	(256 * 1024)
+
+/*
  * Allocator hook: the parser core allocates only through this, and never
  * frees; the caller releases everything at once (the backend deletes a
  * per-call memory context, the fuzz target frees its arena).  alloc may
@@ -42,6 +56,14 @@ typedef struct DsnAllocator
 	 */
 	char	   *(*convert) (void *opaque, const char *charset, const char *src,
 							size_t len, size_t *outlen);
+
+	/*
+	 * Optional interrupt hook, called every DSN_INTERRUPT_SPAN bytes of
+	 * work, however large the message, so that the caller can stop a long
+	 * parse: it may not return (the backend's CHECK_FOR_INTERRUPTS() jumps
+	 * out of it), since the core holds nothing but memory from alloc.
+	 */
+	void		(*interrupt) (void *opaque);
 } DsnAllocator;
 
 typedef enum DsnError

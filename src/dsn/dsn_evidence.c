@@ -116,13 +116,15 @@ mail_system_sender(const Headers *top)
 		const Header *h = dsn_hdr_get(top, fields[i]);
 		size_t		pos = 0,
 					st,
-					ln;
+					ln,
+					n;
 
 		if (h == NULL)
 			continue;
-		if (dsn_ci_find(h->value, h->vlen, "<>") || dsn_ci_find(h->value, h->vlen, "mailer-daemon"))
+		n = phrase_span(h->vlen);
+		if (dsn_ci_find(h->value, n, "<>") || dsn_ci_find(h->value, n, "mailer-daemon"))
 			return true;
-		while (dsn_next_address(h->value, h->vlen, &pos, &st, &ln))
+		while (dsn_next_address(h->value, n, &pos, &st, &ln))
 			if (dsn_is_robot(h->value + st, ln))
 				return true;
 	}
@@ -141,8 +143,8 @@ fml_error(const Headers *top)
 	const Header *mid = dsn_hdr_get(top, "message-id");
 
 	return dsn_hdr_get(top, "x-mlserver") != NULL &&
-		from != NULL && dsn_ci_find(from->value, from->vlen, "-admin@") != NULL &&
-		mid != NULL && dsn_ci_find(mid->value, mid->vlen, ".fml") != NULL;
+		from != NULL && dsn_ci_find(from->value, phrase_span(from->vlen), "-admin@") != NULL &&
+		mid != NULL && dsn_ci_find(mid->value, phrase_span(mid->vlen), ".fml") != NULL;
 }
 
 static bool
@@ -167,13 +169,13 @@ bounce_subject(const Headers *top)
 	if (s == NULL)
 		return false;
 	for (i = 0; i < sizeof(bounce_subjects) / sizeof(bounce_subjects[0]); i++)
-		if (dsn_ci_find(s->value, s->vlen, bounce_subjects[i]))
+		if (dsn_ci_find(s->value, phrase_span(s->vlen), bounce_subjects[i]))
 			return true;
 	return false;
 }
 
 static bool
-bounce_text(const char *t, size_t n)
+bounce_text(Ctx *c, const char *t, size_t n)
 {
 	size_t		i;
 
@@ -184,12 +186,12 @@ bounce_text(const char *t, size_t n)
 	for (i = 0; i < sizeof(bounce_wording) / sizeof(bounce_wording[0]); i++)
 		if (dsn_ci_find(t, n, bounce_wording[i]))
 			return true;
-	return dsn_has_smtp_reply(t, n);
+	return dsn_has_smtp_reply(c, t, n);
 }
 
 bool
-dsn_is_bounce(const Ctx *c, const Headers *top, const char *text, size_t tlen)
+dsn_is_bounce(Ctx *c, const Headers *top, const char *text, size_t tlen)
 {
 	return mail_system_sender(top) || bounce_structure(c, top) ||
-		bounce_subject(top) || bounce_text(text, tlen);
+		bounce_subject(top) || bounce_text(c, text, tlen);
 }

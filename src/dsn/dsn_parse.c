@@ -104,11 +104,11 @@ detect_format(const Headers *top, const char *text, size_t tlen)
 		switch (signatures[i].where)
 		{
 			case 'f':
-				if (from && dsn_ci_find(from->value, from->vlen, ph))
+				if (from && dsn_ci_find(from->value, phrase_span(from->vlen), ph))
 					return signatures[i].format;
 				break;
 			case 's':
-				if (subj && dsn_ci_find(subj->value, subj->vlen, ph))
+				if (subj && dsn_ci_find(subj->value, phrase_span(subj->vlen), ph))
 					return signatures[i].format;
 				break;
 			case 'h':
@@ -132,7 +132,8 @@ text_says_delayed(const Headers *top, const char *t, size_t n)
 	const Header *s = dsn_hdr_get(top, "subject");
 	char		lc[SIGNATURE_SPAN];
 
-	if (s && (dsn_ci_find(s->value, s->vlen, "delayed") || dsn_ci_find(s->value, s->vlen, "warning:")))
+	if (s && (dsn_ci_find(s->value, phrase_span(s->vlen), "delayed") ||
+			  dsn_ci_find(s->value, phrase_span(s->vlen), "warning:")))
 		return true;
 
 	if (t == NULL)
@@ -155,13 +156,17 @@ text_says_delayed(const Headers *top, const char *t, size_t n)
 static void
 find_loose_ds(Ctx *c, const char *p, const char *end)
 {
+	const char *start = p;
+	size_t		ticked = 0;
+
 	while (p < end && c->err == DSN_OK)
 	{
 		const char *eol;
 		const char *next = dsn_line_end(p, end, &eol);
 
+		dsn_tick_at(c, next - start, &ticked);
 		if (dsn_ci_prefix(p, eol - p, "content-type:") &&
-			dsn_ci_find(p, eol - p, "delivery-status"))
+			dsn_ci_find(p, phrase_span(eol - p), "delivery-status"))
 		{
 			Headers		hs;
 			const char *b = dsn_parse_headers(c, p, end, &hs);
@@ -170,11 +175,17 @@ find_loose_ds(Ctx *c, const char *p, const char *end)
 			const char *dec;
 			size_t		dlen;
 
+			if (++c->nparts > DSN_MAX_PARTS)
+			{
+				c->err = DSN_ERR_PARTS;
+				return;
+			}
 			while (q < end)
 			{
 				const char *qe;
 				const char *qn = dsn_line_end(q, end, &qe);
 
+				dsn_tick_at(c, qn - start, &ticked);
 				if (qe - q >= 2 && q[0] == '-' && q[1] == '-')
 				{
 					e = q;
@@ -209,6 +220,7 @@ find_inline_ds(Ctx *c, const char *t, const char *end)
 	const char *start = NULL;
 	const char *para = t;
 	bool		final = false;
+	size_t		ticked = 0;
 
 	while (p < end)
 	{
@@ -216,6 +228,7 @@ find_inline_ds(Ctx *c, const char *t, const char *end)
 		const char *next = dsn_line_end(p, end, &eol);
 		size_t		i;
 
+		dsn_tick_at(c, next - t, &ticked);
 		if (eol == p)
 			para = next;
 		else if (start != NULL && final && dsn_is_original_start(p, eol))
@@ -384,7 +397,7 @@ read_message_fields(Ctx *c, const Headers *top, const Found *f, DsnResult *out)
 
 	/* when the report was written: the time of a bounce without dates */
 	if ((h = dsn_hdr_get(top, "date")) != NULL &&
-		bounce_dsn_parse_date(h->value, h->vlen, &out->date))
+		bounce_dsn_parse_date(h->value, phrase_span(h->vlen), &out->date))
 		out->has_date = true;
 
 	/* the returned message's Message-ID identifies the bounce */
@@ -477,15 +490,17 @@ fill_commands(Ctx *c, const Found *f)
 
 /* The address of a header value when it names just one (repeats aside), else empty. */
 static Str
-only_address(const Header *h)
+only_address(Ctx *c, const Header *h)
 {
 	Str			one = {NULL, 0};
 	size_t		pos = 0,
 				st,
-				ln;
+				ln,
+				ticked = 0;
 
 	while (dsn_next_address(h->value, h->vlen, &pos, &st, &ln))
 	{
+		dsn_tick_at(c, pos, &ticked);
 		if (one.n > 0 && !dsn_addr_equal(one.p, one.n, h->value + st, ln))
 			return (Str) {NULL, 0};
 		one.p = h->value + st;
@@ -499,15 +514,15 @@ only_address(const Header *h)
  * returned message's To; empty when there are none or several.
  */
 static Str
-sole_recipient(const Headers *top, const Found *f)
+sole_recipient(Ctx *c, const Headers *top, const Found *f)
 {
 	Str			none = {NULL, 0};
 	const Header *h;
 
 	if ((h = dsn_hdr_get(top, "x-failed-recipients")) != NULL)
-		return only_address(h);
+		return only_address(c, h);
 	if (f->have_orig && (h = dsn_hdr_get(&f->orig, "to")) != NULL)
-		return only_address(h);
+		return only_address(c, h);
 	return none;
 }
 
@@ -524,7 +539,7 @@ robot_domain(const Headers *top)
 				st,
 				ln;
 
-	if (h != NULL && dsn_next_address(h->value, h->vlen, &pos, &st, &ln) &&
+	if (h != NULL && dsn_next_address(h->value, phrase_span(h->vlen), &pos, &st, &ln) &&
 		dsn_is_robot(h->value + st, ln))
 	{
 		const char *at = memchr(h->value + st, '@', ln);
@@ -544,7 +559,7 @@ robot_domain(const Headers *top)
 static void
 finish_rows(Ctx *c, const Headers *top, const Found *f)
 {
-	Str			only = sole_recipient(top, f);
+	Str			only = sole_recipient(c, top, f);
 	Str			robot = robot_domain(top);
 	char	   *robot_host = NULL;
 	int			k = 0;

@@ -53,6 +53,8 @@ dsn_is_original_start(const char *p, const char *eol)
 	const char *s = p;
 	size_t		i;
 
+	if (eol - p > PHRASE_SPAN)
+		eol = p + PHRASE_SPAN;
 	for (i = 0; i < sizeof(original_fields) / sizeof(original_fields[0]); i++)
 		if (dsn_ci_prefix(p, eol - p, original_fields[i]))
 			return true;
@@ -97,15 +99,20 @@ after_from(const char *s, size_t st)
 
 /* Does the line, apart from the address, hold only decoration? */
 static bool
-line_is_just_address(const char *p, const char *eol, size_t alen)
+line_is_just_address(Ctx *c, const char *p, const char *eol, size_t alen)
 {
+	const char *start = p;
 	size_t		other = 0;
+	size_t		ticked = 0;
 
 	for (; p < eol; p++)
+	{
+		dsn_tick_at(c, p - start, &ticked);
 		if (!is_space(*p) && *p != '<' && *p != '>' && *p != ':' && *p != '"' &&
-			*p != '\'' && *p != ',' && *p != '*' && *p != '-')
-			other++;
-	return other <= alen;
+			*p != '\'' && *p != ',' && *p != '*' && *p != '-' && ++other > alen)
+			return false;
+	}
+	return true;
 }
 
 typedef struct TextRcpt
@@ -120,15 +127,18 @@ typedef struct TextRcpt
 
 /* End of the paragraph that starts at p: its first blank line after text. */
 static const char *
-paragraph_end(const char *p, const char *end)
+paragraph_end(Ctx *c, const char *p, const char *end)
 {
+	const char *start = p;
 	bool		text = false;
+	size_t		ticked = 0;
 
 	while (p < end)
 	{
 		const char *eol;
 		const char *next = dsn_line_end(p, end, &eol);
 
+		dsn_tick_at(c, next - start, &ticked);
 		if (dsn_trim((Str) {p, (size_t) (eol - p)}).n == 0)
 		{
 			if (text)
@@ -152,20 +162,20 @@ paragraph_end(const char *p, const char *end)
 static char *
 block_diagnostic(Ctx *c, const char *bs, const char *be)
 {
-	const char *pe = paragraph_end(bs, be);
+	const char *pe = paragraph_end(c, bs, be);
 	const char *q = pe;
 	int			rc;
 	int32_t		st;
 	char	   *buf;
 
-	dsn_find_codes(bs, pe - bs, false, &rc, &st);
+	dsn_find_codes(c, bs, pe - bs, false, &rc, &st);
 	if (rc != 0 || st != 0)
 		return dsn_clean(c, bs, pe - bs);
 	while (q < be)
 	{
-		const char *qe = paragraph_end(q, be);
+		const char *qe = paragraph_end(c, q, be);
 
-		dsn_find_codes(q, qe - q, false, &rc, &st);
+		dsn_find_codes(c, q, qe - q, false, &rc, &st);
 		if (rc != 0 || st != 0)
 		{
 			buf = dsn_alloc(c, (pe - bs) + (qe - q) + 2);
@@ -199,10 +209,11 @@ typedef struct TextRcpts
  * t + n.  *has_text: a line with text comes before that end.
  */
 static const char *
-own_text_end(const char *t, size_t n, bool *has_text)
+own_text_end(Ctx *c, const char *t, size_t n, bool *has_text)
 {
 	const char *end = t + n;
 	const char *p = t;
+	size_t		ticked = 0;
 
 	*has_text = false;
 	while (p < end)
@@ -210,6 +221,7 @@ own_text_end(const char *t, size_t n, bool *has_text)
 		const char *eol;
 		const char *next = dsn_line_end(p, end, &eol);
 
+		dsn_tick_at(c, next - t, &ticked);
 		if (*has_text && dsn_is_original_start(p, eol))
 			return p;
 		if (eol > p)
@@ -227,6 +239,7 @@ own_text_end(const char *t, size_t n, bool *has_text)
 static bool
 is_non_recipient_line(Str l)
 {
+	l.n = phrase_span(l.n);
 	return dsn_ci_prefix(l.p, l.n, "references") || dsn_ci_prefix(l.p, l.n, "in-reply-to") ||
 		dsn_ci_prefix(l.p, l.n, "from:") || dsn_ci_prefix(l.p, l.n, "reply-to") ||
 		dsn_ci_prefix(l.p, l.n, "sender:") || dsn_ci_prefix(l.p, l.n, "return-path") ||
@@ -295,7 +308,7 @@ add_text_rcpt(Ctx *c, TextRcpts *l, const char *a, size_t ln, const char *line,
 	t->alen = ln;
 	t->line = line;
 	t->next = next;
-	t->just_address = line_is_just_address(line, eol, ln);
+	t->just_address = line_is_just_address(c, line, eol, ln);
 	t->weak = weak;
 	l->nstrong += !weak;
 	return true;
@@ -310,6 +323,7 @@ collect_text_rcpts(Ctx *c, const char *t, const char *end, const AddrList *exclu
 				   const AddrList *wanted, TextRcpts *l)
 {
 	const char *p = t;
+	size_t		ticked = 0;
 
 	while (p < end && c->err == DSN_OK)
 	{
@@ -321,6 +335,7 @@ collect_text_rcpts(Ctx *c, const char *t, const char *end, const AddrList *exclu
 					ln;
 		bool		weak;
 
+		dsn_tick_at(c, next - t, &ticked);
 		if (is_non_recipient_line(line))
 		{
 			p = next;
@@ -329,9 +344,12 @@ collect_text_rcpts(Ctx *c, const char *t, const char *end, const AddrList *exclu
 		/* the original To and Cc: recipients only when nothing else is */
 		weak = dsn_ci_prefix(line.p, line.n, "to:") || dsn_ci_prefix(line.p, line.n, "cc:");
 		while (dsn_next_address(p, eol - p, &pos, &st, &ln))
+		{
+			dsn_tick_at(c, p + pos - t, &ticked);
 			if (is_candidate(p, st, ln, exclude, wanted) &&
 				!add_text_rcpt(c, l, p + st, ln, p, eol, next, weak))
 				return false;
+		}
 		p = next;
 	}
 	return true;
@@ -463,7 +481,7 @@ text_rcpt_row(Ctx *c, const TextRcpts *l, int i, const char *end, int prev,
 	 * recipients ("The user(s) account is disabled.\n\n<a@b>", as au and
 	 * other Japanese carriers write it).
 	 */
-	if (!dsn_has_word(r->diagnostic) && pre->n > 0)
+	if (!dsn_has_word(c, r->diagnostic) && pre->n > 0)
 		r->diagnostic = preamble_diagnostic(c, pre);
 	/* codes that only the preamble gives apply to every recipient */
 	if (pre->has_text && (r->status == 0 || r->reply_code == 0) && pre->n > 0)
@@ -488,7 +506,7 @@ scan_text(Ctx *c, const char *t, size_t n, const AddrList *exclude,
 
 	memset(&l, 0, sizeof(l));
 	memset(&pre, 0, sizeof(pre));
-	end = own_text_end(t, n, &pre.has_text);
+	end = own_text_end(c, t, n, &pre.has_text);
 	if (!collect_text_rcpts(c, t, end, exclude, wanted, &l))
 		return;
 	keep_strong(&l);

@@ -25,9 +25,10 @@
  * of a longer number or of an IP address.  Returns 0 when none.
  */
 static int32_t
-find_status(const char *s, size_t n)
+find_status(Ctx *c, const char *s, size_t n)
 {
 	size_t		i;
+	size_t		ticked = 0;
 
 	for (i = 0; i + 5 <= n; i++)
 	{
@@ -35,6 +36,7 @@ find_status(const char *s, size_t n)
 		size_t		j;
 		int32_t		v;
 
+		dsn_tick_at(c, i, &ticked);
 		if (ch != '2' && ch != '4' && ch != '5')
 			continue;
 		if (s[i + 1] != '.')
@@ -98,7 +100,7 @@ reply_code_at(const char *s, size_t n, size_t i)
  * class; 0 when none does.
  */
 static int32_t
-paired_status(const char *s, size_t n, size_t i)
+paired_status(Ctx *c, const char *s, size_t n, size_t i)
 {
 	size_t		j = i + 3;
 	int32_t		st;
@@ -106,7 +108,7 @@ paired_status(const char *s, size_t n, size_t i)
 	while (j < n && j < i + 6 && (s[j] == ' ' || s[j] == '-' || s[j] == '\'' ||
 								  s[j] == ':' || s[j] == '"'))
 		j++;
-	if (j < n && s[j] == s[i] && (st = find_status(s + j, n - j < 12 ? n - j : 12)) != 0 &&
+	if (j < n && s[j] == s[i] && (st = find_status(c, s + j, n - j < 12 ? n - j : 12)) != 0 &&
 		BOUNCE_STATUS_CLASS(st) == s[i] - '0')
 		return st;
 	return 0;
@@ -129,9 +131,10 @@ reply_value(const char *s, size_t i)
  * greetings or transcript lines ("220 mx ESMTP", "250 Ok").
  */
 void
-dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *status)
+dsn_find_codes(Ctx *c, const char *s, size_t n, bool positive, int *reply, int32_t *status)
 {
 	size_t		i;
+	size_t		ticked = 0;
 	int			first_reply = 0;
 	int			first_pos = 0;
 
@@ -142,6 +145,7 @@ dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *stat
 		int			v;
 		int32_t		st;
 
+		dsn_tick_at(c, i, &ticked);
 		if (!reply_code_at(s, n, i))
 			continue;
 		v = reply_value(s, i);
@@ -154,7 +158,7 @@ dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *stat
 		}
 		if (first_reply == 0)
 			first_reply = v;
-		if ((st = paired_status(s, n, i)) != 0)
+		if ((st = paired_status(c, s, n, i)) != 0)
 		{
 			*reply = v;
 			*status = st;
@@ -163,7 +167,7 @@ dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *stat
 		i += 2;
 	}
 	*reply = first_reply ? first_reply : (positive ? first_pos : 0);
-	*status = find_status(s, n);
+	*status = find_status(c, s, n);
 }
 
 /*
@@ -176,7 +180,7 @@ dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *stat
  * is neither.
  */
 bool
-dsn_has_smtp_reply(const char *s, size_t n)
+dsn_has_smtp_reply(Ctx *c, const char *s, size_t n)
 {
 	size_t		i;
 
@@ -186,7 +190,7 @@ dsn_has_smtp_reply(const char *s, size_t n)
 
 		if ((s[i] != '4' && s[i] != '5') || !reply_code_at(s, n, i))
 			continue;
-		if (paired_status(s, n, i) != 0)
+		if (paired_status(c, s, n, i) != 0)
 			return true;
 		while (k > 0 && is_space(s[k - 1]) && i - k < 8)
 			k--;
@@ -316,9 +320,10 @@ command_init(void)
  * that start with it, and keep the one earliest in the table.
  */
 static const char *
-find_command(const char *s, size_t n)
+find_command(Ctx *c, const char *s, size_t n)
 {
 	size_t		i;
+	size_t		ticked = 0;
 	size_t		best = NCOMMAND_PHRASES;
 
 	if (s == NULL)
@@ -329,6 +334,7 @@ find_command(const char *s, size_t n)
 	{
 		const int  *k = command_bucket[(unsigned char) s[i]];
 
+		dsn_tick_at(c, i, &ticked);
 		for (; *k >= 0 && (size_t) *k < best; k++)
 			if (ci_prefix_ws(s + i, n - i, command_phrases[*k].phrase, command_plen[*k]))
 			{
@@ -387,15 +393,16 @@ dsn_transcript_command(const char *t, size_t n)
  * (Postfix) or "host mx.example.com [192.0.2.1]:" (Exim).
  */
 static Str
-find_remote_host(const char *s, size_t n)
+find_remote_host(Ctx *c, const char *s, size_t n)
 {
 	Str			r = {NULL, 0};
 	const char *p = s;
 	const char *end = s + n;
+	size_t		ticked = 0;
 
 	while (p < end)
 	{
-		const char *h = dsn_ci_find(p, end - p, "host ");
+		const char *h = dsn_ci_find_long(c, p, end - p, "host ");
 		const char *q;
 		bool		dot = false;
 
@@ -410,6 +417,7 @@ find_remote_host(const char *s, size_t n)
 		p = q;
 		while (q < end && (is_alpha(*q) || is_digit(*q) || *q == '.' || *q == '-'))
 		{
+			dsn_tick_at(c, (size_t) (q - s), &ticked);
 			if (*q == '.')
 				dot = true;
 			q++;
@@ -464,15 +472,15 @@ dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t, size_t n, bool prefer
 
 	if (t == NULL || n == 0)
 		return;
-	dsn_find_codes(t, n, dsn_reads_success(r), &rc, &st);
+	dsn_find_codes(c, t, n, dsn_reads_success(r), &rc, &st);
 	if (r->reply_code == 0)
 		r->reply_code = rc;
 	r->status = dsn_better_status(r->status, st, prefer_text_status);
 	if (r->smtp_command == NULL)
-		r->smtp_command = find_command(t, n);
+		r->smtp_command = find_command(c, t, n);
 	if (r->remote_mta == NULL)
 	{
-		Str			h = find_remote_host(t, n);
+		Str			h = find_remote_host(c, t, n);
 
 		if (h.n)
 			r->remote_mta = dsn_clean(c, h.p, h.n);
@@ -686,14 +694,15 @@ dsn_is_robot(const char *a, size_t n)
 
 /* Does s hold a word beyond addresses and punctuation? (NULL: no) */
 bool
-dsn_has_word(const char *s)
+dsn_has_word(Ctx *c, const char *s)
 {
 	size_t		n,
 				pos = 0,
 				st,
 				ln,
 				i,
-				prev = 0;
+				prev = 0,
+				ticked = 0;
 
 	if (s == NULL)
 		return false;
@@ -706,7 +715,10 @@ dsn_has_word(const char *s)
 		size_t		letters = 0;
 
 		for (i = prev; i < stop; i++)
+		{
+			dsn_tick_at(c, i, &ticked);
 			letters += is_alpha(s[i]);
+		}
 		if (letters > 0 && !(stop - prev < 40 && dsn_ci_find(s + prev, stop - prev, "expanded from")))
 			return true;
 		if (!more)
