@@ -272,6 +272,46 @@ SELECT count(*) FROM parse_dsn(E'\n\n\n');
 SELECT count(*) FROM parse_dsn('just some text without any address');
 SELECT count(*) FROM parse_dsn('\x00ff00fe4142'::bytea);
 SELECT count(*) FROM parse_dsn(NULL::text);
+-- Evidence: without a delivery-status part, a message is read as a bounce
+-- only when it shows it is one.  A person's e-mail that names an address is
+-- not, even with numbers in it; nor is binary junk, even with a bounce's
+-- sender (an address that is not UTF-8 text is no recipient).
+SELECT count(*) AS person FROM parse_dsn('please send the invoice to an.janssens@customer.be');
+SELECT count(*) AS person FROM parse_dsn($m$From: Jan Peeters <jan@customer.be>
+To: billing@registry.example
+Subject: Re: invoice 2024-0117
+Content-Type: text/plain; charset=utf-8
+
+Hello,
+
+please send the invoice to an.janssens@customer.be from now on.
+We have 550 domains with you.
+450 of them renew in May; version 5.1.1 of the contract applies.
+$m$);
+SELECT count(*) AS junk_rows, count(*) FILTER (WHERE recipient LIKE '%' || U&'\FFFD' || '%') AS replacement_chars
+  FROM generate_series(1, 500) i,
+       parse_dsn(decode(md5(i::text) || md5((-i)::text) || '40' || md5((i * 7)::text) || '2e6265' || md5((i * 3)::text), 'hex'));
+SELECT count(*) AS junk_from_daemon FROM parse_dsn(
+  convert_to(E'From: MAILER-DAEMON@mx.example.org\nSubject: failure notice\n\n', 'UTF8')
+  || '\xc3283fff40e9e92e6265200a'::bytea || convert_to(E' 550 5.1.1 unknown\n', 'UTF8'));
+-- each kind of evidence is enough on its own (a lone line "<a@example.net>:
+-- user unknown" otherwise)
+SELECT e.kind, count(p.recipient) AS rows, min(p.recipient) AS recipient
+  FROM (VALUES
+    ('null reverse-path', E'From: x@example.org\nReturn-Path: <>\n\n'),
+    ('mailer daemon', E'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n\n'),
+    ('mailer daemon without address', E'From: MAILER-DAEMON <>\n\n'),
+    ('postmaster', E'From: postmaster@mx.example.org\n\n'),
+    ('subject', E'From: x@example.org\nSubject: Undeliverable: your message\n\n'),
+    ('exim header', E'From: x@example.org\nX-Failed-Recipients: a@example.net\n\n'),
+    ('report structure', E'From: x@example.org\nContent-Type: multipart/report; boundary=b\n\n--b\nContent-Type: text/plain\n\n'),
+    ('MTA wording', E'From: x@example.org\n\nThis is the mail system at host mx.example.org.\n\n'),
+    ('reply and status', E'From: x@example.org\n\nRemote: 550 5.1.1 rejected\n'),
+    ('reply quoted', E'From: x@example.org\n\nmx.example.net said: 550 rejected\n'),
+    ('transcript', E'From: x@example.org\n\n<<< 550 rejected\n'),
+    ('none', E'From: x@example.org\nSubject: hello\n\nSee you at 550 Main Street.\n')) e(kind, head)
+    LEFT JOIN LATERAL parse_dsn(e.head || E'<a@example.net>: user unknown\n') p ON true
+ GROUP BY e.kind ORDER BY e.kind;
 -- an unparseable Last-Attempt-Date is NULL, not an error
 SELECT recipient, last_attempt FROM parse_dsn($m$Content-Type: message/delivery-status
 
@@ -292,9 +332,48 @@ SELECT count(*) FROM parse_dsn((
     FROM generate_series(1, 30) i));
 SELECT count(*) FROM parse_dsn(repeat(E'X-Header: value\n', 1900) || E'\nbody');
 
+-- delivery-status blocks that the MIME structure does not declare count as
+-- MIME parts too, so 6000 of them are over the limit of 5000, not 6000
+-- parts' worth of memory and time
+SELECT count(*) FROM parse_dsn(E'From: MAILER-DAEMON@example.org\n\n'
+  || repeat(E'Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@example.net\n--\n', 6000));
+-- every string of a row is at most 64 kB, cut at a character boundary
+SELECT octet_length(diagnostic) BETWEEN 65530 AND 65536 AS cut, right(diagnostic, 1) IN ('a', 'é') AS whole_characters,
+       convert_from(convert_to(diagnostic, 'UTF8'), 'UTF8') = diagnostic AS valid
+  FROM parse_dsn(E'Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 '
+                 || repeat('aé', 40000) || E'\n');
+
+-- Many recipients: every address Exim's X-Failed-Recipients names is a row,
+-- however many; none is dropped.  exim_bounce(n, listed): a bounce for n
+-- recipients, each also listed in the text with its SMTP error, or not.
+CREATE FUNCTION pg_temp.exim_bounce(n int, listed boolean) RETURNS text LANGUAGE sql AS $f$
+SELECT format(E'From: Mail Delivery System <Mailer-Daemon@mx.example.org>\nTo: sender@example.com\n'
+    'Subject: Mail delivery failed: returning message to sender\nX-Failed-Recipients: %s\n\n'
+    'This message was created automatically by mail delivery software.\n\n'
+    'A message that you sent could not be delivered to one or more of its\n'
+    'recipients. This is a permanent error. The following address(es) failed:\n\n%s\n'
+    '------ This is a copy of the message, including all the headers. ------\n\nFrom: sender@example.com\n',
+  (SELECT string_agg(format('user%s@example.net', i), ', ') FROM generate_series(1, n) i),
+  CASE WHEN listed THEN (SELECT string_agg(format(E'  user%s@example.net\n    host mx.example.net [192.0.2.1]\n'
+      '    SMTP error from remote mail server after RCPT TO:<user%s@example.net>:\n    550 5.1.1 User unknown\n', i, i), '' ORDER BY i)
+    FROM generate_series(1, n) i)
+  ELSE E'  (addresses withheld)\n    550 5.1.1 User unknown\n' END) $f$;
+SELECT n, listed, count(*) AS rows, count(DISTINCT recipient) AS distinct_recipients,
+       count(*) FILTER (WHERE status::text = '5.1.1' AND reply_code = 550) AS with_codes,
+       min(recipient) AS first, max(recipient) AS last
+  FROM (VALUES (20), (100), (1000)) v(n), (VALUES (true), (false)) w(listed),
+       LATERAL parse_dsn(pg_temp.exim_bounce(n, listed))
+ GROUP BY n, listed ORDER BY n, listed;
+-- the limit, 10000 addresses in one header field, is an error, never a cut
+SELECT count(*) FROM parse_dsn(pg_temp.exim_bounce(10000, false));
+SELECT count(*) FROM parse_dsn(pg_temp.exim_bounce(10001, false));
+-- an address written twice (in any case) is one recipient
+SELECT recipient FROM parse_dsn(E'From: Mailer-Daemon@mx.example.org\nX-Failed-Recipients: a@example.net, A@Example.NET, b@example.net\n\n550 5.1.1 User unknown\n');
+
 -- Time linear in the size: a Diagnostic-Code of 150000 RFC 2047 openers
 -- that are never closed (1 MB) took over ten minutes when each opener
--- rescanned the rest of the value for its "?="
+-- rescanned the rest of the value for its "?="; the diagnostic is cut at
+-- 64 kB, as every string of a row is
 SET statement_timeout = '20s';
 SELECT recipient, status, length(diagnostic) AS diagnostic_length
   FROM parse_dsn(E'Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; '
@@ -449,7 +528,9 @@ Content-Type: text/plain
 
 {"notificationType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"angry@example.net"}]}}
 $m$, '{}');
--- malformed or hostile JSON: read as plain text, never misread, never deep recursion
+-- malformed or hostile JSON: never misread, never deep recursion; JSON too
+-- deep to read leaves the message to the plain-text reading, which finds no
+-- evidence of a bounce in it (no row)
 SELECT recipient, format FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bouncedRecipients":[{"emailAddress":"cut@example.net"');
 SELECT count(*) AS rows FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"x":' || repeat('[', 100000) || repeat(']', 100000) || ',"bouncedRecipients":[{"emailAddress":"deep@example.net"}]}}');
 SELECT recipient, format FROM parse_dsn(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bouncedRecipients":[{"emailAddress":"a\\u00e9\\ud83d\\ude00@example.net"},{"emailAddress":"bad\\ud800@example.net"},{"action":"failed"}]}}');

@@ -98,6 +98,11 @@ Action: delivered
 Status: 2.0.0
 $m$, '{1}');
 SELECT outcome, recipient FROM record_dsn('hello, this is not a bounce', '{1}');
+-- a person's e-mail that names an address is not a bounce: nothing recorded,
+-- however often it comes
+SELECT outcome, recipient FROM record_dsn('please send the invoice to an.janssens@customer.be', '{1}');
+SELECT outcome, recipient FROM record_dsn(E'From: Jan <jan@customer.be>\nSubject: invoice\n\nplease send the invoice to an.janssens@customer.be\n', '{1}');
+SELECT outcome, recipient FROM record_dsn('\x89504e470d0a1a0a40e9e92e62650a'::bytea, '{1}');
 SELECT count(*) AS events FROM event;
 
 -- the reason PowerMTA states (X-PowerMTA-BounceCategory) is the one recorded, via

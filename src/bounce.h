@@ -10,6 +10,7 @@
  *
  * Each module has a header of its own, by layer:
  *		status/status.h			status codes and reply codes
+ *		address/address.h		e-mail addresses: checks, normal form
  *		dsn/dsn.h				parse: the DSN parser
  *		classify/classify.h		classify: reasons, rules, the classifier
  *		classify/matcher.h		classify: the multi-pattern matcher
@@ -33,6 +34,12 @@
 struct FuncCallContext;
 extern struct FuncCallContext *bounce_table_srf_init(FunctionCallInfo fcinfo,
 													 uint64 rows);
+
+/*
+ * The interrupt hook the pure-C cores call in their long loops:
+ * CHECK_FOR_INTERRUPTS(), so a cancel or statement_timeout stops them.
+ */
+extern void bounce_check_interrupts(void *arg);
 
 #endif							/* PG_VERSION_NUM */
 

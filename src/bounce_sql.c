@@ -8,8 +8,22 @@
 #include "postgres.h"
 
 #include "funcapi.h"
+#include "miscadmin.h"
 
 #include "bounce.h"
+
+/*
+ * The interrupt hook of the pure-C cores (the DSN parser, the classifier),
+ * called every few hundred kilobytes of their work.  A pending cancel or
+ * timeout raises its error here, which jumps out of the core: the cores
+ * hold no resources but memory of the call's contexts.
+ */
+void
+bounce_check_interrupts(void *arg)
+{
+	(void) arg;
+	CHECK_FOR_INTERRUPTS();
+}
 
 /*
  * First call of a set-returning function that lists one of bounce's static

@@ -493,17 +493,31 @@ lookup_reply(int code, BounceProvider provider)
 	return -1;
 }
 
+/* The interrupt hook of the input, if any. */
+static inline void
+tick(const BounceClassifyInput *in)
+{
+	if (in->interrupt != NULL)
+		in->interrupt(in->interrupt_arg);
+}
+
 static bool
-text_is_blank(const char *t, size_t len)
+text_is_blank(const BounceClassifyInput *in)
 {
 	size_t		i;
 
-	if (t == NULL)
+	if (in->text == NULL)
 		return true;
-	for (i = 0; i < len; i++)
-		if (!(t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n' ||
-			  t[i] == '\f' || t[i] == '\v'))
+	for (i = 0; i < in->len; i++)
+	{
+		char		ch = in->text[i];
+
+		if (i > 0 && i % BOUNCE_CLASSIFY_INTERRUPT_SPAN == 0)
+			tick(in);
+		if (!(ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' ||
+			  ch == '\f' || ch == '\v'))
 			return false;
+	}
 	return true;
 }
 
@@ -600,7 +614,7 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 	ScanState	st;
 	int			r;
 	int			cls;
-	bool		blank = text_is_blank(in->text, in->len);
+	bool		blank = text_is_blank(in);
 
 	memset(out, 0, sizeof(*out));
 	out->reply_code = in->reply_code;
@@ -630,7 +644,9 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 			st.gap_first[r] = st.gap_last[r] = -1;
 		st.status = out->status;
 		st.command = out->command;
-		bounce_matcher_scan(&matcher, in->text, in->len, on_match, &st);
+		bounce_matcher_scan(&matcher, in->text, in->len, on_match, &st,
+							in->interrupt, in->interrupt_arg,
+							BOUNCE_CLASSIFY_INTERRUPT_SPAN);
 		if (st.best >= 0)
 		{
 			out->kind = BK_TEXT;

@@ -157,7 +157,18 @@ typedef struct BounceClassifyInput
 	size_t		command_len;
 	const char *host;			/* may be NULL */
 	size_t		host_len;
+
+	/*
+	 * Optional interrupt hook, called every BOUNCE_CLASSIFY_INTERRUPT_SPAN
+	 * bytes of text the classifier reads, so that a long text can be
+	 * cancelled: it may not return (the backend's CHECK_FOR_INTERRUPTS()
+	 * jumps out of it), since the classifier allocates nothing per call.
+	 */
+	void		(*interrupt) (void *arg);
+	void	   *interrupt_arg;
 } BounceClassifyInput;
+
+#define BOUNCE_CLASSIFY_INTERRUPT_SPAN	(256 * 1024)
 
 /* Which layer decided. */
 typedef enum BounceRuleKind

@@ -142,6 +142,7 @@ read_input(FunctionCallInfo fcinfo, BounceClassifyInput *in)
 
 	memset(in, 0, sizeof(*in));
 	in->status = -1;
+	in->interrupt = bounce_check_interrupts;
 	if (!PG_ARGISNULL(0))
 	{
 		text	   *t = PG_GETARG_TEXT_PP(0);

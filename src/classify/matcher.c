@@ -49,6 +49,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -808,14 +809,17 @@ scan_block(const BounceMatcher *m, const uint8_t *text, size_t from, size_t to,
 /*
  * Scan text[0..len) and call fn(pattern, end, arg) for every occurrence of
  * every pattern, end being the offset just past the occurrence, in order
- * of end.  Blank runs count as one space; leading blanks are skipped.
+ * of end.  Blank runs count as one space; leading blanks are skipped.  tick,
+ * when given, is called between blocks, once tick_span bytes have passed.
  */
 void
 bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
-					BounceMatchFn fn, void *arg)
+					BounceMatchFn fn, void *arg, BounceMatchTick tick,
+					void *tick_arg, size_t tick_span)
 {
 	const uint8_t *t = (const uint8_t *) text;
 	size_t		pos = 0;
+	size_t		next_tick = tick != NULL ? tick_span : SIZE_MAX;
 	unsigned	s = 0;
 
 	while (pos < len && m->cls[t[pos]] == m->space_class)
@@ -824,6 +828,12 @@ bounce_matcher_scan(const BounceMatcher *m, const char *text, size_t len,
 	{
 		size_t		to = len - pos > BLOCK ? pos + BLOCK : len;
 
+		/* between blocks: the interrupt check, every tick_span bytes */
+		if (pos >= next_tick)
+		{
+			tick(tick_arg);
+			next_tick = pos + tick_span;
+		}
 		s = scan_block(m, t, pos, to, s, fn, arg);
 		pos = to;
 	}

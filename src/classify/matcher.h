@@ -38,10 +38,15 @@ typedef struct BounceMatcher
 /* Called for each occurrence; end is the offset just past its last byte. */
 typedef void (*BounceMatchFn) (int pattern, size_t end, void *arg);
 
+/* Called every tick_span bytes of a scan (an interrupt check); may be NULL. */
+typedef void (*BounceMatchTick) (void *arg);
+
 extern bool bounce_matcher_build(BounceMatcher *m, const char *const *patterns,
 								 int npatterns);
 extern void bounce_matcher_free(BounceMatcher *m);
 extern void bounce_matcher_scan(const BounceMatcher *m, const char *text,
-								size_t len, BounceMatchFn fn, void *arg);
+								size_t len, BounceMatchFn fn, void *arg,
+								BounceMatchTick tick, void *tick_arg,
+								size_t tick_span);
 
 #endif							/* BOUNCE_MATCHER_H */

@@ -20,6 +20,21 @@
 #define DSN_MAX_HEADERS		2000	/* header fields in one header block */
 #define DSN_MAX_PARTS		5000	/* MIME parts in one message */
 #define DSN_MAX_RECIPIENTS	10000	/* recipient rows in one message */
+#define DSN_MAX_ADDRESSES	10000	/* addresses in one header field */
+
+/*
+ * The longest string a row holds, in bytes: a longer diagnostic (or any
+ * other field) is cut at a character boundary.  An SMTP reply line is at
+ * most 512 bytes (RFC 5321 section 4.5.3.1.5); this keeps the memory and
+ * time of each row's values bounded however large the message.
+ */
+#define DSN_MAX_STRING		65536
+
+/*
+ * How much work (bytes read, roughly) the parser does between two calls of
+ * the interrupt hook: a millisecond or two at its slowest.
+ */
+#define DSN_INTERRUPT_SPAN	(256 * 1024)
 
 /*
  * Allocator hook: the parser core allocates only through this, and never
@@ -41,6 +56,14 @@ typedef struct DsnAllocator
 	 */
 	char	   *(*convert) (void *opaque, const char *charset, const char *src,
 							size_t len, size_t *outlen);
+
+	/*
+	 * Optional interrupt hook, called every DSN_INTERRUPT_SPAN bytes of
+	 * work, however large the message, so that the caller can stop a long
+	 * parse: it may not return (the backend's CHECK_FOR_INTERRUPTS() jumps
+	 * out of it), since the core holds nothing but memory from alloc.
+	 */
+	void		(*interrupt) (void *opaque);
 } DsnAllocator;
 
 typedef enum DsnError
@@ -50,6 +73,7 @@ typedef enum DsnError
 	DSN_ERR_HEADERS,			/* a header block over DSN_MAX_HEADERS fields */
 	DSN_ERR_PARTS,				/* more than DSN_MAX_PARTS MIME parts */
 	DSN_ERR_RECIPIENTS,			/* more than DSN_MAX_RECIPIENTS recipients */
+	DSN_ERR_ADDRESSES,			/* a header field over DSN_MAX_ADDRESSES */
 	DSN_ERR_NOMEM				/* the allocator returned NULL */
 } DsnError;
 

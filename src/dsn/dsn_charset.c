@@ -25,7 +25,8 @@ iso2022jp_to_eucjp(Ctx *c, const char *p, size_t n, size_t *outlen)
 {
 	unsigned char *out = dsn_alloc(c, n * 2 + 1);
 	size_t		i = 0,
-				o = 0;
+				o = 0,
+				ticked = 0;
 	enum
 	{
 		J_ASCII, J_X0208, J_KANA
@@ -37,6 +38,7 @@ iso2022jp_to_eucjp(Ctx *c, const char *p, size_t n, size_t *outlen)
 	{
 		unsigned char b = (unsigned char) p[i];
 
+		dsn_tick_at(c, i, &ticked);
 		if (b == 0x1B)
 		{
 			if (i + 2 < n && p[i + 1] == '(' && (p[i + 2] == 'B' || p[i + 2] == 'J'))

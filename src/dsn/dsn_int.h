@@ -31,7 +31,8 @@ typedef struct Str
 typedef struct Header
 {
 	Str			name;
-	char	   *value;			/* unfolded, trimmed, NUL-terminated */
+	const char *value;			/* unfolded, trimmed; not NUL-terminated (it
+								 * may be in the message itself) */
 	size_t		vlen;
 } Header;
 
@@ -39,6 +40,8 @@ typedef struct Headers
 {
 	Header	   *h;
 	int			n;
+	int			cap;			/* slots allocated; a block read into the
+								 * same Headers reuses them */
 } Headers;
 
 /* A leaf of the MIME tree that the analysis uses. */
@@ -63,10 +66,12 @@ typedef struct Ctx
 {
 	const DsnAllocator *a;
 	DsnError	err;
+	size_t		work;			/* bytes read since the interrupt hook ran */
 	bool		ascii_only;
 	int			nparts;
 	Part	   *parts;
 	Part	  **tail;
+	bool		is_report;		/* a multipart/report (RFC 6522) was seen */
 	bool		is_report_feedback; /* multipart/report; report-type=feedback-report */
 	/* the recipients being built */
 	DsnRecipient *rcpt;
@@ -74,12 +79,33 @@ typedef struct Ctx
 	int			maxrcpt;
 } Ctx;
 
-/* A list of addresses not to report as recipients (the sender, ...). */
+/*
+ * Addresses in order of first appearance, each once, with a hash index
+ * (dsn_addrlist.c).  Zero-initialised, it is an empty list.
+ */
 typedef struct AddrList
 {
-	Str			a[16];
+	Str		   *a;
 	int			n;
+	int			cap;
+	int		   *slot;			/* index + 1 of the address hashed here, or 0 */
+	size_t		nslot;			/* a power of two, twice cap */
 } AddrList;
+
+/*
+ * How far into a line or a header value a fixed phrase is looked for: RFC
+ * 5322 section 2.1.1 limits a line to 998 characters, and the phrases the
+ * readers look for (an MTA's wording, a subject, a marker line) are at the
+ * start of theirs.  A megabyte-long line is then read once, not once per
+ * phrase.
+ */
+#define PHRASE_SPAN				1000
+
+static inline size_t
+phrase_span(size_t n)
+{
+	return n < PHRASE_SPAN ? n : PHRASE_SPAN;
+}
 
 /*
  * How much of the text part, and for how many recipients, the readers
@@ -196,15 +222,48 @@ dsn_line_end(const char *p, const char *end, const char **eol)
 
 /* ---- dsn_util.c: memory, result rows, byte strings, output strings ---- */
 
+/*
+ * Count n bytes of work; every DSN_INTERRUPT_SPAN of them, the caller's
+ * interrupt hook runs (and may not return).  Every loop over the message
+ * that is not bounded by a fixed span calls this.
+ */
+extern void dsn_interrupt(Ctx *c);
+
+static inline void
+dsn_tick(Ctx *c, size_t n)
+{
+	c->work += n;
+	if (c->work >= DSN_INTERRUPT_SPAN)
+		dsn_interrupt(c);
+}
+
+/*
+ * In a loop over bytes that has reached offset pos: count the work since
+ * offset *last, once it is 64 kB (pos may move by any step).
+ */
+static inline void
+dsn_tick_at(Ctx *c, size_t pos, size_t *last)
+{
+	if (pos - *last >= 0x10000)
+	{
+		dsn_tick(c, pos - *last);
+		*last = pos;
+	}
+}
+
 /* Memory from the caller's hook; NULL (and DSN_ERR_NOMEM) when it fails. */
 extern void *dsn_alloc(Ctx *c, size_t n);
 /* A new, zeroed result row; NULL at DSN_MAX_RECIPIENTS or on error. */
 extern DsnRecipient *dsn_new_rcpt(Ctx *c);
 /* Case-insensitive search of a lowercase literal. */
 extern const char *dsn_ci_find(const char *s, size_t n, const char *lit);
+/* dsn_ci_find over a span of any length, counting the work. */
+extern const char *dsn_ci_find_long(Ctx *c, const char *s, size_t n, const char *lit);
 /* Case-sensitive search of lit[0..m) in s[0..n). */
 extern const char *dsn_find_bytes(const char *s, size_t n, const char *lit, size_t m);
 extern char *dsn_dup_str(Ctx *c, const char *p, size_t n);
+/* Is p[0..n) valid UTF-8 (RFC 3629)? */
+extern bool dsn_valid_utf8(const char *p, size_t n);
 /* p[0..n) as an output string (valid UTF-8 or ASCII, blanks collapsed). */
 extern char *dsn_clean(Ctx *c, const char *p, size_t n);
 
@@ -214,6 +273,8 @@ extern int	dsn_hexval(char ch);
 extern char *dsn_decode_words(Ctx *c, const char *v, size_t n, size_t *outlen);
 extern const char *dsn_parse_headers(Ctx *c, const char *p, const char *end,
 									 Headers *hs);
+extern const char *dsn_parse_headers_again(Ctx *c, const char *p,
+										   const char *end, Headers *hs);
 extern const Header *dsn_hdr_get(const Headers *hs, const char *name);
 extern void dsn_add_part(Ctx *c, PartKind kind, const char *body, size_t len);
 extern const char *dsn_decode_body(Ctx *c, const Headers *hs, const char *p,
@@ -228,11 +289,14 @@ extern const char *dsn_text_to_utf8(Ctx *c, Str charset, const char *p,
 
 /* ---- dsn_scan.c: codes, commands, hosts and addresses in text ---- */
 
-extern void dsn_find_codes(const char *s, size_t n, bool positive,
+extern void dsn_find_codes(Ctx *c, const char *s, size_t n, bool positive,
 						   int *reply, int32_t *status);
+extern bool dsn_has_smtp_reply(Ctx *c, const char *s, size_t n);
 extern const char *dsn_transcript_command(const char *t, size_t n);
 extern void dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t,
 							   size_t n, bool prefer_text_status);
+extern bool dsn_reads_success(const DsnRecipient *r);
+extern int32_t dsn_better_status(int32_t have, int32_t found, bool prefer);
 extern bool dsn_next_address(const char *s, size_t n, size_t *pos,
 							 size_t *start, size_t *len);
 extern bool dsn_addr_equal(const char *a, size_t an, const char *b, size_t bn);
@@ -241,8 +305,18 @@ extern Str	dsn_mta_name(const char *v, size_t n);
 extern Str	dsn_plain_address(Str v);
 extern bool dsn_is_type_atom(const char *p, size_t n);
 extern bool dsn_is_robot(const char *a, size_t n);
-extern bool dsn_has_word(const char *s);
-extern void dsn_addrlist_add(AddrList *l, const char *v, size_t n);
+extern bool dsn_has_word(Ctx *c, const char *s);
+
+/* ---- dsn_addrlist.c: address lists ---- */
+
+/*
+ * The index of a[0..n) in l, appended (*added set) when it is new; -1 when
+ * memory ran out.  The caller enforces its own limit on l->n.
+ */
+extern int	dsn_addrlist_put(Ctx *c, AddrList *l, const char *a, size_t n,
+							 bool *added);
+/* Every address of the header value v[0..n); false past DSN_MAX_ADDRESSES. */
+extern bool dsn_addrlist_add(Ctx *c, AddrList *l, const char *v, size_t n);
 extern bool dsn_addrlist_has(const AddrList *l, const char *a, size_t n);
 
 /* ---- the readers, one row per recipient ---- */
@@ -256,6 +330,10 @@ extern void dsn_read_feedback(Ctx *c, const Headers *top, const Headers *orig,
 extern bool dsn_is_autoreply(const Headers *top);
 extern void dsn_read_autoreply(Ctx *c, const Headers *top, const char *text,
 							   size_t tlen);
+
+/* dsn_evidence.c: is a message without a delivery-status part a bounce? */
+extern bool dsn_is_bounce(Ctx *c, const Headers *top, const char *text,
+						  size_t tlen);
 
 /* dsn_plain.c: plain-text bounces */
 extern bool dsn_is_original_start(const char *p, const char *eol);

@@ -35,17 +35,19 @@ b64val(char ch)
 
 /* Base64, skipping anything that is not in the alphabet. */
 static size_t
-b64_decode(const char *p, size_t n, char *out)
+b64_decode(Ctx *c, const char *p, size_t n, char *out)
 {
 	unsigned int acc = 0;
 	int			bits = 0;
 	size_t		o = 0;
 	size_t		i;
+	size_t		ticked = 0;
 
 	for (i = 0; i < n; i++)
 	{
 		int			v;
 
+		dsn_tick_at(c, i, &ticked);
 		if (p[i] == '=')
 			break;
 		v = b64val(p[i]);
@@ -75,13 +77,15 @@ dsn_hexval(char ch)
 
 /* Quoted-printable; underscore_space for RFC 2047 "Q" words. */
 static size_t
-qp_decode(const char *p, size_t n, char *out, bool underscore_space)
+qp_decode(Ctx *c, const char *p, size_t n, char *out, bool underscore_space)
 {
 	size_t		o = 0;
 	size_t		i = 0;
+	size_t		ticked = 0;
 
 	while (i < n)
 	{
+		dsn_tick_at(c, i, &ticked);
 		if (p[i] == '=' && i + 2 < n &&
 			dsn_hexval(p[i + 1]) >= 0 && dsn_hexval(p[i + 2]) >= 0)
 		{
@@ -126,12 +130,13 @@ dsn_decode_words(Ctx *c, const char *v, size_t n, size_t *outlen)
 	char	   *out;
 	size_t		o = 0;
 	size_t		i = 0;
+	size_t		ticked = 0;
 	size_t		pending_ws = 0;	/* whitespace held back after a word */
 	bool		after_word = false;
 	const char *close = NULL;	/* first "?=" at or after the last search */
 	bool		close_searched = false;
 
-	if (dsn_ci_find(v, n, "=?") == NULL)
+	if (dsn_ci_find_long(c, v, n, "=?") == NULL)
 	{
 		*outlen = n;
 		return (char *) v;
@@ -141,6 +146,7 @@ dsn_decode_words(Ctx *c, const char *v, size_t n, size_t *outlen)
 		return NULL;
 	while (i < n)
 	{
+		dsn_tick_at(c, i, &ticked);
 		if (v[i] == '=' && i + 1 < n && v[i + 1] == '?')
 		{
 			/* =?charset?E?text?= */
@@ -158,7 +164,7 @@ dsn_decode_words(Ctx *c, const char *v, size_t n, size_t *outlen)
 				if (!close_searched ||
 					(close != NULL && (size_t) (close - v) < q3))
 				{
-					close = dsn_ci_find(v + q3, n - q3, "?=");
+					close = dsn_ci_find_long(c, v + q3, n - q3, "?=");
 					close_searched = true;
 				}
 				{
@@ -175,9 +181,9 @@ dsn_decode_words(Ctx *c, const char *v, size_t n, size_t *outlen)
 						}
 						pending_ws = 0;
 						if (enc == 'b')
-							o += b64_decode(v + q3, tlen, out + o);
+							o += b64_decode(c, v + q3, tlen, out + o);
 						else
-							o += qp_decode(v + q3, tlen, out + o, true);
+							o += qp_decode(c, v + q3, tlen, out + o, true);
 						i = (e - v) + 2;
 						after_word = true;
 						continue;
@@ -226,10 +232,76 @@ is_field_line(const char *p, const char *eol)
 const char *
 dsn_parse_headers(Ctx *c, const char *p, const char *end, Headers *hs)
 {
-	int			cap = 0;
-	const char *start;
-
 	hs->h = NULL;
+	hs->cap = 0;
+	return dsn_parse_headers_again(c, p, end, hs);
+}
+
+/* One more field in hs: the slots doubled when full; NULL past the limit. */
+static Header *
+new_header(Ctx *c, Headers *hs)
+{
+	if (hs->n >= DSN_MAX_HEADERS)
+	{
+		c->err = DSN_ERR_HEADERS;
+		return NULL;
+	}
+	if (hs->n == hs->cap)
+	{
+		int			ncap = hs->cap ? hs->cap * 2 : 16;
+		Header	   *nh = dsn_alloc(c, sizeof(Header) * ncap);
+
+		if (nh == NULL)
+			return NULL;
+		if (hs->n)
+			memcpy(nh, hs->h, sizeof(Header) * hs->n);
+		hs->h = nh;
+		hs->cap = ncap;
+	}
+	return &hs->h[hs->n++];
+}
+
+/*
+ * The value of a field from start to vend, unfolded (the CR and LF of each
+ * line break dropped) and trimmed: where it is in the message when it is
+ * one line, else a copy.  Many small fields then take no memory.
+ */
+static Str
+unfold_value(Ctx *c, const char *start, const char *vend)
+{
+	Str			t = {NULL, 0};
+	char	   *val;
+	size_t		vlen = 0;
+	size_t		ticked = 0;
+	const char *q;
+
+	if (memchr(start, '\n', vend - start) == NULL &&
+		memchr(start, '\r', vend - start) == NULL)
+		return dsn_trim((Str) {start, (size_t) (vend - start)});
+	val = dsn_alloc(c, (vend - start) + 1);
+	if (val == NULL)
+		return t;
+	for (q = start; q < vend; q++)
+	{
+		dsn_tick_at(c, q - start, &ticked);
+		if (*q != '\r' && *q != '\n')
+			val[vlen++] = *q;
+	}
+	return dsn_trim((Str) {val, vlen});
+}
+
+/*
+ * dsn_parse_headers into hs, reusing the slots of a block read into it
+ * before (whose fields are gone), so that reading many small blocks one
+ * after the other, as the field groups of a delivery-status part, takes
+ * memory for the largest only.
+ */
+const char *
+dsn_parse_headers_again(Ctx *c, const char *p, const char *end, Headers *hs)
+{
+	const char *block = p;
+	size_t		ticked = 0;
+
 	hs->n = 0;
 	/* tolerate an mbox "From " line at the top */
 	if (end - p > 5 && memcmp(p, "From ", 5) == 0)
@@ -244,16 +316,14 @@ dsn_parse_headers(Ctx *c, const char *p, const char *end, Headers *hs)
 		const char *next = dsn_line_end(p, end, &eol);
 		const char *colon;
 		const char *vend;
-		char	   *val;
-		size_t		vlen = 0;
-		const char *q;
+		Header	   *h;
+		Str			v;
 
 		if (eol == p)
 			return next;		/* empty line: end of headers */
 		if (!is_field_line(p, eol))
 			return p;			/* not a header: the body starts here */
 		colon = memchr(p, ':', eol - p);
-		start = colon + 1;
 		/* the value runs on over continuation lines */
 		vend = eol;
 		while (next < end && is_wsp(*next))
@@ -263,54 +333,21 @@ dsn_parse_headers(Ctx *c, const char *p, const char *end, Headers *hs)
 
 			vend = e2;
 			next = n2;
+			dsn_tick_at(c, next - block, &ticked);
 		}
-		if (hs->n == cap)
-		{
-			Header	   *nh;
-			int			ncap = cap ? cap * 2 : 32;
-
-			if (cap >= DSN_MAX_HEADERS)
-			{
-				c->err = DSN_ERR_HEADERS;
-				return end;
-			}
-			nh = dsn_alloc(c, sizeof(Header) * ncap);
-			if (nh == NULL)
-				return end;
-			if (hs->n)
-				memcpy(nh, hs->h, sizeof(Header) * hs->n);
-			hs->h = nh;
-			cap = ncap;
-		}
-		if (hs->n >= DSN_MAX_HEADERS)
-		{
-			c->err = DSN_ERR_HEADERS;
+		dsn_tick_at(c, next - block, &ticked);
+		if ((h = new_header(c, hs)) == NULL)
 			return end;
-		}
-		/* unfold: drop the CR and LF of each line break */
-		val = dsn_alloc(c, (vend - start) + 1);
-		if (val == NULL)
+		v = unfold_value(c, colon + 1, vend);
+		if (v.p == NULL)
 			return end;
-		for (q = start; q < vend; q++)
-			if (*q != '\r' && *q != '\n')
-				val[vlen++] = *q;
-		val[vlen] = '\0';
-		{
-			Str			t = dsn_trim((Str)
-			{
-				val, vlen
-			});
-
-			hs->h[hs->n].name.p = p;
-			hs->h[hs->n].name.n = colon - p;
-			/* trim the name too: "Status :" occurs */
-			while (hs->h[hs->n].name.n > 0 && is_wsp(p[hs->h[hs->n].name.n - 1]))
-				hs->h[hs->n].name.n--;
-			hs->h[hs->n].value = (char *) t.p;
-			((char *) t.p)[t.n] = '\0';
-			hs->h[hs->n].vlen = t.n;
-		}
-		hs->n++;
+		h->name.p = p;
+		h->name.n = colon - p;
+		/* trim the name too: "Status :" occurs */
+		while (h->name.n > 0 && is_wsp(p[h->name.n - 1]))
+			h->name.n--;
+		h->value = v.p;
+		h->vlen = v.n;
 		p = next;
 	}
 	return p;
@@ -433,7 +470,7 @@ dsn_decode_body(Ctx *c, const Headers *hs, const char *p, size_t n, size_t *outl
 		out = dsn_alloc(c, n / 4 * 3 + 4);
 		if (out == NULL)
 			return p;
-		*outlen = b64_decode(p, n, out);
+		*outlen = b64_decode(c, p, n, out);
 		return out;
 	}
 	if (dsn_ci_find(cte->value, cte->vlen, "quoted-printable"))
@@ -441,7 +478,7 @@ dsn_decode_body(Ctx *c, const Headers *hs, const char *p, size_t n, size_t *outl
 		out = dsn_alloc(c, n + 1);
 		if (out == NULL)
 			return p;
-		*outlen = qp_decode(p, n, out, false);
+		*outlen = qp_decode(c, p, n, out, false);
 		return out;
 	}
 	return p;
@@ -453,11 +490,15 @@ walk_multipart(Ctx *c, Str boundary, const char *p, const char *end, int depth)
 {
 	const char *part = NULL;	/* start of the current part */
 	const char *part_end = NULL;
+	const char *start = p;
+	size_t		ticked = 0;
 
 	while (p < end && c->err == DSN_OK)
 	{
 		const char *eol;
 		const char *next = dsn_line_end(p, end, &eol);
+
+		dsn_tick_at(c, next - start, &ticked);
 
 		if (eol - p >= (ptrdiff_t) (boundary.n + 2) && p[0] == '-' && p[1] == '-' &&
 			memcmp(p + 2, boundary.p, boundary.n) == 0)
@@ -541,6 +582,8 @@ dsn_walk(Ctx *c, const Headers *hs, const char *body, const char *end, int depth
 		{
 			Str			rt = ctype_param(ct, "report-type");
 
+			if (dsn_ci_equal(type, "multipart/report"))
+				c->is_report = true;
 			if (rt.n > 0 && dsn_ci_equal(rt, "feedback-report"))
 				c->is_report_feedback = true;
 			walk_multipart(c, b, body, end, depth);

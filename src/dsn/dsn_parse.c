@@ -104,11 +104,11 @@ detect_format(const Headers *top, const char *text, size_t tlen)
 		switch (signatures[i].where)
 		{
 			case 'f':
-				if (from && dsn_ci_find(from->value, from->vlen, ph))
+				if (from && dsn_ci_find(from->value, phrase_span(from->vlen), ph))
 					return signatures[i].format;
 				break;
 			case 's':
-				if (subj && dsn_ci_find(subj->value, subj->vlen, ph))
+				if (subj && dsn_ci_find(subj->value, phrase_span(subj->vlen), ph))
 					return signatures[i].format;
 				break;
 			case 'h':
@@ -132,7 +132,8 @@ text_says_delayed(const Headers *top, const char *t, size_t n)
 	const Header *s = dsn_hdr_get(top, "subject");
 	char		lc[SIGNATURE_SPAN];
 
-	if (s && (dsn_ci_find(s->value, s->vlen, "delayed") || dsn_ci_find(s->value, s->vlen, "warning:")))
+	if (s && (dsn_ci_find(s->value, phrase_span(s->vlen), "delayed") ||
+			  dsn_ci_find(s->value, phrase_span(s->vlen), "warning:")))
 		return true;
 
 	if (t == NULL)
@@ -155,13 +156,17 @@ text_says_delayed(const Headers *top, const char *t, size_t n)
 static void
 find_loose_ds(Ctx *c, const char *p, const char *end)
 {
+	const char *start = p;
+	size_t		ticked = 0;
+
 	while (p < end && c->err == DSN_OK)
 	{
 		const char *eol;
 		const char *next = dsn_line_end(p, end, &eol);
 
+		dsn_tick_at(c, next - start, &ticked);
 		if (dsn_ci_prefix(p, eol - p, "content-type:") &&
-			dsn_ci_find(p, eol - p, "delivery-status"))
+			dsn_ci_find(p, phrase_span(eol - p), "delivery-status"))
 		{
 			Headers		hs;
 			const char *b = dsn_parse_headers(c, p, end, &hs);
@@ -170,11 +175,17 @@ find_loose_ds(Ctx *c, const char *p, const char *end)
 			const char *dec;
 			size_t		dlen;
 
+			if (++c->nparts > DSN_MAX_PARTS)
+			{
+				c->err = DSN_ERR_PARTS;
+				return;
+			}
 			while (q < end)
 			{
 				const char *qe;
 				const char *qn = dsn_line_end(q, end, &qe);
 
+				dsn_tick_at(c, qn - start, &ticked);
 				if (qe - q >= 2 && q[0] == '-' && q[1] == '-')
 				{
 					e = q;
@@ -209,6 +220,7 @@ find_inline_ds(Ctx *c, const char *t, const char *end)
 	const char *start = NULL;
 	const char *para = t;
 	bool		final = false;
+	size_t		ticked = 0;
 
 	while (p < end)
 	{
@@ -216,6 +228,7 @@ find_inline_ds(Ctx *c, const char *t, const char *end)
 		const char *next = dsn_line_end(p, end, &eol);
 		size_t		i;
 
+		dsn_tick_at(c, next - t, &ticked);
 		if (eol == p)
 			para = next;
 		else if (start != NULL && final && dsn_is_original_start(p, eol))
@@ -257,6 +270,8 @@ bounce_dsn_error_text(DsnError err)
 			return "the message has too many MIME parts";
 		case DSN_ERR_RECIPIENTS:
 			return "the message lists too many recipients";
+		case DSN_ERR_ADDRESSES:
+			return "a header field lists too many addresses";
 		case DSN_ERR_NOMEM:
 			return "out of memory";
 	}
@@ -382,7 +397,7 @@ read_message_fields(Ctx *c, const Headers *top, const Found *f, DsnResult *out)
 
 	/* when the report was written: the time of a bounce without dates */
 	if ((h = dsn_hdr_get(top, "date")) != NULL &&
-		bounce_dsn_parse_date(h->value, h->vlen, &out->date))
+		bounce_dsn_parse_date(h->value, phrase_span(h->vlen), &out->date))
 		out->has_date = true;
 
 	/* the returned message's Message-ID identifies the bounce */
@@ -442,7 +457,8 @@ read_recipients(Ctx *c, const Headers *top, Found *f, const char *body,
 	if (none_yet(c) && f->text != NULL && !f->have_ds &&
 		dsn_read_ses(c, f->text, f->tlen))
 		out->format = "amazonses";
-	else if (none_yet(c) && f->text != NULL)
+	else if (none_yet(c) && f->text != NULL &&
+			 (f->have_ds || dsn_is_bounce(c, top, f->text, f->tlen)))
 	{
 		bool		delayed = text_says_delayed(top, f->text, f->tlen);
 
@@ -477,22 +493,42 @@ fill_commands(Ctx *c, const Found *f)
 		}
 }
 
+/* The address of a header value when it names just one (repeats aside), else empty. */
+static Str
+only_address(Ctx *c, const Header *h)
+{
+	Str			one = {NULL, 0};
+	size_t		pos = 0,
+				st,
+				ln,
+				ticked = 0;
+
+	while (dsn_next_address(h->value, h->vlen, &pos, &st, &ln))
+	{
+		dsn_tick_at(c, pos, &ticked);
+		if (one.n > 0 && !dsn_addr_equal(one.p, one.n, h->value + st, ln))
+			return (Str) {NULL, 0};
+		one.p = h->value + st;
+		one.n = ln;
+	}
+	return one;
+}
+
 /*
  * The one recipient named in Exim's X-Failed-Recipients, else in the
  * returned message's To; empty when there are none or several.
  */
 static Str
-sole_recipient(const Headers *top, const Found *f)
+sole_recipient(Ctx *c, const Headers *top, const Found *f)
 {
 	Str			none = {NULL, 0};
-	AddrList	al = {{{0}}, 0};
 	const Header *h;
 
 	if ((h = dsn_hdr_get(top, "x-failed-recipients")) != NULL)
-		dsn_addrlist_add(&al, h->value, h->vlen);
-	else if (f->have_orig && (h = dsn_hdr_get(&f->orig, "to")) != NULL)
-		dsn_addrlist_add(&al, h->value, h->vlen);
-	return al.n == 1 ? al.a[0] : none;
+		return only_address(c, h);
+	if (f->have_orig && (h = dsn_hdr_get(&f->orig, "to")) != NULL)
+		return only_address(c, h);
+	return none;
 }
 
 /*
@@ -508,7 +544,7 @@ robot_domain(const Headers *top)
 				st,
 				ln;
 
-	if (h != NULL && dsn_next_address(h->value, h->vlen, &pos, &st, &ln) &&
+	if (h != NULL && dsn_next_address(h->value, phrase_span(h->vlen), &pos, &st, &ln) &&
 		dsn_is_robot(h->value + st, ln))
 	{
 		const char *at = memchr(h->value + st, '@', ln);
@@ -528,7 +564,7 @@ robot_domain(const Headers *top)
 static void
 finish_rows(Ctx *c, const Headers *top, const Found *f)
 {
-	Str			only = sole_recipient(top, f);
+	Str			only = sole_recipient(c, top, f);
 	Str			robot = robot_domain(top);
 	char	   *robot_host = NULL;
 	int			k = 0;

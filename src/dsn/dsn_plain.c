@@ -53,6 +53,8 @@ dsn_is_original_start(const char *p, const char *eol)
 	const char *s = p;
 	size_t		i;
 
+	if (eol - p > PHRASE_SPAN)
+		eol = p + PHRASE_SPAN;
 	for (i = 0; i < sizeof(original_fields) / sizeof(original_fields[0]); i++)
 		if (dsn_ci_prefix(p, eol - p, original_fields[i]))
 			return true;
@@ -97,15 +99,20 @@ after_from(const char *s, size_t st)
 
 /* Does the line, apart from the address, hold only decoration? */
 static bool
-line_is_just_address(const char *p, const char *eol, size_t alen)
+line_is_just_address(Ctx *c, const char *p, const char *eol, size_t alen)
 {
+	const char *start = p;
 	size_t		other = 0;
+	size_t		ticked = 0;
 
 	for (; p < eol; p++)
+	{
+		dsn_tick_at(c, p - start, &ticked);
 		if (!is_space(*p) && *p != '<' && *p != '>' && *p != ':' && *p != '"' &&
-			*p != '\'' && *p != ',' && *p != '*' && *p != '-')
-			other++;
-	return other <= alen;
+			*p != '\'' && *p != ',' && *p != '*' && *p != '-' && ++other > alen)
+			return false;
+	}
+	return true;
 }
 
 typedef struct TextRcpt
@@ -120,15 +127,18 @@ typedef struct TextRcpt
 
 /* End of the paragraph that starts at p: its first blank line after text. */
 static const char *
-paragraph_end(const char *p, const char *end)
+paragraph_end(Ctx *c, const char *p, const char *end)
 {
+	const char *start = p;
 	bool		text = false;
+	size_t		ticked = 0;
 
 	while (p < end)
 	{
 		const char *eol;
 		const char *next = dsn_line_end(p, end, &eol);
 
+		dsn_tick_at(c, next - start, &ticked);
 		if (dsn_trim((Str) {p, (size_t) (eol - p)}).n == 0)
 		{
 			if (text)
@@ -152,20 +162,20 @@ paragraph_end(const char *p, const char *end)
 static char *
 block_diagnostic(Ctx *c, const char *bs, const char *be)
 {
-	const char *pe = paragraph_end(bs, be);
+	const char *pe = paragraph_end(c, bs, be);
 	const char *q = pe;
 	int			rc;
 	int32_t		st;
 	char	   *buf;
 
-	dsn_find_codes(bs, pe - bs, false, &rc, &st);
+	dsn_find_codes(c, bs, pe - bs, false, &rc, &st);
 	if (rc != 0 || st != 0)
 		return dsn_clean(c, bs, pe - bs);
 	while (q < be)
 	{
-		const char *qe = paragraph_end(q, be);
+		const char *qe = paragraph_end(c, q, be);
 
-		dsn_find_codes(q, qe - q, false, &rc, &st);
+		dsn_find_codes(c, q, qe - q, false, &rc, &st);
 		if (rc != 0 || st != 0)
 		{
 			buf = dsn_alloc(c, (pe - bs) + (qe - q) + 2);
@@ -190,6 +200,7 @@ typedef struct TextRcpts
 	int			n;
 	int			cap;
 	int			nstrong;		/* how many were seen outside To: and Cc: */
+	AddrList	seen;
 } TextRcpts;
 
 /*
@@ -198,10 +209,11 @@ typedef struct TextRcpts
  * t + n.  *has_text: a line with text comes before that end.
  */
 static const char *
-own_text_end(const char *t, size_t n, bool *has_text)
+own_text_end(Ctx *c, const char *t, size_t n, bool *has_text)
 {
 	const char *end = t + n;
 	const char *p = t;
+	size_t		ticked = 0;
 
 	*has_text = false;
 	while (p < end)
@@ -209,6 +221,7 @@ own_text_end(const char *t, size_t n, bool *has_text)
 		const char *eol;
 		const char *next = dsn_line_end(p, end, &eol);
 
+		dsn_tick_at(c, next - t, &ticked);
 		if (*has_text && dsn_is_original_start(p, eol))
 			return p;
 		if (eol > p)
@@ -226,6 +239,7 @@ own_text_end(const char *t, size_t n, bool *has_text)
 static bool
 is_non_recipient_line(Str l)
 {
+	l.n = phrase_span(l.n);
 	return dsn_ci_prefix(l.p, l.n, "references") || dsn_ci_prefix(l.p, l.n, "in-reply-to") ||
 		dsn_ci_prefix(l.p, l.n, "from:") || dsn_ci_prefix(l.p, l.n, "reply-to") ||
 		dsn_ci_prefix(l.p, l.n, "sender:") || dsn_ci_prefix(l.p, l.n, "return-path") ||
@@ -235,7 +249,7 @@ is_non_recipient_line(Str l)
 }
 
 /*
- * Can the address at line[st, st + ln) be a recipient: not excluded, among
+ * Can the address at line[st, st + ln) be a recipient: text, not excluded, among
  * the wanted ones when any are given, not a mailer daemon, not the sender
  * (after MAIL FROM), not part of a path or a parameter (after / or =)?
  */
@@ -245,6 +259,9 @@ is_candidate(const char *line, size_t st, size_t ln, const AddrList *exclude,
 {
 	const char *a = line + st;
 
+	/* bytes that are not text (binary junk, an unknown charset) */
+	if (!dsn_valid_utf8(a, ln))
+		return false;
 	if (exclude && dsn_addrlist_has(exclude, a, ln))
 		return false;
 	if (wanted && wanted->n && !dsn_addrlist_has(wanted, a, ln))
@@ -256,18 +273,19 @@ is_candidate(const char *line, size_t st, size_t ln, const AddrList *exclude,
 /*
  * Add the address a[0..ln), seen on the line [line, eol) that next
  * follows, unless it is there already.  False (and the scan stops) when
- * no more can be added.
+ * no more can be added: past DSN_MAX_RECIPIENTS, an error.
  */
 static bool
 add_text_rcpt(Ctx *c, TextRcpts *l, const char *a, size_t ln, const char *line,
 			  const char *eol, const char *next, bool weak)
 {
 	TextRcpt   *t;
-	int			i;
+	bool		added;
 
-	for (i = 0; i < l->n; i++)
-		if (dsn_addr_equal(l->tr[i].addr, l->tr[i].alen, a, ln))
-			return true;
+	if (dsn_addrlist_put(c, &l->seen, a, ln, &added) < 0)
+		return false;
+	if (!added)
+		return true;
 	if (l->n >= DSN_MAX_RECIPIENTS)
 	{
 		c->err = DSN_ERR_RECIPIENTS;
@@ -290,7 +308,7 @@ add_text_rcpt(Ctx *c, TextRcpts *l, const char *a, size_t ln, const char *line,
 	t->alen = ln;
 	t->line = line;
 	t->next = next;
-	t->just_address = line_is_just_address(line, eol, ln);
+	t->just_address = line_is_just_address(c, line, eol, ln);
 	t->weak = weak;
 	l->nstrong += !weak;
 	return true;
@@ -305,6 +323,7 @@ collect_text_rcpts(Ctx *c, const char *t, const char *end, const AddrList *exclu
 				   const AddrList *wanted, TextRcpts *l)
 {
 	const char *p = t;
+	size_t		ticked = 0;
 
 	while (p < end && c->err == DSN_OK)
 	{
@@ -316,6 +335,7 @@ collect_text_rcpts(Ctx *c, const char *t, const char *end, const AddrList *exclu
 					ln;
 		bool		weak;
 
+		dsn_tick_at(c, next - t, &ticked);
 		if (is_non_recipient_line(line))
 		{
 			p = next;
@@ -324,9 +344,12 @@ collect_text_rcpts(Ctx *c, const char *t, const char *end, const AddrList *exclu
 		/* the original To and Cc: recipients only when nothing else is */
 		weak = dsn_ci_prefix(line.p, line.n, "to:") || dsn_ci_prefix(line.p, line.n, "cc:");
 		while (dsn_next_address(p, eol - p, &pos, &st, &ln))
+		{
+			dsn_tick_at(c, p + pos - t, &ticked);
 			if (is_candidate(p, st, ln, exclude, wanted) &&
 				!add_text_rcpt(c, l, p + st, ln, p, eol, next, weak))
 				return false;
+		}
 		p = next;
 	}
 	return true;
@@ -348,31 +371,105 @@ keep_strong(TextRcpts *l)
 }
 
 /*
- * The row of address i: its diagnostic is the text from its line to the
- * next address's line (several addresses on one line share that line's
- * text).  t[0..end) is the bounce's own text; has_text as own_text_end()
- * says.  False when no row could be added.
+ * The text before the first recipient's line, t[0..n): what it says is
+ * worked out once, when a row first needs it, and then applies to every
+ * row, so that a long preamble is read once however many rows there are.
  */
-static bool
-text_rcpt_row(Ctx *c, const TextRcpts *l, int i, const char *t, const char *end,
-			  bool has_text, const char *action)
+typedef struct Preamble
+{
+	const char *t;
+	size_t		n;
+	bool		has_text;		/* as own_text_end() says */
+	bool		diag_done;
+	char	   *diag;			/* the preamble as a diagnostic */
+	bool		facts_done[2];
+	DsnRecipient facts[2];		/* its codes, command and host, as a failure
+								 * [0] and as a success [1] read them */
+} Preamble;
+
+static const char *
+preamble_diagnostic(Ctx *c, Preamble *pre)
+{
+	if (!pre->diag_done)
+	{
+		pre->diag = dsn_clean(c, pre->t, pre->n);
+		pre->diag_done = true;
+	}
+	return pre->diag;
+}
+
+/* What the preamble says, added to what r lacks, as dsn_fill_from_text would. */
+static void
+fill_from_preamble(Ctx *c, DsnRecipient *r, Preamble *pre)
+{
+	int			k = dsn_reads_success(r) ? 1 : 0;
+	const DsnRecipient *f = &pre->facts[k];
+
+	if (!pre->facts_done[k])
+	{
+		memset(&pre->facts[k], 0, sizeof(DsnRecipient));
+		pre->facts[k].action = k ? "delivered" : "failed";
+		dsn_fill_from_text(c, &pre->facts[k], pre->t, pre->n, false);
+		pre->facts_done[k] = true;
+	}
+	if (r->reply_code == 0)
+		r->reply_code = f->reply_code;
+	r->status = dsn_better_status(r->status, f->status, false);
+	if (r->smtp_command == NULL)
+		r->smtp_command = f->smtp_command;
+	if (r->remote_mta == NULL)
+		r->remote_mta = f->remote_mta;
+}
+
+/* The block of text of address i: [*bs, *be). */
+static void
+text_rcpt_block(const TextRcpts *l, int i, const char *end, const char **bs,
+				const char **be)
 {
 	const TextRcpt *tr = l->tr;
-	DsnRecipient *r = dsn_new_rcpt(c);
-	const char *bs = tr[i].just_address ? tr[i].next : tr[i].line;
-	const char *be = (i + 1 < l->n) ? tr[i + 1].line : end;
 
-	if (r == NULL)
-		return false;
-	if (be < bs)
-		be = bs;
+	*bs = tr[i].just_address ? tr[i].next : tr[i].line;
+	*be = (i + 1 < l->n) ? tr[i + 1].line : end;
 	if (i + 1 < l->n && tr[i + 1].line == tr[i].line)
 	{
 		int			j = i + 1;
 
 		while (j < l->n && tr[j].line == tr[i].line)
 			j++;
-		be = (j < l->n) ? tr[j].line : end;
+		*be = (j < l->n) ? tr[j].line : end;
+	}
+	if (*be < *bs)
+		*be = *bs;
+}
+
+/*
+ * The row of address i: its diagnostic is the text from its line to the
+ * next address's line; several addresses on one line share that line's
+ * text, and the row of the one before (prev, or -1) when the block is the
+ * same, so that a line of many addresses is read once.  False when no row
+ * could be added.
+ */
+static bool
+text_rcpt_row(Ctx *c, const TextRcpts *l, int i, const char *end, int prev,
+			  Preamble *pre, const char *action)
+{
+	const TextRcpt *tr = l->tr;
+	const char *bs,
+			   *be,
+			   *pbs = NULL,
+			   *pbe = NULL;
+	DsnRecipient *r = dsn_new_rcpt(c);
+
+	if (r == NULL)
+		return false;
+	text_rcpt_block(l, i, end, &bs, &be);
+	if (i > 0)
+		text_rcpt_block(l, i - 1, end, &pbs, &pbe);
+	if (prev >= 0 && bs == pbs && be == pbe)
+	{
+		*r = c->rcpt[prev];
+		r->recipient = dsn_clean(c, tr[i].addr, tr[i].alen);
+		return true;
 	}
 	r->recipient = dsn_clean(c, tr[i].addr, tr[i].alen);
 	r->action = action;
@@ -384,11 +481,11 @@ text_rcpt_row(Ctx *c, const TextRcpts *l, int i, const char *t, const char *end,
 	 * recipients ("The user(s) account is disabled.\n\n<a@b>", as au and
 	 * other Japanese carriers write it).
 	 */
-	if (!dsn_has_word(r->diagnostic) && tr[0].line > t)
-		r->diagnostic = dsn_clean(c, t, tr[0].line - t);
+	if (!dsn_has_word(c, r->diagnostic) && pre->n > 0)
+		r->diagnostic = preamble_diagnostic(c, pre);
 	/* codes that only the preamble gives apply to every recipient */
-	if (has_text && (r->status == 0 || r->reply_code == 0) && tr[0].line > t)
-		dsn_fill_from_text(c, r, t, tr[0].line - t, false);
+	if (pre->has_text && (r->status == 0 || r->reply_code == 0) && pre->n > 0)
+		fill_from_preamble(c, r, pre);
 	return true;
 }
 
@@ -402,32 +499,50 @@ static void
 scan_text(Ctx *c, const char *t, size_t n, const AddrList *exclude,
 		  const AddrList *wanted, const char *action)
 {
-	TextRcpts	l = {NULL, 0, 0, 0};
-	bool		has_text;
-	const char *end = own_text_end(t, n, &has_text);
+	TextRcpts	l;
+	Preamble	pre;
+	const char *end;
 	int			i;
 
+	memset(&l, 0, sizeof(l));
+	memset(&pre, 0, sizeof(pre));
+	end = own_text_end(c, t, n, &pre.has_text);
 	if (!collect_text_rcpts(c, t, end, exclude, wanted, &l))
 		return;
 	keep_strong(&l);
+	if (l.n == 0)
+		return;
+	pre.t = t;
+	pre.n = l.tr[0].line - t;
 	for (i = 0; i < l.n && c->err == DSN_OK; i++)
-		if (!text_rcpt_row(c, &l, i, t, end, has_text, action))
+		if (!text_rcpt_row(c, &l, i, end, i > 0 ? c->nrcpt - 1 : -1, &pre, action))
 			return;
 }
 
-/* A row for the address a[0..alen) whose diagnostic is the whole text. */
+/*
+ * One row for each of the addresses, whose diagnostic is the whole text:
+ * the text is read once, and every row gets what it says.
+ */
 static void
-whole_text_row(Ctx *c, const char *a, size_t alen, const char *text, size_t tlen,
-			   const char *action)
+whole_text_rows(Ctx *c, const Str *addrs, int naddrs, const char *text,
+				size_t tlen, const char *action)
 {
-	DsnRecipient *r = dsn_new_rcpt(c);
+	DsnRecipient proto;
+	int			i;
 
-	if (r == NULL)
-		return;
-	r->recipient = dsn_clean(c, a, alen);
-	r->action = action;
-	r->diagnostic = dsn_clean(c, text, tlen);
-	dsn_fill_from_text(c, r, text, tlen, false);
+	memset(&proto, 0, sizeof(proto));
+	proto.action = action;
+	proto.diagnostic = dsn_clean(c, text, tlen);
+	dsn_fill_from_text(c, &proto, text, tlen, false);
+	for (i = 0; i < naddrs && c->err == DSN_OK; i++)
+	{
+		DsnRecipient *r = dsn_new_rcpt(c);
+
+		if (r == NULL)
+			return;
+		*r = proto;
+		r->recipient = dsn_clean(c, addrs[i].p, addrs[i].n);
+	}
 }
 
 /*
@@ -440,29 +555,36 @@ void
 dsn_read_plain(Ctx *c, const Headers *top, const Headers *orig, const char *text,
 			   size_t tlen, const char *action)
 {
-	AddrList	exclude = {{{0}}, 0};
-	AddrList	wanted = {{{0}}, 0};
+	AddrList	exclude;
+	AddrList	wanted;
 	const Header *h;
 	size_t		pos = 0,
 				st,
 				ln;
-	int			i;
 
+	memset(&exclude, 0, sizeof(exclude));
+	memset(&wanted, 0, sizeof(wanted));
 	/* the bounce goes back to the sender: never a recipient */
 	if ((h = dsn_hdr_get(top, "to")) != NULL)
-		dsn_addrlist_add(&exclude, h->value, h->vlen);
+		dsn_addrlist_add(c, &exclude, h->value, h->vlen);
 	if (orig && (h = dsn_hdr_get(orig, "from")) != NULL)
-		dsn_addrlist_add(&exclude, h->value, h->vlen);
+		dsn_addrlist_add(c, &exclude, h->value, h->vlen);
 	if ((h = dsn_hdr_get(top, "return-path")) != NULL)
-		dsn_addrlist_add(&exclude, h->value, h->vlen);
+		dsn_addrlist_add(c, &exclude, h->value, h->vlen);
 	if ((h = dsn_hdr_get(top, "x-failed-recipients")) != NULL)
-		dsn_addrlist_add(&wanted, h->value, h->vlen);
+		dsn_addrlist_add(c, &wanted, h->value, h->vlen);
+	if (c->err != DSN_OK)
+		return;
 	scan_text(c, text, tlen, &exclude, &wanted, action);
 	/* Exim names them in a header though the text may not */
-	for (i = 0; c->nrcpt == 0 && i < wanted.n && c->err == DSN_OK; i++)
-		whole_text_row(c, wanted.a[i].p, wanted.a[i].n, text, tlen, action);
+	if (c->nrcpt == 0 && c->err == DSN_OK && wanted.n > 0)
+		whole_text_rows(c, wanted.a, wanted.n, text, tlen, action);
 	/* no address in the text: the returned message's To */
 	if (c->nrcpt == 0 && c->err == DSN_OK && orig && (h = dsn_hdr_get(orig, "to")) != NULL &&
 		dsn_next_address(h->value, h->vlen, &pos, &st, &ln))
-		whole_text_row(c, h->value + st, ln, text, tlen, action);
+	{
+		Str			to = {h->value + st, ln};
+
+		whole_text_rows(c, &to, 1, text, tlen, action);
+	}
 }

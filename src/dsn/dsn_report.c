@@ -100,9 +100,9 @@ typedef struct DsGroup
 } DsGroup;
 
 /*
- * Read the field group at *p into g and move *p past it.  False when *p
- * is a blank line between groups, which is skipped; a line that is not a
- * field is skipped too, as an empty group.
+ * Read the field group at *p into g (reusing its slots) and move *p past
+ * it.  False when *p is a blank line between groups, which is skipped; a
+ * line that is not a field is skipped too, as an empty group.
  */
 static bool
 next_group(Ctx *c, const char **p, const char *end, Headers *g)
@@ -115,7 +115,7 @@ next_group(Ctx *c, const char **p, const char *end, Headers *g)
 		*p = next;
 		return false;
 	}
-	next = dsn_parse_headers(c, *p, end, g);
+	next = dsn_parse_headers_again(c, *p, end, g);
 	if (next == *p)
 		next = dsn_line_end(*p, end, &eol);
 	*p = next;
@@ -226,7 +226,7 @@ diagnostic_field(Ctx *c, const Header *h, DsnRecipient *r)
 		v.p = semi + 1;
 	}
 	dw = dsn_decode_words(c, v.p, v.n, &wl);
-	if (dw && (dsn_ci_find(dw, wl, "\x1b$b") || dsn_ci_find(dw, wl, "\x1b$@")))
+	if (dw && (dsn_ci_find_long(c, dw, wl, "\x1b$b") || dsn_ci_find_long(c, dw, wl, "\x1b$@")))
 	{
 		/* raw ISO-2022-JP in the field (Domino): it says so itself */
 		Str			jis = {"iso-2022-jp", 11};
@@ -432,7 +432,7 @@ complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 	 * "X-Unix; 255", and a paragraph of bare addresses): a Sendmail report
 	 * quotes the session, and its transcript is the reason.
 	 */
-	if (text && !dsn_has_word(r->diagnostic) && only)
+	if (text && !dsn_has_word(c, r->diagnostic) && only)
 	{
 		size_t		span = tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN;
 		Str			tr = transcript_section(text, span);
@@ -459,11 +459,12 @@ dsn_read_ds(Ctx *c, const char *ds, size_t n, const char *text, size_t tlen)
 	char	   *reporting = NULL;
 	int			first = c->nrcpt;
 	int			i;
+	Headers		g = {NULL, 0, 0};	/* one group at a time, in the same slots */
+	size_t		ticked = 0;
 
 	while (p < end && c->err == DSN_OK)
 	{
-		Headers		g;
-
+		dsn_tick_at(c, p - ds, &ticked);
 		if (!next_group(c, &p, end, &g))
 			continue;
 		if (!read_group(c, &g, &reporting))
@@ -484,7 +485,7 @@ void
 dsn_read_feedback(Ctx *c, const Headers *top, const Headers *orig, const char *fb, size_t fblen,
 			const char *text, size_t tlen)
 {
-	Headers		fh = {NULL, 0};
+	Headers		fh = {NULL, 0, 0};
 	int			i;
 	int			before = c->nrcpt;
 	const char *diag = NULL;
@@ -496,12 +497,14 @@ dsn_read_feedback(Ctx *c, const Headers *top, const Headers *orig, const char *f
 		const char *end = text + tlen;
 		const char *s = NULL;
 		const char *e = end;
+		size_t		ticked = 0;
 
 		while (p < end)
 		{
 			const char *eol;
 			const char *next = dsn_line_end(p, end, &eol);
 
+			dsn_tick_at(c, next - text, &ticked);
 			if (eol > p && s == NULL)
 				s = p;
 			else if (eol == p && s != NULL)
@@ -555,29 +558,32 @@ dsn_read_feedback(Ctx *c, const Headers *top, const Headers *orig, const char *f
 bool
 dsn_is_autoreply(const Headers *top)
 {
+	static const char *const delivery_words[] = {
+		"deliver", "failure", "returned", "undeliver", "bounce", "error"
+	};
 	const Header *h;
+	size_t		i;
 	size_t		pos = 0,
 				st,
 				ln;
 
 	/* MTAs mark their bounces auto-replied too (RFC 3834 section 5) */
 	h = dsn_hdr_get(top, "from");
-	if (h == NULL || !dsn_next_address(h->value, h->vlen, &pos, &st, &ln) ||
+	if (h == NULL || !dsn_next_address(h->value, phrase_span(h->vlen), &pos, &st, &ln) ||
 		dsn_is_robot(h->value + st, ln))
 		return false;
 	h = dsn_hdr_get(top, "subject");
-	if (h && (dsn_ci_find(h->value, h->vlen, "deliver") || dsn_ci_find(h->value, h->vlen, "failure") ||
-			  dsn_ci_find(h->value, h->vlen, "returned") || dsn_ci_find(h->value, h->vlen, "undeliver") ||
-			  dsn_ci_find(h->value, h->vlen, "bounce") || dsn_ci_find(h->value, h->vlen, "error")))
-		return false;
+	for (i = 0; h && i < sizeof(delivery_words) / sizeof(delivery_words[0]); i++)
+		if (dsn_ci_find(h->value, phrase_span(h->vlen), delivery_words[i]))
+			return false;
 	h = dsn_hdr_get(top, "auto-submitted");
-	if (h && dsn_ci_find(h->value, h->vlen, "auto-replied"))
+	if (h && dsn_ci_find(h->value, phrase_span(h->vlen), "auto-replied"))
 		return true;
 	if (dsn_hdr_get(top, "x-autoreply") || dsn_hdr_get(top, "x-autorespond") ||
 		dsn_hdr_get(top, "x-autoresponder"))
 		return true;
 	h = dsn_hdr_get(top, "precedence");
-	if (h && dsn_ci_find(h->value, h->vlen, "auto_reply"))
+	if (h && dsn_ci_find(h->value, phrase_span(h->vlen), "auto_reply"))
 		return true;
 	h = dsn_hdr_get(top, "subject");
 	if (h && (dsn_ci_prefix(h->value, h->vlen, "auto:") ||

@@ -25,9 +25,10 @@
  * of a longer number or of an IP address.  Returns 0 when none.
  */
 static int32_t
-find_status(const char *s, size_t n)
+find_status(Ctx *c, const char *s, size_t n)
 {
 	size_t		i;
+	size_t		ticked = 0;
 
 	for (i = 0; i + 5 <= n; i++)
 	{
@@ -35,6 +36,7 @@ find_status(const char *s, size_t n)
 		size_t		j;
 		int32_t		v;
 
+		dsn_tick_at(c, i, &ticked);
 		if (ch != '2' && ch != '4' && ch != '5')
 			continue;
 		if (s[i + 1] != '.')
@@ -93,6 +95,32 @@ reply_code_at(const char *s, size_t n, size_t i)
 }
 
 /*
+ * The enhanced status code that directly follows the negative reply code
+ * at s[i] ("550 5.1.1", "550-5.1.1", "550-'5.2.2"), of the reply code's
+ * class; 0 when none does.
+ */
+static int32_t
+paired_status(Ctx *c, const char *s, size_t n, size_t i)
+{
+	size_t		j = i + 3;
+	int32_t		st;
+
+	while (j < n && j < i + 6 && (s[j] == ' ' || s[j] == '-' || s[j] == '\'' ||
+								  s[j] == ':' || s[j] == '"'))
+		j++;
+	if (j < n && s[j] == s[i] && (st = find_status(c, s + j, n - j < 12 ? n - j : 12)) != 0 &&
+		BOUNCE_STATUS_CLASS(st) == s[i] - '0')
+		return st;
+	return 0;
+}
+
+static inline int
+reply_value(const char *s, size_t i)
+{
+	return (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+}
+
+/*
  * The reply code and enhanced status code of a diagnostic text.
  *
  * A negative reply code (4yz, 5yz) directly followed by a status code
@@ -103,9 +131,10 @@ reply_code_at(const char *s, size_t n, size_t i)
  * greetings or transcript lines ("220 mx ESMTP", "250 Ok").
  */
 void
-dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *status)
+dsn_find_codes(Ctx *c, const char *s, size_t n, bool positive, int *reply, int32_t *status)
 {
 	size_t		i;
+	size_t		ticked = 0;
 	int			first_reply = 0;
 	int			first_pos = 0;
 
@@ -114,10 +143,12 @@ dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *stat
 	for (i = 0; i + 3 <= n; i++)
 	{
 		int			v;
+		int32_t		st;
 
+		dsn_tick_at(c, i, &ticked);
 		if (!reply_code_at(s, n, i))
 			continue;
-		v = (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+		v = reply_value(s, i);
 		if (v < 400)
 		{
 			if (first_pos == 0)
@@ -127,25 +158,47 @@ dsn_find_codes(const char *s, size_t n, bool positive, int *reply, int32_t *stat
 		}
 		if (first_reply == 0)
 			first_reply = v;
+		if ((st = paired_status(c, s, n, i)) != 0)
 		{
-			size_t		j = i + 3;
-			int32_t		st;
-
-			while (j < n && j < i + 6 && (s[j] == ' ' || s[j] == '-' || s[j] == '\'' ||
-										  s[j] == ':' || s[j] == '"'))
-				j++;
-			if (j < n && s[j] == s[i] && (st = find_status(s + j, n - j < 12 ? n - j : 12)) != 0 &&
-				BOUNCE_STATUS_CLASS(st) == s[i] - '0')
-			{
-				*reply = v;
-				*status = st;
-				return;
-			}
+			*reply = v;
+			*status = st;
+			return;
 		}
 		i += 2;
 	}
 	*reply = first_reply ? first_reply : (positive ? first_pos : 0);
-	*status = find_status(s, n);
+	*status = find_status(c, s, n);
+}
+
+/*
+ * Does s hold an SMTP failure reply as a bounce quotes it: a negative
+ * reply code followed by an enhanced status code of its class (RFC 3463:
+ * "550 5.1.1", "550-5.1.1"), or a negative reply code quoted as the
+ * remote server's answer, after "said:" (Postfix's "host ... said: 550",
+ * qmail's "Remote host said: 550") or after the "<<<" of a session
+ * transcript (Sendmail)?  A number in a sentence ("450 of them renew")
+ * is neither.
+ */
+bool
+dsn_has_smtp_reply(Ctx *c, const char *s, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i + 3 <= n; i++)
+	{
+		size_t		k = i;
+
+		if ((s[i] != '4' && s[i] != '5') || !reply_code_at(s, n, i))
+			continue;
+		if (paired_status(c, s, n, i) != 0)
+			return true;
+		while (k > 0 && is_space(s[k - 1]) && i - k < 8)
+			k--;
+		if ((k >= 5 && dsn_ci_prefix(s + k - 5, 5, "said:")) ||
+			(k >= 3 && memcmp(s + k - 3, "<<<", 3) == 0))
+			return true;
+	}
+	return false;
 }
 
 /* ----------------------------------------------------------------
@@ -267,9 +320,10 @@ command_init(void)
  * that start with it, and keep the one earliest in the table.
  */
 static const char *
-find_command(const char *s, size_t n)
+find_command(Ctx *c, const char *s, size_t n)
 {
 	size_t		i;
+	size_t		ticked = 0;
 	size_t		best = NCOMMAND_PHRASES;
 
 	if (s == NULL)
@@ -280,6 +334,7 @@ find_command(const char *s, size_t n)
 	{
 		const int  *k = command_bucket[(unsigned char) s[i]];
 
+		dsn_tick_at(c, i, &ticked);
 		for (; *k >= 0 && (size_t) *k < best; k++)
 			if (ci_prefix_ws(s + i, n - i, command_phrases[*k].phrase, command_plen[*k]))
 			{
@@ -338,15 +393,16 @@ dsn_transcript_command(const char *t, size_t n)
  * (Postfix) or "host mx.example.com [192.0.2.1]:" (Exim).
  */
 static Str
-find_remote_host(const char *s, size_t n)
+find_remote_host(Ctx *c, const char *s, size_t n)
 {
 	Str			r = {NULL, 0};
 	const char *p = s;
 	const char *end = s + n;
+	size_t		ticked = 0;
 
 	while (p < end)
 	{
-		const char *h = dsn_ci_find(p, end - p, "host ");
+		const char *h = dsn_ci_find_long(c, p, end - p, "host ");
 		const char *q;
 		bool		dot = false;
 
@@ -361,6 +417,7 @@ find_remote_host(const char *s, size_t n)
 		p = q;
 		while (q < end && (is_alpha(*q) || is_digit(*q) || *q == '.' || *q == '-'))
 		{
+			dsn_tick_at(c, (size_t) (q - s), &ticked);
 			if (*q == '.')
 				dot = true;
 			q++;
@@ -377,34 +434,53 @@ find_remote_host(const char *s, size_t n)
 	return r;
 }
 
+/*
+ * Does the row report a success, so that positive reply codes (2yz, 3yz)
+ * in its text are its codes too?
+ */
+bool
+dsn_reads_success(const DsnRecipient *r)
+{
+	return BOUNCE_STATUS_CLASS(r->status) == 2 ||
+		(r->action != NULL && (strcmp(r->action, "delivered") == 0 ||
+							   strcmp(r->action, "relayed") == 0 ||
+							   strcmp(r->action, "expanded") == 0));
+}
+
+/*
+ * The row's status once a text gave the code found (0: none): the found
+ * code when the row has none, or when prefer (a code in the diagnostic is
+ * more specific than the Status field), or when it refines the row's
+ * generic X.0.0 of the same class.
+ */
+int32_t
+dsn_better_status(int32_t have, int32_t found, bool prefer)
+{
+	if (have == 0 || (found != 0 && prefer) ||
+		(found != 0 && BOUNCE_STATUS_CLASS(found) == BOUNCE_STATUS_CLASS(have) &&
+		 BOUNCE_STATUS_SUBJECT(have) == 0 && BOUNCE_STATUS_DETAIL(have) == 0))
+		return found;
+	return have;
+}
+
 /* Fill reply code, status, command and remote MTA from a diagnostic text. */
 void
 dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t, size_t n, bool prefer_text_status)
 {
+	int			rc;
+	int32_t		st;
+
 	if (t == NULL || n == 0)
 		return;
-	{
-		int			rc;
-		int32_t		st;
-		bool		positive = BOUNCE_STATUS_CLASS(r->status) == 2 ||
-			(r->action != NULL && (strcmp(r->action, "delivered") == 0 ||
-								   strcmp(r->action, "relayed") == 0 ||
-								   strcmp(r->action, "expanded") == 0));
-
-		dsn_find_codes(t, n, positive, &rc, &st);
-		if (r->reply_code == 0)
-			r->reply_code = rc;
-		/* a code in the diagnostic is more specific than the Status field */
-		if (r->status == 0 || (st != 0 && prefer_text_status) ||
-			(st != 0 && BOUNCE_STATUS_CLASS(st) == BOUNCE_STATUS_CLASS(r->status) &&
-			 BOUNCE_STATUS_SUBJECT(r->status) == 0 && BOUNCE_STATUS_DETAIL(r->status) == 0))
-			r->status = st;
-	}
+	dsn_find_codes(c, t, n, dsn_reads_success(r), &rc, &st);
+	if (r->reply_code == 0)
+		r->reply_code = rc;
+	r->status = dsn_better_status(r->status, st, prefer_text_status);
 	if (r->smtp_command == NULL)
-		r->smtp_command = find_command(t, n);
+		r->smtp_command = find_command(c, t, n);
 	if (r->remote_mta == NULL)
 	{
-		Str			h = find_remote_host(t, n);
+		Str			h = find_remote_host(c, t, n);
 
 		if (h.n)
 			r->remote_mta = dsn_clean(c, h.p, h.n);
@@ -618,14 +694,15 @@ dsn_is_robot(const char *a, size_t n)
 
 /* Does s hold a word beyond addresses and punctuation? (NULL: no) */
 bool
-dsn_has_word(const char *s)
+dsn_has_word(Ctx *c, const char *s)
 {
 	size_t		n,
 				pos = 0,
 				st,
 				ln,
 				i,
-				prev = 0;
+				prev = 0,
+				ticked = 0;
 
 	if (s == NULL)
 		return false;
@@ -638,37 +715,14 @@ dsn_has_word(const char *s)
 		size_t		letters = 0;
 
 		for (i = prev; i < stop; i++)
+		{
+			dsn_tick_at(c, i, &ticked);
 			letters += is_alpha(s[i]);
+		}
 		if (letters > 0 && !(stop - prev < 40 && dsn_ci_find(s + prev, stop - prev, "expanded from")))
 			return true;
 		if (!more)
 			return false;
 		prev = st + ln;
 	}
-}
-
-void
-dsn_addrlist_add(AddrList *l, const char *v, size_t n)
-{
-	size_t		pos = 0,
-				st,
-				ln;
-
-	while (l->n < 16 && dsn_next_address(v, n, &pos, &st, &ln))
-	{
-		l->a[l->n].p = v + st;
-		l->a[l->n].n = ln;
-		l->n++;
-	}
-}
-
-bool
-dsn_addrlist_has(const AddrList *l, const char *a, size_t n)
-{
-	int			i;
-
-	for (i = 0; i < l->n; i++)
-		if (dsn_addr_equal(l->a[i].p, l->a[i].n, a, n))
-			return true;
-	return false;
 }

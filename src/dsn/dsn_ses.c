@@ -28,13 +28,17 @@ typedef struct Json
 	const char *p;
 	const char *end;
 	bool		bad;
+	Ctx		   *c;				/* counts the work (dsn_tick) */
 } Json;
 
 static void
 json_ws(Json *j)
 {
+	const char *st = j->p;
+
 	while (j->p < j->end && is_space(*j->p))
 		j->p++;
+	dsn_tick(j->c, j->p - st);
 }
 
 static int
@@ -73,6 +77,7 @@ json_string(Json *j, Ctx *c, char **out, size_t *out_len)
 
 		while (e < j->end && *e != '"')
 			e += (*e == '\\' && e + 1 < j->end) ? 2 : 1;
+		dsn_tick(c, e - q);
 		o = dsn_alloc(c, (e - q) + 1);
 		if (o == NULL)
 			return (j->bad = true, false);
@@ -81,6 +86,7 @@ json_string(Json *j, Ctx *c, char **out, size_t *out_len)
 	{
 		char		ch = *j->p++;
 
+		dsn_tick(j->c, 1);
 		if (ch == '\\')
 		{
 			if (j->p >= j->end)
@@ -231,6 +237,7 @@ json_skip(Json *j, int depth)
 		while (j->p < j->end && (is_alpha(*j->p) || is_digit(*j->p) ||
 								 *j->p == '-' || *j->p == '+' || *j->p == '.'))
 			j->p++;
+		dsn_tick(j->c, j->p - st);
 		if (j->p == st)
 			j->bad = true;
 	}
@@ -333,21 +340,25 @@ typedef struct SesNotice
 static bool
 read_sns_envelope(Ctx *c, const char *t, size_t n)
 {
-	const char *env = dsn_ci_find(t, n, "\"type\"");
+	const char *env = dsn_ci_find_long(c, t, n, "\"type\"");
 	Json		top;
 	char	   *inner;
 
-	if (env == NULL || dsn_ci_find(t, n, "notificationtype") == NULL)
+	if (env == NULL || dsn_ci_find_long(c, t, n, "notificationtype") == NULL)
 		return false;
 	while (env > t && env[-1] != '{')
+	{
 		env--;
+		dsn_tick(c, 1);
+	}
 	if (env == t)
 		return false;
 	top.p = env - 1;
 	top.end = t + n;
 	top.bad = false;
+	top.c = c;
 	inner = json_get_string(c, top, "Message");
-	if (inner == NULL || dsn_ci_find(inner, strlen(inner), "\"notificationtype\"") == NULL)
+	if (inner == NULL || dsn_ci_find_long(c, inner, strlen(inner), "\"notificationtype\"") == NULL)
 		return false;
 	return dsn_read_ses(c, inner, strlen(inner));
 }
@@ -472,7 +483,7 @@ ses_rows(Ctx *c, Json sub, Json arr, const char *kind)
 bool
 dsn_read_ses(Ctx *c, const char *t, size_t n)
 {
-	const char *key = dsn_ci_find(t, n, "\"notificationtype\"");
+	const char *key = dsn_ci_find_long(c, t, n, "\"notificationtype\"");
 	const char *st;
 	const char *kind;
 	const char *list_key;
@@ -485,12 +496,16 @@ dsn_read_ses(Ctx *c, const char *t, size_t n)
 	/* the object that holds it: the '{' just before, blanks aside */
 	st = key;
 	while (st > t && is_space(st[-1]))
+	{
 		st--;
+		dsn_tick(c, 1);
+	}
 	if (st == t || st[-1] != '{')
 		return false;
 	top.p = st - 1;
 	top.end = t + n;
 	top.bad = false;
+	top.c = c;
 	kind = notice_kind(c, top, &list_key);
 	if (kind == NULL)
 		return false;

@@ -136,15 +136,21 @@ dsn_convert(void *opaque, const char *charset, const char *src, size_t len,
 		return NULL;
 	while (i < len)
 	{
-		/* convert in pieces an int can count, stopping at a bad byte */
-		int			chunk = (int) Min(len - i, (size_t) (64 * 1024 * 1024));
-		int			done = pg_do_encoding_conversion_buf(proc, enc, PG_UTF8,
-														 (unsigned char *) src + i, chunk,
-														 dst + o, (int) Min(cap - o, (size_t) INT_MAX),
-														 true);
+		/* convert in pieces of 1 MB, stopping at a bad byte */
+		int			chunk = (int) Min(len - i, (size_t) (1024 * 1024));
+		int			done;
 
+		CHECK_FOR_INTERRUPTS();
+		done = pg_do_encoding_conversion_buf(proc, enc, PG_UTF8,
+											 (unsigned char *) src + i, chunk,
+											 dst + o, (int) Min(cap - o, (size_t) INT_MAX),
+											 true);
 		o += strlen((char *) dst + o);
 		i += done;
+		if (done < chunk && done > 0 && i < len && chunk - done < MAX_MULTIBYTE_CHAR_LEN &&
+			(size_t) chunk < len - (i - done))
+			continue;			/* a character cut by the piece's end: the
+								 * next piece starts with it */
 		if (done < chunk)
 		{
 			/* a byte the charset does not allow: U+FFFD, then go on */
@@ -156,7 +162,8 @@ dsn_convert(void *opaque, const char *charset, const char *src, size_t len,
 	}
 	dst[o] = '\0';
 	*outlen = o;
-	return (char *) dst;
+	/* give back what the worst case reserved */
+	return repalloc_huge(dst, o + 1);
 #else
 	(void) opaque;
 	(void) charset;
@@ -204,6 +211,10 @@ dsn_report_error(DsnError err, size_t len)
 			limit = DSN_MAX_RECIPIENTS;
 			what = "recipients";
 			break;
+		case DSN_ERR_ADDRESSES:
+			limit = DSN_MAX_ADDRESSES;
+			what = "addresses in one header field";
+			break;
 		case DSN_ERR_NOMEM:
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -229,6 +240,7 @@ typedef struct DsnCallCache
 {
 	TupleDesc	tupdesc;
 	MemoryContext parsecxt;		/* the parser's memory, reset after each call */
+	MemoryContext rowcxt;		/* one row's Datums, reset after each row */
 	bool		classify;		/* parse_dsn (true) or parse_dsn_fields */
 	Oid			reason_oids[BR_COUNT];
 } DsnCallCache;
@@ -273,6 +285,7 @@ get_cache(FunctionCallInfo fcinfo, bool classify)
 	cache->tupdesc = CreateTupleDescCopy(tupdesc);
 	cache->classify = classify;
 	cache->parsecxt = AllocSetContextCreate(cxt, "bounce DSN parse", ALLOCSET_DEFAULT_SIZES);
+	cache->rowcxt = AllocSetContextCreate(cxt, "bounce DSN row", ALLOCSET_DEFAULT_SIZES);
 	reason_col = classify ? PCOL_REASON : COL_STATED_REASON;
 	bounce_reason_oids(TupleDescAttr(tupdesc, reason_col)->atttypid, cache->reason_oids);
 	MemoryContextSwitchTo(old);
@@ -327,6 +340,7 @@ parse_message(DsnCallCache *cache, const char *data, size_t len, DsnResult *res)
 	alloc.alloc = dsn_palloc;
 	alloc.opaque = cache->parsecxt;
 	alloc.convert = dsn_convert;
+	alloc.interrupt = bounce_check_interrupts;
 	err = bounce_dsn_parse(data, len, GetDatabaseEncoding() != PG_UTF8, &alloc, res);
 	if (err != DSN_OK)
 	{
@@ -384,6 +398,7 @@ classify_fields(const DsnRecipient *r, BounceReason *reason)
 	const char *host = r->remote_mta ? r->remote_mta : r->reporting_mta;
 
 	memset(&in, 0, sizeof(in));
+	in.interrupt = bounce_check_interrupts;
 	in.status = r->status ? r->status : -1;
 	in.reply_code = r->reply_code;
 	if (r->diagnostic)
@@ -488,12 +503,16 @@ parse_dsn_common(FunctionCallInfo fcinfo, bool classify)
 		bool		nulls[NPCOLS + NCOLS];
 
 		CHECK_FOR_INTERRUPTS();
+		/* the row's text Datums are copied into the tuplestore, then freed */
+		oldcxt = MemoryContextSwitchTo(cache->rowcxt);
 		fill_fields(r, values, nulls);
 		if (classify)
 			fill_verdict(cache, &res, r, values, nulls);
 		else
 			fill_message_fields(cache, &res, r, values, nulls);
 		tuplestore_putvalues(tupstore, cache->tupdesc, values, nulls);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(cache->rowcxt);
 	}
 	MemoryContextReset(cache->parsecxt);
 

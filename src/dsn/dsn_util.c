@@ -11,6 +11,14 @@
 
 #include "dsn/dsn_int.h"
 
+void
+dsn_interrupt(Ctx *c)
+{
+	c->work = 0;
+	if (c->a->interrupt != NULL)
+		c->a->interrupt(c->a->opaque);
+}
+
 void *
 dsn_alloc(Ctx *c, size_t n)
 {
@@ -89,6 +97,29 @@ dsn_ci_find(const char *s, size_t n, const char *lit)
 	return NULL;
 }
 
+const char *
+dsn_ci_find_long(Ctx *c, const char *s, size_t n, const char *lit)
+{
+	const size_t window = 0x10000;
+	size_t		m = strlen(lit);
+	size_t		off = 0;
+
+	/* windows overlapping by m bytes, so that no occurrence is cut */
+	while (off < n)
+	{
+		size_t		w = (n - off > window + m) ? window + m : n - off;
+		const char *r = dsn_ci_find(s + off, w, lit);
+
+		if (r != NULL)
+			return r;
+		dsn_tick(c, w);
+		if (off + w >= n)
+			break;
+		off += window;
+	}
+	return NULL;
+}
+
 /* The first occurrence of lit[0..m) in s[0..n), or NULL. */
 const char *
 dsn_find_bytes(const char *s, size_t n, const char *lit, size_t m)
@@ -162,71 +193,110 @@ utf8_seq(const unsigned char *p, size_t avail)
 	return n;
 }
 
-char *
-dsn_clean(Ctx *c, const char *p, size_t n)
+bool
+dsn_valid_utf8(const char *p, size_t n)
 {
-	char	   *out;
-	char	   *o;
 	size_t		i = 0;
+
+	while (i < n)
+	{
+		int			k = utf8_seq((const unsigned char *) p + i, n - i);
+
+		if (k == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/*
+ * p[0..n) cleaned into out[0..cap); returns the length of the whole
+ * cleaned string, which is larger than cap when it did not fit.  Stops
+ * before the character that would take it past DSN_MAX_STRING.
+ */
+static size_t
+clean_into(Ctx *c, const char *p, size_t n, char *out, size_t cap)
+{
+	size_t		i = 0,
+				o = 0,
+				ticked = 0;
 	bool		space = false;
 
-	if (p == NULL)
-		return NULL;
-	/* worst case: every byte becomes the 3-byte U+FFFD */
-	out = dsn_alloc(c, n * 3 + 1);
-	if (out == NULL)
-		return NULL;
-	o = out;
-	while (i < n)
+#define PUT(ch) do { if (o < cap) out[o] = (char) (ch); o++; } while (0)
+	while (i < n && o + (space ? 1 : 0) + 4 <= DSN_MAX_STRING)
 	{
 		unsigned char b = (unsigned char) p[i];
 		int			k;
 
-		if (b < 0x20 || b == 0x7F)
+		dsn_tick_at(c, i, &ticked);
+		if (b <= 0x20 || b == 0x7F)
 		{
-			space = (o != out);
-			i++;
-			continue;
-		}
-		if (b == ' ')
-		{
-			space = (o != out);
+			space = (o != 0);
 			i++;
 			continue;
 		}
 		if (space)
 		{
-			*o++ = ' ';
+			PUT(' ');
 			space = false;
 		}
 		if (b < 0x80)
 		{
-			*o++ = (char) b;
+			PUT(b);
 			i++;
 			continue;
 		}
 		k = utf8_seq((const unsigned char *) p + i, n - i);
 		if (c->ascii_only)
 		{
-			*o++ = '?';
+			PUT('?');
 			i += k ? k : 1;
 		}
 		else if (k == 0)
 		{
-			*o++ = (char) 0xEF;
-			*o++ = (char) 0xBF;
-			*o++ = (char) 0xBD;
+			PUT(0xEF);
+			PUT(0xBF);
+			PUT(0xBD);
 			i++;
 		}
 		else
 		{
-			memcpy(o, p + i, k);
-			o += k;
-			i += k;
+			for (; k > 0; k--, i++)
+				PUT(p[i]);
 		}
 	}
-	*o = '\0';
-	if (o == out)
+#undef PUT
+	return o;
+}
+
+/*
+ * p[0..n) as an output string: valid UTF-8 (each invalid byte U+FFFD), or
+ * ASCII only (each non-ASCII character '?'), control characters and runs
+ * of blanks one space, the ends trimmed, at most DSN_MAX_STRING bytes
+ * (whole characters); NULL when nothing is left.  Its memory is what it
+ * needs: n bytes at most, unless invalid bytes make it longer, and then
+ * it is counted first.
+ */
+char *
+dsn_clean(Ctx *c, const char *p, size_t n)
+{
+	char	   *out;
+	size_t		cap = n < DSN_MAX_STRING ? n : DSN_MAX_STRING;
+	size_t		len;
+
+	if (p == NULL)
 		return NULL;
-	return out;
+	out = dsn_alloc(c, cap + 1);
+	if (out == NULL)
+		return NULL;
+	len = clean_into(c, p, n, out, cap);
+	if (len > cap)
+	{
+		out = dsn_alloc(c, len + 1);
+		if (out == NULL)
+			return NULL;
+		clean_into(c, p, n, out, len);
+	}
+	out[len] = '\0';
+	return len > 0 ? out : NULL;
 }

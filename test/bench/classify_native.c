@@ -179,7 +179,7 @@ main(int argc, char **argv)
 					t2;
 
 		for (i = 0; i < nrows; i++)
-			bounce_matcher_scan(&m, rows[i].text, rows[i].len, count_hit, NULL);
+			bounce_matcher_scan(&m, rows[i].text, rows[i].len, count_hit, NULL, NULL, NULL, 0);
 		t1 = now();
 		for (i = 0; i < nrows; i++)
 		{

@@ -5,6 +5,10 @@
  *                               file, index, recipient, reply code, status,
  *                               action, format, command, remote MTA, diagnostic
  *   dsn_native -n N FILE...     parse every file N times, print messages/s
+ *   dsn_native -g FILE...       parse each file once, print the longest gap
+ *                               between two calls of the interrupt hook
+ *                               (how late a cancel would be noticed) and
+ *                               the memory the parser took, per input byte
  *
  * Used by test/bench/dsn.sh (the parser's speed without SQL overhead) and
  * by developers to look at what the parser finds in a message.
@@ -22,6 +26,7 @@ typedef struct Arena
 	void	  **blocks;
 	size_t		n,
 				cap;
+	size_t		bytes;			/* allocated since the last arena_free */
 } Arena;
 
 static void *
@@ -38,6 +43,7 @@ arena_alloc(void *opaque, size_t size)
 		a->blocks = realloc(a->blocks, a->cap * sizeof(void *));
 	}
 	a->blocks[a->n++] = p;
+	a->bytes += size;
 	return p;
 }
 
@@ -49,6 +55,7 @@ arena_free(Arena *a)
 	for (i = 0; i < a->n; i++)
 		free(a->blocks[i]);
 	a->n = 0;
+	a->bytes = 0;
 }
 
 static char *
@@ -77,15 +84,82 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* The interrupt hook of -g: the longest time between two calls. */
+typedef struct Gaps
+{
+	struct timespec last;
+	double		longest;
+	long		calls;
+} Gaps;
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static Gaps gaps;
+
+static void
+gap_interrupt(void *opaque)
+{
+	double		ms = since(&gaps.last);
+
+	(void) opaque;
+	if (ms > gaps.longest)
+		gaps.longest = ms;
+	gaps.calls++;
+	clock_gettime(CLOCK_MONOTONIC, &gaps.last);
+}
+
+static int
+show_gaps(int nfiles, char **files)
+{
+	Arena		arena = {0};
+	DsnAllocator al = {.alloc = arena_alloc, .opaque = &arena, .interrupt = gap_interrupt};
+	int			i;
+
+	for (i = 0; i < nfiles; i++)
+	{
+		size_t		len;
+		char	   *buf = slurp(files[i], &len);
+		DsnResult	res;
+		struct timespec t0;
+		double		total;
+
+		/* read the input once, so that the first touch of its pages is not counted */
+		if (memchr(buf, '\0', len) == (void *) 1)
+			abort();
+		memset(&gaps, 0, sizeof(gaps));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		gaps.last = t0;
+		bounce_dsn_parse(buf, len, false, &al, &res);
+		total = since(&t0);
+		if (since(&gaps.last) > gaps.longest)
+			gaps.longest = since(&gaps.last);
+		printf("%s\t%zu bytes\t%.1f ms\t%ld calls\tlongest gap %.1f ms\tmemory %.2f x\n",
+			   files[i], len, total, gaps.calls, gaps.longest,
+			   len ? (double) arena.bytes / len : 0.0);
+		arena_free(&arena);
+		free(buf);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	Arena		arena = {0};
-	DsnAllocator al = {arena_alloc, &arena, NULL};
+	DsnAllocator al = {.alloc = arena_alloc, .opaque = &arena};
 	int			reps = 0;
 	int			first = 1;
 	int			i;
 
+	if (argc > 2 && strcmp(argv[1], "-g") == 0)
+		return show_gaps(argc - 2, argv + 2);
 	if (argc > 2 && strcmp(argv[1], "-n") == 0)
 	{
 		reps = atoi(argv[2]);

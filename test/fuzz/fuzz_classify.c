@@ -204,7 +204,7 @@ differential(const char *text, size_t len)
 	size_t		i,
 				k;
 
-	bounce_matcher_scan(&dmatcher, text, len, collect, &got);
+	bounce_matcher_scan(&dmatcher, text, len, collect, &got, NULL, NULL, 0);
 	if (!got.ordered)
 		abort();
 	for (i = 0; i < nl; i++)

@@ -1,7 +1,7 @@
 /*
  * fuzz_dsn.c -- libFuzzer target for the DSN (bounce e-mail) parser.
  *
- * SOURCES: src/dsn/dsn_parse.c src/dsn/dsn_mime.c src/dsn/dsn_charset.c src/dsn/dsn_date.c src/dsn/dsn_scan.c src/dsn/dsn_report.c src/dsn/dsn_plain.c src/dsn/dsn_ses.c src/dsn/dsn_util.c src/status/status.c src/status/status_codes.c
+ * SOURCES: src/dsn/dsn_parse.c src/dsn/dsn_mime.c src/dsn/dsn_charset.c src/dsn/dsn_date.c src/dsn/dsn_scan.c src/dsn/dsn_addrlist.c src/dsn/dsn_evidence.c src/dsn/dsn_report.c src/dsn/dsn_plain.c src/dsn/dsn_ses.c src/dsn/dsn_util.c src/status/status.c src/status/status_codes.c
  *
  * Properties checked on every input, beyond "no crash, no sanitizer report,
  * no leak":
@@ -10,7 +10,10 @@
  *	- every output string is valid UTF-8 without control characters (ASCII
  *	  only when asked for), every status code and reply code valid;
  *	- everything allocated goes through the allocator hook: the arena is
- *	  freed after each input, and LeakSanitizer would report anything else.
+ *	  freed after each input, and LeakSanitizer would report anything else;
+ *	- no output string is longer than DSN_MAX_STRING bytes.
+ * The interrupt hook is set (it counts its calls), so that the parser's
+ * paths through it are fuzzed too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +61,15 @@ arena_alloc(void *opaque, size_t size)
 	return p;
 }
 
+static long interrupts;
+
+static void
+count_interrupt(void *opaque)
+{
+	(void) opaque;
+	interrupts++;
+}
+
 static void
 check_string(const char *s, bool ascii)
 {
@@ -67,6 +79,8 @@ check_string(const char *s, bool ascii)
 		return;
 	if (*p == '\0')
 		abort();				/* empty strings are reported as NULL */
+	if (strlen(s) > DSN_MAX_STRING)
+		abort();
 	while (*p)
 	{
 		int			n,
@@ -131,7 +145,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	Arena		arena = {0};
-	DsnAllocator al = {arena_alloc, &arena, fuzz_convert};
+	DsnAllocator al = {.alloc = arena_alloc, .opaque = &arena, .convert = fuzz_convert,
+	.interrupt = count_interrupt};
 	char	   *copy = malloc(size ? size : 1);
 	DsnResult	res;
 	bool		ascii = size > 0 && (data[0] & 1);
@@ -139,6 +154,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int			k;
 
 	memcpy(copy, data, size);
+	interrupts = 0;
 	if (bounce_dsn_parse(copy, size, ascii, &al, &res) == DSN_OK)
 	{
 		check_string(res.format, false);
