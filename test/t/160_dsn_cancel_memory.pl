@@ -10,6 +10,7 @@
 use strict;
 use warnings;
 use Test::More;
+use POSIX ();
 use Time::HiRes qw(sleep time);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -63,7 +64,7 @@ sub cancel_latency {
 	die "fork: $!" unless defined $pid;
 	if ($pid == 0) {
 		$ENV{PGAPPNAME} = $app;
-		my ($rc, $o) = psql($node, $db, qq{
+		my ($rc, $o, $e) = psql($node, $db, qq{
 			SET plan_cache_mode = force_generic_plan;
 			SELECT pg_advisory_lock($lock);
 			DO \$\$ DECLARE m text := $make; r text;
@@ -78,9 +79,10 @@ sub cancel_latency {
 			END \$\$;
 		});
 		open my $fh, '>', $out or die;
-		print $fh $o;
+		print $fh "$o\n$e\n";	# the notices come on stderr
 		close $fh;
-		exit($rc ? 1 : 0);
+		# _exit: the END blocks of PostgreSQL::Test::Cluster would stop the node
+		POSIX::_exit($rc ? 1 : 0);
 	}
 	# wait until A holds the lock, then until it lets it go: the message is built
 	my $apid;
