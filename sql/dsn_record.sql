@@ -125,6 +125,9 @@ SELECT * FROM record_dsn(NULL::text, '{1}');
 ROLLBACK TO s;
 SELECT * FROM record_dsn((SELECT replace(m, 'orig-1', 'orig-3') FROM msg), '{99}');
 ROLLBACK TO s;
+-- NULL registrars is an error ('{}' is the explicit "no registrar")
+SELECT * FROM record_dsn((SELECT replace(m, 'orig-1', 'orig-3') FROM msg), NULL);
+ROLLBACK TO s;
 SELECT count(*) AS events FROM event;
 ROLLBACK;
 SELECT setval('bounce.event_id_seq', :seq_last, :'seq_called'::boolean) IS NOT NULL AS sequence_restored;

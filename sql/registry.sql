@@ -64,8 +64,10 @@ SELECT record('k', 'a@x.be', '2025-01-01', '{1,NULL}');
 SELECT record('k', 'a@x.be', '2025-01-01', '{1}', 650);
 SELECT record('k', 'a@x.be', '2025-01-01', '{1}', 550, '5.01.1');
 SELECT count(*) AS events, (SELECT count(*) FROM attribution) AS attributions, (SELECT count(*) FROM pending) AS pending FROM event;
--- no registrar: kept for address_status, counts against nobody
-SELECT record('m0', 'former@x.be', '2025-01-02', NULL, 550, '5.1.1') > 0 AS recorded;
+-- no registrar ('{}'): kept for address_status, counts against nobody;
+-- NULL is an error, so that a caller's bug is not silently counted against nobody
+SELECT record('m0', 'former@x.be', '2025-01-02', '{}', 550, '5.1.1') > 0 AS recorded;
+SELECT record('m0x', 'former@x.be', '2025-01-02', NULL, 550, '5.1.1');
 
 -- record_batch(): all or nothing, errors name the element
 SELECT * FROM record_batch('[
@@ -78,19 +80,21 @@ SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "addres": "z@x"}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [7]}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": "1"}]');
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "status": "5.1"}]');
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2999-03-01"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1], "status": "5.1"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2999-03-01", "registrars": [1]}]');
 -- keys as record() checks them
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": " \t ", "address": "z@x.be", "occurred_at": "2025-03-01"}]');
-SELECT * FROM record_batch(jsonb_build_array(jsonb_build_object('key', 'z1', 'address', 'z@x.be', 'occurred_at', '2025-03-01'),
-                                             jsonb_build_object('key', repeat('z', 1001), 'address', 'z@x.be', 'occurred_at', '2025-03-01')));
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": " \t ", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}]');
+SELECT * FROM record_batch(jsonb_build_array(jsonb_build_object('key', 'z1', 'address', 'z@x.be', 'occurred_at', '2025-03-01', 'registrars', '[1]'::jsonb),
+                                             jsonb_build_object('key', repeat('z', 1001), 'address', 'z@x.be', 'occurred_at', '2025-03-01', 'registrars', '[1]'::jsonb)));
 -- times as record() checks them, and one that does not parse, each named by its element
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "4714-11-24 00:00+00 BC"}]');
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "1969-12-31 23:59+00"}]');
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "-infinity"}]');
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "2025-13-45"}]');
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "yesterday at noon"}]');
-SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}, {"key": "z2", "address": "z@x.be", "occurred_at": "99999-01-01"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "address": "z@x.be", "occurred_at": "4714-11-24 00:00+00 BC", "registrars": [1]}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "address": "z@x.be", "occurred_at": "1969-12-31 23:59+00", "registrars": [1]}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "-infinity", "registrars": [1]}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "address": "z@x.be", "occurred_at": "2025-13-45", "registrars": [1]}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "address": "z@x.be", "occurred_at": "yesterday at noon", "registrars": [1]}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "address": "z@x.be", "occurred_at": "99999-01-01", "registrars": [1]}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01"}]');
+SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": null}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be"}]');
 SELECT * FROM record_batch('[{"address": "z@x.be", "occurred_at": "2025-03-01"}]');
 SELECT * FROM record_batch('[1]');
@@ -103,10 +107,10 @@ SELECT count(*) FROM event WHERE idempotency_key LIKE 'z%';
 SELECT last_value AS seq_last, is_called AS seq_called FROM bounce.event_id_seq \gset
 BEGIN;
 SELECT record(E' t1\t', 't@x.be', '2025-03-01', '{1}') = record('t1', 't@x.be', '2025-03-01', '{1}') AS same_bounce;
-SELECT element, is_new FROM record_batch('[{"key": " t2 ", "address": "t@x.be", "occurred_at": "2025-03-02"},
-  {"key": "t2", "address": "t@x.be", "occurred_at": "2025-03-02"}, {"key": "t1 ", "address": "t@x.be", "occurred_at": "2025-03-01"}]');
-COPY ingest (idempotency_key, address, occurred_at) FROM stdin;
- t3 	t@x.be	2025-03-03
+SELECT element, is_new FROM record_batch('[{"key": " t2 ", "address": "t@x.be", "occurred_at": "2025-03-02", "registrars": [1]},
+  {"key": "t2", "address": "t@x.be", "occurred_at": "2025-03-02", "registrars": [1]}, {"key": "t1 ", "address": "t@x.be", "occurred_at": "2025-03-01", "registrars": [1]}]');
+COPY ingest (idempotency_key, address, occurred_at, registrars) FROM stdin;
+ t3 	t@x.be	2025-03-03	{1}
 \.
 SELECT '[' || idempotency_key || ']' AS stored FROM event WHERE address = 't@x.be' ORDER BY 1;
 ROLLBACK;
@@ -199,3 +203,15 @@ SELECT c.relname, c.relkind, c.relrowsecurity, c.reloptions
   FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'bounce') AND c.relkind IN ('r', 'v')
  ORDER BY c.relkind, c.relname;
+
+-- a bounce known only by its diagnostic text: record(), record_batch() and
+-- COPY store the codes the text states (a code given is kept), so it is
+-- permanent and counts
+BEGIN;
+SELECT record('d1', 'diag@x.be', '2025-05-01', '{1}', diagnostic => '550 5.1.1 User unknown') > 0 AS recorded;
+SELECT count(*) FROM record_batch('[{"key": "d2", "address": "diag@x.be", "occurred_at": "2025-05-20", "registrars": [1], "diagnostic": "550-5.1.1 The email account does not exist"}]');
+COPY ingest (idempotency_key, address, occurred_at, registrars, reply_code, diagnostic) FROM stdin;
+d3	diag@x.be	2025-06-10	{1}	551	550 5.1.1 User unknown
+\.
+SELECT idempotency_key, reply_code, status, reason, hard, permanent FROM event WHERE address = 'diag@x.be' ORDER BY 1;
+ROLLBACK;

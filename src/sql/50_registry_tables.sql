@@ -158,9 +158,11 @@ CREATE INDEX event_address_idx ON @extschema@.event (address, occurred_at, id)
 COMMENT ON TABLE @extschema@.event IS 'every bounce, recorded once (by idempotency_key), with its classification computed at ingest; write through record(), record_batch() or COPY into ingest';
 COMMENT ON COLUMN @extschema@.event.address IS 'recipient, as normalize_address() gives it';
 COMMENT ON COLUMN @extschema@.event.idempotency_key IS 'the source''s unique key of the bounce, e.g. Message-ID plus recipient; a repeated key is not recorded again';
-COMMENT ON COLUMN @extschema@.event.reason IS 'classify(diagnostic, reply_code, status) at ingest';
+COMMENT ON COLUMN @extschema@.event.reply_code IS 'SMTP reply code as the caller gave it, or, when it gave none, the one the diagnostic text states (parse() at ingest); NULL if neither';
+COMMENT ON COLUMN @extschema@.event.status IS 'enhanced status code as the caller gave it, or, when it gave none, the one the diagnostic text states (parse() at ingest); NULL if neither';
+COMMENT ON COLUMN @extschema@.event.reason IS 'the reason the source stated (record(..., reason)), else classify(diagnostic, reply_code, status, command, remote_host) at ingest';
 COMMENT ON COLUMN @extschema@.event.hard IS 'is_hard(reason, reply_code, status) at ingest: the address itself is bad';
-COMMENT ON COLUMN @extschema@.event.permanent IS 'is_permanent(reply_code, status) at ingest: SMTP 5xx or 5.x.x';
+COMMENT ON COLUMN @extschema@.event.permanent IS 'is_permanent(reply_code, status) at ingest, over the stored codes: SMTP 5xx or 5.x.x';
 
 CREATE TABLE @extschema@.attribution (
 	event_id bigint NOT NULL REFERENCES @extschema@.event ON DELETE CASCADE,

@@ -68,6 +68,8 @@ DECLARE
 	v_tol interval;
 	v_status @extschema@.smtp_status := status;	-- 22P02 naming a bad code
 	v_key text := @extschema@.normalize_key(idempotency_key);
+	v_code integer;
+	v_parsed @extschema@.classification;
 BEGIN
 	IF v_key IS NULL OR v_key = '' THEN
 		RAISE EXCEPTION 'bounce idempotency key must not be empty'
@@ -105,6 +107,11 @@ BEGIN
 	IF reply_code IS NOT NULL THEN
 		PERFORM @extschema@.reply_code_check(reply_code);
 	END IF;
+	IF registrars IS NULL THEN
+		RAISE EXCEPTION 'bounce registrars must not be NULL (key "%")', left(v_key, 80)
+			USING ERRCODE = 'null_value_not_allowed',
+				HINT = 'Pass an empty array, ''{}'', for a bounce that counts against no registrar.';
+	END IF;
 	IF array_position(registrars, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
 			USING ERRCODE = 'null_value_not_allowed';
@@ -117,13 +124,19 @@ BEGIN
 				HINT = 'Add it to bounce.registrar first.';
 	END IF;
 
-	-- the reason the source states itself wins; else the classifier's
-	v_reason := coalesce(record.reason, @extschema@.classify(diagnostic, reply_code, v_status, command, remote_host), 'undefined');
+	-- A code the caller does not give is the one the classifier reads from
+	-- the diagnostic text, so that a bounce known only by its text is
+	-- permanent (and counted) when the text says so.  The reason the source
+	-- states itself wins; else the classifier's.
+	v_parsed := @extschema@.parse(diagnostic, reply_code, v_status, command, remote_host);
+	v_code := coalesce(record.reply_code, v_parsed.reply_code);
+	v_status := coalesce(v_status, v_parsed.status);
+	v_reason := coalesce(record.reason, v_parsed.reason, 'undefined');
 	INSERT INTO @extschema@.event AS e (idempotency_key, address, occurred_at, reply_code, status,
 	                                    diagnostic, reason, hard, permanent)
-	VALUES (v_key, v_addr, record.occurred_at, record.reply_code, v_status,
-	        record.diagnostic, v_reason, @extschema@.is_hard(v_reason, record.reply_code, v_status),
-	        @extschema@.is_permanent(record.reply_code, v_status))
+	VALUES (v_key, v_addr, record.occurred_at, v_code, v_status,
+	        record.diagnostic, v_reason, @extschema@.is_hard(v_reason, v_code, v_status),
+	        @extschema@.is_permanent(v_code, v_status))
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
@@ -136,7 +149,7 @@ BEGIN
 	RETURN v_id;
 END $$;
 COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
-	'record one bounce against its registrars and return its id (reason: the one the source states itself, e.g. an MTA''s bounce category; NULL: classify the diagnostic); a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
+	'record one bounce against its registrars (''{}'': none; NULL is an error) and return its id; a reply code or status not given is the one the diagnostic text states (as parse() reads it), stored in the event; reason: the one the source states itself, e.g. an MTA''s bounce category, else the classifier''s; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
 REVOKE EXECUTE ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
 
 -- Record a jsonb array of bounces; all or nothing.
@@ -179,7 +192,9 @@ BEGIN
 			WHEN @extschema@.address_problem(v->>'address') IS NOT NULL
 				THEN '22P02 ' || format('invalid e-mail address "%s": %s', left(v->>'address', 80), @extschema@.address_problem(v->>'address'))
 			WHEN v->>'occurred_at' IS NULL THEN '22004 "occurred_at" is missing'
-			WHEN v ? 'registrars' AND jsonb_typeof(v->'registrars') NOT IN ('array', 'null')
+			WHEN v->'registrars' IS NULL OR jsonb_typeof(v->'registrars') = 'null'
+				THEN '22004 "registrars" is missing or null (use [] for a bounce that counts against no registrar)'
+			WHEN jsonb_typeof(v->'registrars') <> 'array'
 				THEN '22023 "registrars" is not an array'
 			WHEN EXISTS (SELECT FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) r
 			              WHERE jsonb_typeof(r) <> 'number' OR r::text !~ '^[0-9]{1,9}$')
@@ -236,9 +251,12 @@ BEGIN
 		       ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(
 		             CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) x) AS regs
 		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
-	), firsts AS (
-		SELECT DISTINCT ON (k) *, coalesce(@extschema@.classify(diag, rc, st, cmd, rh), 'undefined') AS reason
-		  FROM input ORDER BY k, o
+	), firsts AS (	-- as in record(): codes not given are read from the text
+		SELECT DISTINCT ON (i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
+		       coalesce(i.rc, p.reply_code) AS rc, coalesce(i.st, p.status) AS st,
+		       coalesce(p.reason, 'undefined') AS reason
+		  FROM input i, LATERAL @extschema@.parse(i.diag, i.rc, i.st, i.cmd, i.rh) p
+		 ORDER BY i.k, i.o
 	), ins AS (
 		-- in key order: two batches with the same keys in other orders
 		-- wait for each other instead of deadlocking
@@ -269,7 +287,7 @@ BEGIN
 	 ORDER BY t.o;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
-	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command); returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
+	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command; registrars required, [] for none), each as record() does; returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_batch(jsonb) FROM PUBLIC;
 
 -- Add registrars to a bounce already recorded (a repeated key in record()
@@ -357,7 +375,7 @@ CREATE TABLE @extschema@.ingest (
 	status @extschema@.smtp_status,
 	diagnostic text
 );
-COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record() and not kept; one bad row fails the whole COPY';
+COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record() and not kept (so registrars is required: {} for none); one bad row fails the whole COPY';
 
 CREATE FUNCTION @extschema@.ingest_row() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp

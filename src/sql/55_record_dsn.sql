@@ -28,6 +28,11 @@ BEGIN
 		RAISE EXCEPTION 'bounce message must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	IF registrars IS NULL THEN
+		RAISE EXCEPTION 'bounce registrars must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				HINT = 'Pass an empty array, ''{}'', for bounces that count against no registrar.';
+	END IF;
 	FOR d IN SELECT * FROM @extschema@.parse_dsn_fields(message) LOOP
 		v_any := true;
 		recipient := d.recipient;
