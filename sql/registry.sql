@@ -150,7 +150,8 @@ SELECT registrar, label, registrations, recurring, recurring_per_1m, stars, to_b
   FROM quarterly_score ORDER BY registrar, quarter;
 SELECT registrar, label, recurring_per_1m, top10_per_1m, top50_per_1m, all_per_1m, category, category_per_1m
   FROM benchmark WHERE quarter = '2025-01-01' ORDER BY registrar;
-SELECT registrar, rank, address, recurring_bounces, bounces, first_bounce, last_bounce, last_status, suppressed FROM fix_list ORDER BY registrar, rank;
+SELECT registrar, rank, address, recurring_bounces, counted_bounces, first_bounce, last_bounce, last_status, suppressed,
+       uncounted_bounces, last_uncounted_bounce FROM fix_list ORDER BY registrar, rank;
 SELECT address, last_bounce, last_status, streak, suppressed FROM address_status WHERE address = normalize_address(' ann@EXAMPLE.be ');
 
 -- a late bounce changes the next bounce's flag, in a later month

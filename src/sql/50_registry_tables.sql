@@ -4,8 +4,8 @@
 -- Tables the registry fills (registered with pg_extension_config_dump, so
 -- pg_dump keeps them): config, registrar, role_map, registration, event,
 -- attribution.  Derived tables that CALL refresh() rebuilds (not dumped):
--- pending, event_flags, monthly, monthly_status, quarterly, group_score,
--- refresh_state.  Row-level security (51_registry_security.sql) limits a
+-- pending, quarter_queue, event_flags, monthly, monthly_status, quarterly,
+-- group_score, refresh_state.  Row-level security (51_registry_security.sql) limits a
 -- registrar's role to its own rows.
 -- ---------------------------------------------------------------------
 
@@ -184,6 +184,20 @@ CREATE TABLE @extschema@.pending (
 COMMENT ON TABLE @extschema@.pending IS 'queue of bounces recorded since the last refresh(); internal';
 COMMENT ON COLUMN @extschema@.pending.recount IS 'the bounce was given registrars after it was recorded: the next refresh is a full one';
 
+-- Registrar-quarters whose scores may have changed since the last refresh,
+-- so that refresh() recomputes only those (a queue, as pending: claimed in
+-- one statement).  Fed by the triggers on registration and registrar
+-- (53_registry_refresh.sql), and by refresh_addresses() for the months its
+-- bounces moved.
+CREATE TABLE @extschema@.quarter_queue (
+	registrar_id integer,
+	quarter date,
+	CHECK (quarter IS NULL OR quarter = date_trunc('quarter', quarter)::date)
+);
+COMMENT ON TABLE @extschema@.quarter_queue IS 'queue of registrar-quarters to rescore at the next refresh(); a row with registrar_id NULL rescores every quarter; internal';
+COMMENT ON COLUMN @extschema@.quarter_queue.registrar_id IS 'the registrar whose quarter changed; NULL: every registrar';
+COMMENT ON COLUMN @extschema@.quarter_queue.quarter IS 'first day of the quarter that changed';
+
 -- ---- derived state (rebuilt by refresh) ------------------------------
 
 -- One flag byte per bounce, BOUNCE_FLAG_BLOCK (256) bounces by id to a
@@ -217,6 +231,9 @@ CREATE TABLE @extschema@.monthly_status (
 );
 COMMENT ON TABLE @extschema@.monthly_status IS 'summary kept by refresh(): counted and recurring bounces per registrar, month and status code';
 
+-- A row for every quarter in which a registrar has a registration row or
+-- a counted bounce: a registrar with bounces but no usable quarter-end
+-- count is kept, unrated, rather than dropped.
 CREATE TABLE @extschema@.quarterly (
 	registrar_id integer NOT NULL,
 	quarter date NOT NULL,
@@ -225,9 +242,18 @@ CREATE TABLE @extschema@.quarterly (
 	recurring bigint NOT NULL,
 	per_1m numeric,
 	trend text,
+	portfolio_rank integer,
 	PRIMARY KEY (registrar_id, quarter)
 );
-COMMENT ON TABLE @extschema@.quarterly IS 'summary kept by refresh(): per registrar and quarter, registrations at quarter end, counted and recurring bounces, recurring per 1M and the trend sparkline';
+COMMENT ON TABLE @extschema@.quarterly IS 'summary kept by refresh(): per registrar and quarter with a registration row or a counted bounce, registrations at quarter end, counted and recurring bounces, recurring per 1M (unrounded), the trend sparkline and the portfolio rank';
+COMMENT ON COLUMN @extschema@.quarterly.registrar_id IS 'registrar';
+COMMENT ON COLUMN @extschema@.quarterly.quarter IS 'first day of the quarter (in config.time_zone)';
+COMMENT ON COLUMN @extschema@.quarterly.registrations IS 'registrations at the end of the quarter''s last month; NULL when that month has no registration row';
+COMMENT ON COLUMN @extschema@.quarterly.counted IS 'counted bounces in the quarter';
+COMMENT ON COLUMN @extschema@.quarterly.recurring IS 'recurring bounces in the quarter';
+COMMENT ON COLUMN @extschema@.quarterly.per_1m IS 'recurring bounces per 1M registrations, unrounded; NULL (no rating) when registrations is NULL or 0';
+COMMENT ON COLUMN @extschema@.quarterly.trend IS 'sparkline of per_1m over the last config.trend_quarters quarters, oldest first, from the registrar''s first quarter; a quarter without a rating is a blank';
+COMMENT ON COLUMN @extschema@.quarterly.portfolio_rank IS 'rank among the quarter''s rated registrars by registrations, larger first, ties by smaller registrar id; NULL when unrated';
 
 CREATE TABLE @extschema@.group_score (
 	quarter date NOT NULL,
@@ -237,7 +263,12 @@ CREATE TABLE @extschema@.group_score (
 	registrations bigint NOT NULL,
 	PRIMARY KEY (quarter, group_name)
 );
-COMMENT ON TABLE @extschema@.group_score IS 'summary kept by refresh(): each benchmark group (top 10, top 50, all, category ...) as one virtual registrar per quarter; aggregate figures, readable by every registrar';
+COMMENT ON TABLE @extschema@.group_score IS 'summary kept by refresh(): each benchmark group (top 10, top 50, all, category ...) as one virtual registrar per quarter, over the registrars with a rating; aggregate figures, readable by every registrar';
+COMMENT ON COLUMN @extschema@.group_score.quarter IS 'first day of the quarter';
+COMMENT ON COLUMN @extschema@.group_score.group_name IS '''top 10'', ''top 50'' (by portfolio_rank), ''all'', or ''category '' and the category';
+COMMENT ON COLUMN @extschema@.group_score.members IS 'registrars with a rating in the group';
+COMMENT ON COLUMN @extschema@.group_score.recurring IS 'their recurring bounces in the quarter';
+COMMENT ON COLUMN @extschema@.group_score.registrations IS 'their registrations at quarter end';
 
 CREATE TABLE @extschema@.refresh_state (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),

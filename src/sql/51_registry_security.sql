@@ -51,6 +51,8 @@ ALTER TABLE @extschema@.attribution ENABLE ROW LEVEL SECURITY;
 CREATE POLICY attribution_read ON @extschema@.attribution FOR SELECT TO CURRENT_USER USING (true);
 ALTER TABLE @extschema@.pending ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pending_read ON @extschema@.pending FOR SELECT TO CURRENT_USER USING (true);
+ALTER TABLE @extschema@.quarter_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quarter_queue_read ON @extschema@.quarter_queue FOR SELECT TO CURRENT_USER USING (true);
 ALTER TABLE @extschema@.event_flags ENABLE ROW LEVEL SECURITY;
 CREATE POLICY event_flags_read ON @extschema@.event_flags FOR SELECT TO CURRENT_USER USING (true);
 ALTER TABLE @extschema@.monthly ENABLE ROW LEVEL SECURITY;

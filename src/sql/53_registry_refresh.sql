@@ -3,8 +3,59 @@
 --
 -- CALL refresh() brings event_flags and the summaries up to date: the
 -- per-bounce work is refresh_scan() in C (src/flag/refresh.c), the
--- quarterly summary and the benchmark groups are SQL.
+-- quarterly summary and the benchmark groups are SQL.  The quarters it
+-- rescores are those the new bounces moved and those quarter_queue holds,
+-- which the triggers below fill when a registration or a registrar
+-- changes.
 -- ---------------------------------------------------------------------
+
+-- ---- what queues a registrar-quarter ---------------------------------
+--
+-- The triggers only insert into quarter_queue.  Who fires them: the
+-- registration rows are written by record_registration() (SECURITY
+-- DEFINER, so as the extension's owner) or by the owner; registrars by
+-- the owner alone.  So the owner inserts the queue rows, and no other
+-- role needs a privilege on quarter_queue.
+
+-- A registration row decides its registrar's quarter (its rating and the
+-- benchmark groups of that quarter): queue the quarter of the old and the
+-- new row.
+CREATE FUNCTION @extschema@.registration_changed() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		INSERT INTO @extschema@.quarter_queue VALUES (NULL, NULL);
+		RETURN NULL;
+	END IF;
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		INSERT INTO @extschema@.quarter_queue VALUES (OLD.registrar_id, date_trunc('quarter', OLD.month)::date);
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') AND NOT (TG_OP = 'UPDATE' AND (OLD.registrar_id, OLD.month) = (NEW.registrar_id, NEW.month)) THEN
+		INSERT INTO @extschema@.quarter_queue VALUES (NEW.registrar_id, date_trunc('quarter', NEW.month)::date);
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.registration_changed() IS 'trigger on registration: queue the changed registrar-quarters for the next refresh()';
+CREATE TRIGGER registration_changed AFTER INSERT OR UPDATE OR DELETE ON @extschema@.registration
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.registration_changed();
+CREATE TRIGGER registration_truncated AFTER TRUNCATE ON @extschema@.registration
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.registration_changed();
+
+-- A registrar's category names one of its benchmark groups: a change
+-- rescores every quarter (rare, and done by the extension's owner).
+CREATE FUNCTION @extschema@.registrar_changed() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	INSERT INTO @extschema@.quarter_queue VALUES (NULL, NULL);
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.registrar_changed() IS 'trigger on registrar: a changed category or id queues every quarter for the next refresh()';
+CREATE TRIGGER registrar_changed AFTER UPDATE OF id, category OR DELETE ON @extschema@.registrar
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.registrar_changed();
+
+-- ---- the refresh -----------------------------------------------------
 
 -- In C (src/score/sparkline.c): refresh() draws one trend per rewritten quarter.
 CREATE FUNCTION @extschema@.sparkline(vals numeric[]) RETURNS text
@@ -63,6 +114,9 @@ BEGIN
 		ON CONFLICT (registrar_id, month) DO UPDATE
 		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
 		RETURNING m.registrar_id, m.month, m.counted, m.recurring
+	), qq AS (	-- their quarters, for refresh_quarters()
+		INSERT INTO @extschema@.quarter_queue (registrar_id, quarter)
+		SELECT DISTINCT mo.registrar_id, date_trunc('quarter', mo.month)::date FROM mo
 	)
 	SELECT (SELECT r.counted FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL),
 	       (SELECT array_agg(ms.registrar_id) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
@@ -82,7 +136,7 @@ BEGIN
 	END IF;
 	RETURN coalesce(n, 0);
 END $$;
-COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, and apply the differences to the summaries';
+COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, apply the differences to the summaries and queue the registrar-quarters they moved';
 
 -- Full recompute of event_flags and the summaries.
 CREATE FUNCTION @extschema@.refresh_full() RETURNS bigint
@@ -153,76 +207,125 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
 
-CREATE FUNCTION @extschema@.refresh_quarters() RETURNS void
-	LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+-- Rescore the queued registrar-quarters (or all of them), redraw the
+-- trends they move and recompute the portfolio ranks and benchmark groups
+-- of their quarters.  With nothing queued it reads one empty table.
+CREATE FUNCTION @extschema@.refresh_quarters(all_quarters boolean) RETURNS void
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
-	-- Recompute every quarter's figures (cheap: they come from monthly),
-	-- but rewrite, with their trend, only the quarters that differ from
-	-- what is stored and the later quarters of the same registrar (or all,
-	-- when trend_quarters changed): the trend sparkline is most of the cost.
-	WITH m AS (
-		SELECT m.registrar_id, date_trunc('quarter', m.month)::date AS quarter,
-		       sum(m.counted) AS counted, sum(m.recurring) AS recurring
-		  FROM @extschema@.monthly m GROUP BY 1, 2
-	), q AS (
-		SELECT g.registrar_id, (g.month - interval '2 months')::date AS quarter, g.registrations,
-		       coalesce(m.counted, 0) AS counted, coalesce(m.recurring, 0) AS recurring
-		  FROM @extschema@.registration g
-		  LEFT JOIN m ON m.registrar_id = g.registrar_id AND m.quarter = (g.month - interval '2 months')::date
-		 WHERE extract(month FROM g.month) IN (3, 6, 9, 12)
-	), s AS (
-		SELECT q.*, round(q.recurring * 1000000.0 / nullif(q.registrations, 0), 1) AS per_1m FROM q
-	), dirty AS (	-- per registrar, the first quarter that changed (the trend of later ones moves too)
-		SELECT coalesce(s.registrar_id, o.registrar_id) AS registrar_id,
-		       CASE WHEN (SELECT r.trend_quarters IS DISTINCT FROM (SELECT trend_quarters FROM @extschema@.config)
-		                    FROM @extschema@.refresh_state r)
-		            THEN '-infinity' ELSE min(coalesce(s.quarter, o.quarter)) END AS since
-		  FROM s FULL JOIN @extschema@.quarterly o ON o.registrar_id = s.registrar_id AND o.quarter = s.quarter
-		 WHERE (s.registrations, s.counted, s.recurring, s.per_1m) IS DISTINCT FROM (o.registrations, o.counted, o.recurring, o.per_1m)
-		    OR (SELECT r.trend_quarters IS DISTINCT FROM (SELECT trend_quarters FROM @extschema@.config)
-		          FROM @extschema@.refresh_state r)
-		 GROUP BY 1
+DECLARE
+	v_n integer;
+	v_all boolean := all_quarters;
+	v_everything boolean;
+	v_r integer[];
+	v_q date[];
+	v_dq date[];
+BEGIN
+	SELECT c.trend_quarters INTO STRICT v_n FROM @extschema@.config c;
+	-- a new trend length redraws every trend
+	IF (SELECT r.trend_quarters IS DISTINCT FROM v_n FROM @extschema@.refresh_state r) THEN
+		v_all := true;
+	END IF;
+	-- claim the queue in one statement: a change committed later stays queued
+	WITH claimed AS (DELETE FROM @extschema@.quarter_queue RETURNING registrar_id, quarter),
+	     d AS (SELECT DISTINCT registrar_id, quarter FROM claimed)
+	SELECT coalesce(bool_or(d.registrar_id IS NULL OR d.quarter IS NULL), false),
+	       array_agg(d.registrar_id), array_agg(d.quarter), array_agg(DISTINCT d.quarter)
+	  INTO v_everything, v_r, v_q, v_dq
+	  FROM d;
+	v_all := v_all OR v_everything;
+	IF NOT v_all AND v_r IS NULL THEN
+		RETURN;
+	END IF;
+
+	-- The registrar-quarters to rescore, their figures now, and the trend
+	-- of every later quarter of the same registrars (a trend looks back).
+	WITH d AS MATERIALIZED (
+		SELECT u.r AS registrar_id, u.q AS quarter FROM unnest(v_r, v_q) u(r, q) WHERE NOT v_all
+		UNION
+		SELECT g.registrar_id, date_trunc('quarter', g.month)::date FROM @extschema@.registration g WHERE v_all
+		UNION
+		SELECT m.registrar_id, date_trunc('quarter', m.month)::date FROM @extschema@.monthly m WHERE v_all
+		UNION
+		SELECT o.registrar_id, o.quarter FROM @extschema@.quarterly o WHERE v_all
+	), nf AS MATERIALIZED (	-- present: the registrar has a registration row or bounces in the quarter
+		SELECT d.registrar_id, d.quarter, g.registrations, coalesce(m.counted, 0) AS counted,
+		       coalesce(m.recurring, 0) AS recurring,
+		       m.counted IS NOT NULL OR EXISTS (
+		           SELECT FROM @extschema@.registration x
+		            WHERE x.registrar_id = d.registrar_id AND x.month >= d.quarter
+		              AND x.month < (d.quarter + interval '3 months')::date) AS present
+		  FROM d
+		  LEFT JOIN @extschema@.registration g
+		         ON g.registrar_id = d.registrar_id AND g.month = (d.quarter + interval '2 months')::date
+		  LEFT JOIN LATERAL (
+		       SELECT sum(m.counted) AS counted, sum(m.recurring) AS recurring FROM @extschema@.monthly m
+		        WHERE m.registrar_id = d.registrar_id AND m.month >= d.quarter
+		          AND m.month < (d.quarter + interval '3 months')::date) m ON true
+	), since AS (	-- per registrar, its first rescored quarter
+		SELECT d.registrar_id, min(d.quarter) AS since FROM d GROUP BY 1
+	), cur AS (	-- every quarter of those registrars as it will be
+		SELECT nf.registrar_id, nf.quarter, nf.registrations, nf.counted, nf.recurring,
+		       nf.recurring * 1000000.0 / nullif(nf.registrations, 0) AS per_1m
+		  FROM nf WHERE nf.present
+		UNION ALL
+		SELECT o.registrar_id, o.quarter, o.registrations, o.counted, o.recurring, o.per_1m
+		  FROM @extschema@.quarterly o JOIN since s ON s.registrar_id = o.registrar_id
+		 WHERE NOT EXISTS (SELECT FROM d WHERE d.registrar_id = o.registrar_id AND d.quarter = o.quarter)
+	), dense AS (	-- and the quarters between them with no row: blanks in the trend
+		SELECT b.registrar_id, q.quarter::date AS quarter
+		  FROM (SELECT cur.registrar_id, min(cur.quarter) AS lo, max(cur.quarter) AS hi FROM cur GROUP BY 1) b,
+		       generate_series(b.lo, b.hi, interval '3 months') q(quarter)
 	), t AS (
-		SELECT s.registrar_id, s.quarter, s.registrations, s.counted, s.recurring, s.per_1m, d.since,
-		       (array_agg(s.per_1m) OVER w)[greatest(1, (count(*) OVER w)::integer - c.trend_quarters + 1):] AS vals
-		  FROM s JOIN dirty d ON d.registrar_id = s.registrar_id
-		 CROSS JOIN (SELECT * FROM @extschema@.config LIMIT 1) c	-- one row: keeps estimates (and JIT) sane
-		WINDOW w AS (PARTITION BY s.registrar_id ORDER BY s.quarter)
+		SELECT dense.registrar_id, dense.quarter, cur.registrations, cur.counted, cur.recurring, cur.per_1m,
+		       cur.registrar_id IS NOT NULL AS present,
+		       array_agg(cur.per_1m) OVER (PARTITION BY dense.registrar_id ORDER BY dense.quarter
+		                                   ROWS BETWEEN v_n - 1 PRECEDING AND CURRENT ROW) AS vals
+		  FROM dense LEFT JOIN cur ON cur.registrar_id = dense.registrar_id AND cur.quarter = dense.quarter
+	), gone AS (
+		DELETE FROM @extschema@.quarterly o USING nf
+		 WHERE NOT nf.present AND o.registrar_id = nf.registrar_id AND o.quarter = nf.quarter
 	)
 	INSERT INTO @extschema@.quarterly AS o (registrar_id, quarter, registrations, counted, recurring, per_1m, trend)
 	SELECT t.registrar_id, t.quarter, t.registrations, t.counted, t.recurring, t.per_1m, @extschema@.sparkline(t.vals)
-	  FROM t
-	 WHERE t.quarter >= t.since
+	  FROM t JOIN since s ON s.registrar_id = t.registrar_id
+	 WHERE t.present AND t.quarter >= s.since
 	ON CONFLICT (registrar_id, quarter) DO UPDATE
 	   SET registrations = excluded.registrations, counted = excluded.counted, recurring = excluded.recurring,
 	       per_1m = excluded.per_1m, trend = excluded.trend
 	 WHERE (o.registrations, o.counted, o.recurring, o.per_1m, o.trend)
 	       IS DISTINCT FROM (excluded.registrations, excluded.counted, excluded.recurring, excluded.per_1m, excluded.trend);
-	-- quarters whose quarter-end registrations are gone (their registrar's
-	-- trend was rewritten above without them)
-	DELETE FROM @extschema@.quarterly o
-	 WHERE NOT EXISTS (SELECT FROM @extschema@.registration g
-	                    WHERE g.registrar_id = o.registrar_id AND g.month = (o.quarter + interval '2 months')::date);
 
-	DELETE FROM @extschema@.group_score;
-	WITH q AS (
-		SELECT q.registrar_id, r.category, q.quarter, q.registrations, q.recurring,
-		       row_number() OVER (PARTITION BY q.quarter ORDER BY q.registrations DESC NULLS LAST, q.registrar_id) AS portfolio_rank
-		  FROM @extschema@.quarterly q JOIN @extschema@.registrar r ON r.id = q.registrar_id
+	-- Portfolio ranks of the quarters touched: the registrars with a rating
+	-- by registrations at quarter end, larger first; ties by registrar id.
+	WITH rk AS (
+		SELECT q.registrar_id, q.quarter,
+		       CASE WHEN q.registrations > 0 THEN
+		            row_number() OVER (PARTITION BY q.quarter ORDER BY q.registrations DESC NULLS LAST, q.registrar_id) END AS r
+		  FROM @extschema@.quarterly q
+		 WHERE v_all OR q.quarter = ANY (v_dq)
 	)
+	UPDATE @extschema@.quarterly o SET portfolio_rank = rk.r
+	  FROM rk
+	 WHERE o.registrar_id = rk.registrar_id AND o.quarter = rk.quarter AND o.portfolio_rank IS DISTINCT FROM rk.r;
+
+	-- Their benchmark groups, over the registrars with a rating.
+	DELETE FROM @extschema@.group_score g WHERE v_all OR g.quarter = ANY (v_dq);
 	INSERT INTO @extschema@.group_score (quarter, group_name, members, recurring, registrations)
-	SELECT quarter, grp, count(*), sum(recurring), sum(registrations)
-	  FROM q, LATERAL (VALUES ('all'), ('category ' || category),
-	                          (CASE WHEN portfolio_rank <= 10 THEN 'top 10' END),
-	                          (CASE WHEN portfolio_rank <= 50 THEN 'top 50' END)) v(grp)
-	 WHERE grp IS NOT NULL
-	 GROUP BY 1, 2 $$;
-COMMENT ON FUNCTION @extschema@.refresh_quarters() IS 'internal to refresh(): recompute the quarterly summary of every quarter, rewriting (with the trend) only from the first quarter that changed, and the benchmark groups';
+	SELECT q.quarter, v.grp, count(*), sum(q.recurring), sum(q.registrations)
+	  FROM @extschema@.quarterly q JOIN @extschema@.registrar r ON r.id = q.registrar_id,
+	       LATERAL (VALUES ('all'), ('category ' || r.category),
+	                       (CASE WHEN q.portfolio_rank <= 10 THEN 'top 10' END),
+	                       (CASE WHEN q.portfolio_rank <= 50 THEN 'top 50' END)) v(grp)
+	 WHERE q.registrations > 0 AND v.grp IS NOT NULL AND (v_all OR q.quarter = ANY (v_dq))
+	 GROUP BY 1, 2;
+END $$;
+COMMENT ON FUNCTION @extschema@.refresh_quarters(boolean) IS 'internal to refresh(): rescore the registrar-quarters queued in quarter_queue (all_quarters: every one), redraw the trends from each one on, and recompute the portfolio ranks and benchmark groups of their quarters';
 
 -- The refresh's internals are for refresh() alone, which its owner (or the
 -- pg_cron job) runs.
 REVOKE EXECUTE ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integer, interval, boolean),
-	@extschema@.refresh_addresses(bigint[]), @extschema@.refresh_full(), @extschema@.refresh_quarters() FROM PUBLIC;
+	@extschema@.refresh_addresses(bigint[]), @extschema@.refresh_full(), @extschema@.refresh_quarters(boolean) FROM PUBLIC;
 
 -- jit off: the refresh's statements are index scans feeding C and joins
 -- of a few thousand summary rows, whose 10M-row estimates cross
@@ -261,6 +364,7 @@ BEGIN
 	   OR EXISTS (SELECT FROM @extschema@.pending p WHERE p.recount) THEN
 		v_kind := 'full';
 		n := @extschema@.refresh_full();
+		PERFORM @extschema@.refresh_quarters(true);
 	ELSE
 		v_kind := 'incremental';
 		-- claim the queue in one statement: bounces committed later stay
@@ -269,12 +373,12 @@ BEGIN
 		WITH claimed AS (DELETE FROM @extschema@.pending p WHERE NOT p.recount RETURNING p.event_id)
 		SELECT array_agg(event_id) INTO v_ids FROM claimed;
 		n := CASE WHEN v_ids IS NULL THEN 0 ELSE @extschema@.refresh_addresses(v_ids) END;
+		PERFORM @extschema@.refresh_quarters(false);
 	END IF;
-	PERFORM @extschema@.refresh_quarters();
 	UPDATE @extschema@.refresh_state
 	   SET settings = v_settings, refreshed_at = now(), last_kind = v_kind, last_events = n,
 	       trend_quarters = c.trend_quarters;
 	PERFORM set_config('TimeZone', v_tz, true);
 END $$;
 COMMENT ON PROCEDURE @extschema@.refresh(boolean) IS
-	'bring the summaries up to date: recompute only the addresses with new bounces (full => true, or changed settings, recomputes everything); one at a time (it locks the row of refresh_state); run it from pg_cron as the extension''s owner';
+	'bring the summaries up to date: recompute only the addresses with new bounces and the registrar-quarters queued (full => true, or changed settings, recomputes everything); one at a time (it locks the row of refresh_state); run it from pg_cron as the extension''s owner';

@@ -63,22 +63,52 @@ SELECT p.period, p.period_start, p.registrar_id, r.name AS registrar, p.status,
  WHERE p.errors > 0;
 COMMENT ON VIEW @extschema@.top_errors IS 'counted bounces per registrar, period (month or quarter) and enhanced status code, per 1M registrations at the period''s end, ranked within the registrar''s period';
 
+-- Stars compare the exact ratio with the bands: stars() is given
+-- recurring * 1M and each band times the registrations (both sides of
+-- per_1m <= band multiplied by registrations > 0, numeric products: no
+-- rounding), so 50.02 per 1M is above a band of 50 however it is shown.
+-- The figures shown are rounded, the distances outwards (to_better up,
+-- to_worse down) so that a distance shown never promises a band the
+-- exact figure would miss.
 CREATE VIEW @extschema@.quarterly_score WITH (security_invoker = true) AS
 WITH t AS (
-	SELECT q.*, @extschema@.stars(q.per_1m, c.star3_max, c.star2_max, c.star1_max) AS stars,
+	SELECT q.*,
+	       CASE WHEN q.registrations > 0 THEN
+	            @extschema@.stars(q.recurring * 1000000.0, c.star3_max * q.registrations,
+	                              c.star2_max * q.registrations, c.star1_max * q.registrations) END AS stars,
 	       c.star3_max, c.star2_max, c.star1_max
 	  FROM @extschema@.quarterly q CROSS JOIN (SELECT * FROM @extschema@.config LIMIT 1) c	-- one row: keeps estimates (and JIT) sane
 )
 SELECT t.registrar_id, r.name AS registrar, r.category, t.quarter,
        to_char(t.quarter, 'YYYY-"Q"Q') AS label, t.registrations, t.counted, t.recurring,
-       t.per_1m AS recurring_per_1m, t.stars,
-       CASE t.stars WHEN 2 THEN t.per_1m - t.star3_max WHEN 1 THEN t.per_1m - t.star2_max
-                    WHEN 0 THEN t.per_1m - t.star1_max END AS to_better_per_1m,
-       CASE t.stars WHEN 3 THEN t.star3_max - t.per_1m WHEN 2 THEN t.star2_max - t.per_1m
-                    WHEN 1 THEN t.star1_max - t.per_1m END AS to_worse_per_1m,
-       t.trend
+       round(t.per_1m, 1) AS recurring_per_1m, t.stars,
+       ceil(10 * CASE t.stars WHEN 2 THEN t.per_1m - t.star3_max WHEN 1 THEN t.per_1m - t.star2_max
+                              WHEN 0 THEN t.per_1m - t.star1_max END) * 0.1 AS to_better_per_1m,
+       floor(10 * CASE t.stars WHEN 3 THEN t.star3_max - t.per_1m WHEN 2 THEN t.star2_max - t.per_1m
+                               WHEN 1 THEN t.star1_max - t.per_1m END) * 0.1 AS to_worse_per_1m,
+       t.trend,
+       CASE WHEN t.registrations IS NULL
+            THEN 'no registration count for ' || to_char(t.quarter + interval '2 months', 'YYYY-MM')
+            WHEN t.registrations = 0
+            THEN 'no registrations at the end of ' || to_char(t.quarter + interval '2 months', 'YYYY-MM') END AS no_rating_reason,
+       t.portfolio_rank
   FROM t JOIN @extschema@.registrar r ON r.id = t.registrar_id;
-COMMENT ON VIEW @extschema@.quarterly_score IS 'per registrar and quarter: recurring bounces per 1M registrations at quarter end, stars 0-3, distance (per 1M) to the next-better and next-worse band boundary, and the trend of the last config.trend_quarters quarters as a sparkline';
+COMMENT ON VIEW @extschema@.quarterly_score IS 'per registrar and quarter with a registration row or a counted bounce: recurring bounces per 1M registrations at quarter end, stars 0-3 (from the exact ratio), distance (per 1M) to the next-better and next-worse band boundary, the trend, and why there is no rating when there is none';
+COMMENT ON COLUMN @extschema@.quarterly_score.registrar_id IS 'registrar id';
+COMMENT ON COLUMN @extschema@.quarterly_score.registrar IS 'registrar name';
+COMMENT ON COLUMN @extschema@.quarterly_score.category IS 'registrar category (business model)';
+COMMENT ON COLUMN @extschema@.quarterly_score.quarter IS 'first day of the quarter (in config.time_zone)';
+COMMENT ON COLUMN @extschema@.quarterly_score.label IS 'the quarter as text, e.g. 2025-Q1';
+COMMENT ON COLUMN @extschema@.quarterly_score.registrations IS 'registrations at the end of the quarter''s last month; NULL when that month has no registration row';
+COMMENT ON COLUMN @extschema@.quarterly_score.counted IS 'counted bounces in the quarter (config.count_kind)';
+COMMENT ON COLUMN @extschema@.quarterly_score.recurring IS 'recurring bounces in the quarter';
+COMMENT ON COLUMN @extschema@.quarterly_score.recurring_per_1m IS 'recurring bounces per 1M registrations, rounded to 0.1 for display; NULL: no rating';
+COMMENT ON COLUMN @extschema@.quarterly_score.stars IS '0-3 by the bands in config, from the exact (unrounded) ratio; NULL: no rating';
+COMMENT ON COLUMN @extschema@.quarterly_score.to_better_per_1m IS 'how much lower (per 1M) the figure must get for the next-better band, from the exact ratio, rounded up to 0.1; NULL at 3 stars or without a rating';
+COMMENT ON COLUMN @extschema@.quarterly_score.to_worse_per_1m IS 'how much higher (per 1M) the figure may get and keep its band, from the exact ratio, rounded down to 0.1; NULL at 0 stars or without a rating';
+COMMENT ON COLUMN @extschema@.quarterly_score.trend IS 'sparkline of recurring_per_1m, oldest to newest, over the last config.trend_quarters quarters ending with this one (from the registrar''s first quarter on); a quarter without a rating is a blank';
+COMMENT ON COLUMN @extschema@.quarterly_score.no_rating_reason IS 'NULL when rated; else why not: no registration count for the quarter''s last month, or zero registrations then';
+COMMENT ON COLUMN @extschema@.quarterly_score.portfolio_rank IS 'rank among the quarter''s rated registrars by registrations at quarter end, larger first, ties by smaller registrar id (decides top 10 and top 50); NULL: no rating';
 
 CREATE VIEW @extschema@.benchmark WITH (security_invoker = true) AS
 SELECT s.registrar_id, s.registrar, s.quarter, s.label, s.recurring_per_1m, s.stars,
@@ -86,14 +116,36 @@ SELECT s.registrar_id, s.registrar, s.quarter, s.label, s.recurring_per_1m, s.st
        round(t50.recurring * 1000000.0 / nullif(t50.registrations, 0), 1) AS top50_per_1m,
        round(a.recurring * 1000000.0 / nullif(a.registrations, 0), 1) AS all_per_1m,
        s.category,
-       round(cat.recurring * 1000000.0 / nullif(cat.registrations, 0), 1) AS category_per_1m
+       round(cat.recurring * 1000000.0 / nullif(cat.registrations, 0), 1) AS category_per_1m,
+       s.portfolio_rank, t10.members AS top10_registrars, t50.members AS top50_registrars,
+       a.members AS all_registrars, cat.members AS category_registrars, s.no_rating_reason
   FROM @extschema@.quarterly_score s
   LEFT JOIN @extschema@.group_score t10 ON t10.quarter = s.quarter AND t10.group_name = 'top 10'
   LEFT JOIN @extschema@.group_score t50 ON t50.quarter = s.quarter AND t50.group_name = 'top 50'
   LEFT JOIN @extschema@.group_score a ON a.quarter = s.quarter AND a.group_name = 'all'
   LEFT JOIN @extschema@.group_score cat ON cat.quarter = s.quarter AND cat.group_name = 'category ' || s.category;
-COMMENT ON VIEW @extschema@.benchmark IS 'each registrar''s quarterly recurring bounces per 1M beside its benchmark groups (top 10 and top 50 by portfolio, all registrars, its category), each group counted as one virtual registrar';
+COMMENT ON VIEW @extschema@.benchmark IS 'each registrar''s quarterly recurring bounces per 1M beside its benchmark groups (top 10 and top 50 by portfolio, all registrars, its category), each group counted as one virtual registrar over its members with a rating';
+COMMENT ON COLUMN @extschema@.benchmark.registrar_id IS 'registrar id';
+COMMENT ON COLUMN @extschema@.benchmark.registrar IS 'registrar name';
+COMMENT ON COLUMN @extschema@.benchmark.quarter IS 'first day of the quarter';
+COMMENT ON COLUMN @extschema@.benchmark.label IS 'the quarter as text, e.g. 2025-Q1';
+COMMENT ON COLUMN @extschema@.benchmark.recurring_per_1m IS 'the registrar''s recurring bounces per 1M registrations (as in quarterly_score); NULL: no rating';
+COMMENT ON COLUMN @extschema@.benchmark.stars IS 'the registrar''s stars (as in quarterly_score)';
+COMMENT ON COLUMN @extschema@.benchmark.top10_per_1m IS 'the 10 rated registrars with the most registrations (portfolio_rank 1-10), as one registrar: their recurring bounces per 1M of their registrations';
+COMMENT ON COLUMN @extschema@.benchmark.top50_per_1m IS 'the same for portfolio_rank 1-50';
+COMMENT ON COLUMN @extschema@.benchmark.all_per_1m IS 'the same for every rated registrar';
+COMMENT ON COLUMN @extschema@.benchmark.category IS 'the registrar''s category';
+COMMENT ON COLUMN @extschema@.benchmark.category_per_1m IS 'the same for the rated registrars of its category';
+COMMENT ON COLUMN @extschema@.benchmark.portfolio_rank IS 'the registrar''s rank by registrations at quarter end among the rated registrars, ties by smaller registrar id; NULL: no rating';
+COMMENT ON COLUMN @extschema@.benchmark.top10_registrars IS 'how many registrars the top 10 group covers (fewer than 10 when fewer are rated)';
+COMMENT ON COLUMN @extschema@.benchmark.top50_registrars IS 'how many registrars the top 50 group covers';
+COMMENT ON COLUMN @extschema@.benchmark.all_registrars IS 'how many registrars have a rating in the quarter';
+COMMENT ON COLUMN @extschema@.benchmark.category_registrars IS 'how many registrars of its category have a rating in the quarter';
+COMMENT ON COLUMN @extschema@.benchmark.no_rating_reason IS 'why the registrar has no rating (as in quarterly_score); NULL when rated';
 
+-- The figures of an address are those of the score: its counted bounces.
+-- The bounces the score leaves out (soft ones, or under count_kind = hard
+-- the permanent ones whose address is not bad) are shown apart.
 CREATE VIEW @extschema@.fix_list WITH (security_invoker = true) AS
 WITH hit AS (
 	SELECT DISTINCT a.registrar_id, e.address
@@ -101,23 +153,40 @@ WITH hit AS (
 	  JOIN @extschema@.attribution a ON a.event_id = e.id
 	 WHERE e.recurring
 ), per AS (
-	SELECT h.registrar_id, h.address, count(*) AS bounces,
+	SELECT h.registrar_id, h.address,
+	       count(*) FILTER (WHERE e.counted) AS counted_bounces,
 	       count(*) FILTER (WHERE e.recurring) AS recurring_bounces,
-	       min(e.occurred_at) AS first_bounce, max(e.occurred_at) AS last_bounce,
-	       (array_agg(e.reason ORDER BY e.occurred_at DESC, e.id DESC))[1] AS last_reason,
-	       (array_agg(e.status ORDER BY e.occurred_at DESC, e.id DESC))[1] AS last_status,
-	       (array_agg(e.suppressed ORDER BY e.occurred_at DESC, e.id DESC))[1] AS suppressed
+	       min(e.occurred_at) FILTER (WHERE e.counted) AS first_bounce,
+	       max(e.occurred_at) FILTER (WHERE e.counted) AS last_bounce,
+	       (array_agg(e.reason ORDER BY e.occurred_at DESC, e.id DESC) FILTER (WHERE e.counted))[1] AS last_reason,
+	       (array_agg(e.status ORDER BY e.occurred_at DESC, e.id DESC) FILTER (WHERE e.counted))[1] AS last_status,
+	       (array_agg(e.suppressed ORDER BY e.occurred_at DESC, e.id DESC))[1] AS suppressed,
+	       count(*) FILTER (WHERE NOT e.counted) AS uncounted_bounces,
+	       max(e.occurred_at) FILTER (WHERE NOT e.counted) AS last_uncounted_bounce
 	  FROM hit h
 	  JOIN @extschema@.flagged_event e ON e.address = h.address
 	  JOIN @extschema@.attribution a ON a.event_id = e.id AND a.registrar_id = h.registrar_id
 	 GROUP BY h.registrar_id, h.address
 )
 SELECT per.registrar_id, r.name AS registrar,
-       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.bounces DESC, per.last_bounce DESC) AS rank,
-       per.address, per.recurring_bounces, per.bounces, per.first_bounce, per.last_bounce,
-       per.last_reason, per.last_status, per.suppressed
+       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.counted_bounces DESC, per.last_bounce DESC) AS rank,
+       per.address, per.recurring_bounces, per.counted_bounces, per.first_bounce, per.last_bounce,
+       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce
   FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id;
-COMMENT ON VIEW @extschema@.fix_list IS 'per registrar, the addresses behind its recurring bounces, worst first (rank): recurring and total bounces, first and last bounce, last reason and status, suppressed';
+COMMENT ON VIEW @extschema@.fix_list IS 'per registrar, the addresses behind its recurring bounces, worst first (rank), figured on the counted bounces as the score is: recurring and counted bounces, first and last, last reason and status; whether the address is suppressed; and apart, the bounces the score leaves out';
+COMMENT ON COLUMN @extschema@.fix_list.registrar_id IS 'registrar id';
+COMMENT ON COLUMN @extschema@.fix_list.registrar IS 'registrar name';
+COMMENT ON COLUMN @extschema@.fix_list.rank IS '1 = worst: by recurring_bounces, then counted_bounces, then the latest last_bounce (equal ones share a rank)';
+COMMENT ON COLUMN @extschema@.fix_list.address IS 'the recipient address';
+COMMENT ON COLUMN @extschema@.fix_list.recurring_bounces IS 'its recurring bounces attributed to the registrar';
+COMMENT ON COLUMN @extschema@.fix_list.counted_bounces IS 'its counted bounces (config.count_kind) attributed to the registrar';
+COMMENT ON COLUMN @extschema@.fix_list.first_bounce IS 'time of the first counted bounce';
+COMMENT ON COLUMN @extschema@.fix_list.last_bounce IS 'time of the last counted bounce';
+COMMENT ON COLUMN @extschema@.fix_list.last_reason IS 'reason of the last counted bounce';
+COMMENT ON COLUMN @extschema@.fix_list.last_status IS 'enhanced status code of the last counted bounce';
+COMMENT ON COLUMN @extschema@.fix_list.suppressed IS 'the suppressed flag of the address''s last bounce attributed to the registrar (suppression looks at every bounce, counted or not)';
+COMMENT ON COLUMN @extschema@.fix_list.uncounted_bounces IS 'its bounces attributed to the registrar that the score does not count (soft ones; under count_kind = hard also permanent ones whose address is not bad)';
+COMMENT ON COLUMN @extschema@.fix_list.last_uncounted_bounce IS 'time of the last of those; NULL if none';
 
 CREATE VIEW @extschema@.address_status WITH (security_invoker = true) AS
 SELECT DISTINCT ON (x.address) x.address, x.occurred_at AS last_bounce, x.reason AS last_reason,

@@ -73,7 +73,8 @@ REVOKE EXECUTE ON FUNCTION @extschema@.my_benchmark() FROM PUBLIC;
 
 -- fix_list per registrar counts only that registrar's bounces of each
 -- address, so it is computed here from them alone, as the view computes
--- it (the view finds them through every bounce of the address).
+-- it (the view finds them through every bounce of the address): figured
+-- on the counted bounces, the others apart.
 CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
 	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -83,20 +84,24 @@ CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
 		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.id = a.event_id) f
 		 WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])
 	), per AS (
-		SELECT o.registrar_id, o.address, count(*) AS bounces,
+		SELECT o.registrar_id, o.address,
+		       count(*) FILTER (WHERE o.counted) AS counted_bounces,
 		       count(*) FILTER (WHERE o.recurring) AS recurring_bounces,
-		       min(o.occurred_at) AS first_bounce, max(o.occurred_at) AS last_bounce,
-		       (array_agg(o.reason ORDER BY o.occurred_at DESC, o.id DESC))[1] AS last_reason,
-		       (array_agg(o.status ORDER BY o.occurred_at DESC, o.id DESC))[1] AS last_status,
-		       (array_agg(o.suppressed ORDER BY o.occurred_at DESC, o.id DESC))[1] AS suppressed
+		       min(o.occurred_at) FILTER (WHERE o.counted) AS first_bounce,
+		       max(o.occurred_at) FILTER (WHERE o.counted) AS last_bounce,
+		       (array_agg(o.reason ORDER BY o.occurred_at DESC, o.id DESC) FILTER (WHERE o.counted))[1] AS last_reason,
+		       (array_agg(o.status ORDER BY o.occurred_at DESC, o.id DESC) FILTER (WHERE o.counted))[1] AS last_status,
+		       (array_agg(o.suppressed ORDER BY o.occurred_at DESC, o.id DESC))[1] AS suppressed,
+		       count(*) FILTER (WHERE NOT o.counted) AS uncounted_bounces,
+		       max(o.occurred_at) FILTER (WHERE NOT o.counted) AS last_uncounted_bounce
 		  FROM own o
 		 GROUP BY o.registrar_id, o.address
 		HAVING bool_or(o.recurring)
 	)
 	SELECT per.registrar_id, r.name AS registrar,
-	       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.bounces DESC, per.last_bounce DESC) AS rank,
-	       per.address, per.recurring_bounces, per.bounces, per.first_bounce, per.last_bounce,
-	       per.last_reason, per.last_status, per.suppressed
+	       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.counted_bounces DESC, per.last_bounce DESC) AS rank,
+	       per.address, per.recurring_bounces, per.counted_bounces, per.first_bounce, per.last_bounce,
+	       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce
 	  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id $$;
 COMMENT ON FUNCTION @extschema@.my_fix_list() IS 'fix_list for the registrars of the session''s role, computed from their own bounces';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_fix_list() FROM PUBLIC;

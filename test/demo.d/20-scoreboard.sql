@@ -25,7 +25,7 @@ SELECT registrar_id AS fix_id, registrar AS fix_name FROM quarterly_score
  WHERE quarter = '2025-10-01' AND stars <= 1 ORDER BY registrations DESC LIMIT 1 \gset
 \echo
 \echo 'Fix list of' :fix_name '(worst first, top 10)'
-SELECT rank, address, recurring_bounces AS recurring, bounces, first_bounce::date AS first, last_bounce::date AS last,
+SELECT rank, address, recurring_bounces AS recurring, counted_bounces AS counted, first_bounce::date AS first, last_bounce::date AS last,
        last_reason, last_status, suppressed
   FROM fix_list WHERE registrar_id = :fix_id ORDER BY rank, address LIMIT 10;
 

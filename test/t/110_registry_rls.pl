@@ -24,6 +24,8 @@ psql_ok($node, $db, q{
 	INSERT INTO bounce.registrar VALUES (1, 'Alpha', 'reseller'), (2, 'Beta', 'hosting');
 	INSERT INTO bounce.registration SELECT r, m, 1000 FROM generate_series(1, 2) r,
 	       generate_series('2025-01-01'::date, '2025-06-01', '1 month') m;
+	-- B has a July count but none for September: an unrated Q3
+	INSERT INTO bounce.registration VALUES (2, '2025-07-01', 1000);
 	SELECT bounce.grant_registrar(1, 'bt_reg_a');
 	SELECT bounce.grant_registrar(2, 'bt_reg_b');
 	SELECT bounce.grant_analyst('bt_analyst');
@@ -38,7 +40,8 @@ my $w = psql_ok($node, $db, q{
 	SELECT record('a2', 'a@x.be', '2025-02-05', '{1}', 550, '5.1.1');
 	SELECT count(*) FROM record_batch('[{"key": "b1", "address": "b@x.be", "occurred_at": "2025-01-07", "registrars": [2], "reply_code": 550, "status": "5.1.1"},
 	                                   {"key": "b2", "address": "b@x.be", "occurred_at": "2025-02-07", "registrars": [2], "reply_code": 550, "status": "5.1.1"},
-	                                   {"key": "b3", "address": "h@x.be", "occurred_at": "2025-01-20", "registrars": [2], "reply_code": 550, "status": "5.1.1"}]');
+	                                   {"key": "b3", "address": "h@x.be", "occurred_at": "2025-01-20", "registrars": [2], "reply_code": 550, "status": "5.1.1"},
+	                                   {"key": "b4", "address": "b@x.be", "occurred_at": "2025-02-20", "registrars": [2], "reply_code": 452, "status": "4.2.2"}]');
 	COPY ingest (idempotency_key, address, occurred_at, registrars, reply_code, status) FROM stdin;
 s1	s@x.be	2025-01-09	{1,2}	550	5.1.1
 s2	s@x.be	2025-02-09	{1,2}	550	5.2.2
@@ -49,7 +52,7 @@ s2	s@x.be	2025-02-09	{1,2}	550	5.2.2
 	SELECT record_registration(1, '2025-07-01', 1001);
 	SELECT count(*) FROM event;
 }, user => 'bt_writer');
-like($w, qr/3\n1\n1\n\n\n8\z/, 'writer records through record(), record_batch(), COPY into ingest, record_dsn() and record_attribution(), and records registrations');
+like($w, qr/4\n1\n1\n\n\n9\z/, 'writer records through record(), record_batch(), COPY into ingest, record_dsn() and record_attribution(), and records registrations');
 is(psql_ok($node, $db, q{SELECT registrations FROM bounce.registration WHERE registrar_id = 1 AND month = '2025-07-01'}), '1001',
 	'record_registration() replaces the month\'s number');
 like(psql_fails($node, $db, q{SELECT bounce.record_registration(1, '2025-07-15', 5)}, user => 'bt_writer') // '',
@@ -104,6 +107,15 @@ for my $f (sort keys %own) {
 	ok($want =~ /\|[1-9]\d*$/, "$f: the view has rows of B ($want)");
 	is($got, $want, "$f(): exactly the view's rows of B's registrar");
 }
+# and the rows that tell the view's newer columns apart: B's soft bounce at
+# b@x.be is shown beside its counted ones, not among them, and B's Q3 is
+# listed without a rating
+is(psql_ok($node, $db, q{SELECT counted_bounces, uncounted_bounces, last_uncounted_bounce FROM bounce.my_fix_list() WHERE address = 'b@x.be'}, user => 'bt_reg_b'),
+	'2|1|2025-02-20 00:00:00+00', 'my_fix_list() counts the counted bounces and shows the soft one apart');
+is(psql_ok($node, $db, q{SELECT label, stars IS NULL, no_rating_reason FROM bounce.my_quarterly_score() WHERE no_rating_reason IS NOT NULL}, user => 'bt_reg_b'),
+	'2025-Q3|t|no registration count for 2025-09', 'my_quarterly_score() lists an unrated quarter, saying why');
+is(psql_ok($node, $db, q{SELECT label, all_registrars, portfolio_rank FROM bounce.my_benchmark() WHERE quarter = '2025-01-01'}, user => 'bt_reg_b'),
+	'2025-Q1|2|2', 'my_benchmark() gives the group sizes and the portfolio rank (a tie with A: the smaller id first)');
 is(psql_ok($node, $db, q{SELECT streak, last_bounce FROM bounce.my_address_status() WHERE address = 's@x.be'}, user => 'bt_reg_a'),
 	psql_ok($node, $db, q{SELECT streak, last_bounce FROM bounce.address_status WHERE address = 's@x.be'}),
 	'address_status of a shared address: the streak over the registrar\'s own bounces');
@@ -193,7 +205,7 @@ like(psql_fails($node, $db, q{SELECT count(*) FROM bounce.event}, user => 'bt_an
 	'and an analyst\'s');
 is(psql_ok($node, $db, q{SELECT count(*) FROM pg_policy WHERE 'bt_analyst'::regrole = ANY (polroles)}), '0', 'whom no read policy names any more');
 is(psql_ok($node, $db, q{SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-                          WHERE c.relnamespace = 'bounce'::regnamespace AND 'bt_writer'::regrole = ANY (polroles)}), '12',
-	'the writer is still named by the read policy of each of the 12 tables');
+                          WHERE c.relnamespace = 'bounce'::regnamespace AND 'bt_writer'::regrole = ANY (polroles)}), '13',
+	'the writer is still named by the read policy of each of the 13 tables');
 
 done_testing();

@@ -103,18 +103,47 @@ is(psql_ok($node, $inc, q{
 		  FROM bounce.event e) x JOIN bounce.flagged_event f ON f.id = x.id WHERE f.suppressed IS DISTINCT FROM x.s}), '0',
 	'suppressed flags equal bounce.suppress() over every bounce of each address');
 
-# denominators and the trend length change without new bounces: the
-# incremental refresh must pick them up as a full recompute does
+# Denominators, categories and the trend length change without new
+# bounces: the incremental refresh rescores only the registrar-quarters
+# queued since the last one (quarter_queue), and must still pick each
+# change up as a full recompute does.
+my $late = q{SELECT count(*) FROM bounce.record_batch('[
+	{"key": "late1", "address": "u1@d1.be", "occurred_at": "2024-02-10 08:00:00+00", "registrars": [5], "reply_code": 550, "status": "5.1.1"},
+	{"key": "late2", "address": "u1@d1.be", "occurred_at": "2024-03-10 08:00:00+00", "registrars": [5], "reply_code": 550, "status": "5.1.1"}]')};
 for my $change (
 	["a month-end registration count", q{UPDATE bounce.registration SET registrations = registrations + 7 WHERE registrar_id = 2 AND month = '2025-06-01'}],
 	["a removed quarter-end registration row", q{DELETE FROM bounce.registration WHERE registrar_id = 3 AND month = '2025-09-01'}],
-	["a shorter trend", q{UPDATE bounce.config SET trend_quarters = 4}])
+	["a zero quarter-end count", q{UPDATE bounce.registration SET registrations = 0 WHERE registrar_id = 4 AND month = '2024-12-01'}],
+	["a quarter-end row for a quarter that had none", q{INSERT INTO bounce.registration VALUES (3, '2025-09-01', 2500)}],
+	["a portfolio overtaking another (ranks)", q{UPDATE bounce.registration SET registrations = 9000 WHERE registrar_id = 1 AND month = '2025-03-01'}],
+	["a registrar's rows removed from a quarter", q{DELETE FROM bounce.registration WHERE registrar_id = 6 AND month BETWEEN '2024-04-01' AND '2024-06-01'}],
+	["a changed category", q{UPDATE bounce.registrar SET category = 'odd' WHERE id = 2}],
+	["new bounces and a changed count in one refresh", "$late; UPDATE bounce.registration SET registrations = 1234 WHERE registrar_id = 5 AND month = '2024-03-01'"],
+	["registrations truncated and reloaded", q{TRUNCATE bounce.registration; INSERT INTO bounce.registration SELECT r, m, 900 * r FROM generate_series(1, 6) r, generate_series('2024-01-01'::date, '2025-12-01', '1 month') m}],
+	["a count recorded by record_registration()", q{SELECT bounce.record_registration(2, '2025-12-01', 777)}],
+	["changed star bands", q{UPDATE bounce.config SET star3_max = 100, star2_max = 200, star1_max = 300}],
+	["a shorter trend", q{UPDATE bounce.config SET trend_quarters = 4}],
+	["nothing", q{SELECT 1}])
 {
 	my ($what, $sql) = @$change;
 	psql_ok($node, $inc, "$sql; CALL bounce.refresh();");
 	psql_ok($node, $ful, "$sql; CALL bounce.refresh(full => true);");
 	is(psql_ok($node, $inc, $state), psql_ok($node, $ful, $state), "after $what: incremental equals full");
+	is(psql_ok($node, $inc, 'SELECT last_kind FROM bounce.refresh_state'), 'incremental', "after $what: the refresh was incremental");
 }
+
+# a refresh with nothing new rewrites no summary row
+my $versions = q{
+	SELECT md5(string_agg(x, ';' ORDER BY x)) FROM (
+		SELECT 'q' || registrar_id || quarter || xmin AS x FROM bounce.quarterly
+		UNION ALL SELECT 'g' || quarter || group_name || xmin FROM bounce.group_score
+		UNION ALL SELECT 'm' || registrar_id || month || xmin FROM bounce.monthly
+		UNION ALL SELECT 's' || registrar_id || month || status || xmin FROM bounce.monthly_status) u
+};
+my $v0 = psql_ok($node, $inc, $versions);
+psql_ok($node, $inc, 'CALL bounce.refresh()');
+is(psql_ok($node, $inc, $versions), $v0, 'a refresh with nothing new rewrites no summary row');
+is(psql_ok($node, $inc, 'SELECT count(*) FROM bounce.quarter_queue'), '0', 'and leaves nothing queued');
 
 # registrars added to bounces already recorded and refreshed: a writer
 # cannot INSERT INTO attribution, it calls record_attribution(), which
