@@ -169,8 +169,11 @@ SELECT (SELECT count(*) FROM (TABLE inc_m EXCEPT TABLE monthly) d) + (SELECT cou
      + (SELECT count(*) FROM (TABLE inc_s EXCEPT TABLE monthly_status) d) + (SELECT count(*) FROM (TABLE monthly_status EXCEPT TABLE inc_s) d)
      + (SELECT count(*) FROM (TABLE inc_e EXCEPT TABLE event_flags) d) + (SELECT count(*) FROM (TABLE event_flags EXCEPT TABLE inc_e) d)
        AS incremental_vs_full_differences;
+-- nothing new: the refresh reads two empty queues and writes nothing, not
+-- even refresh_state (which still describes the last refresh that worked)
+SELECT refreshed_at AS refreshed_before FROM refresh_state \gset
 CALL refresh();
-SELECT last_kind, last_events FROM refresh_state;
+SELECT last_kind, last_events, refreshed_at = :'refreshed_before' AS refresh_state_unchanged FROM refresh_state;
 
 -- settings: star bands apply at once; the counting rule forces a full refresh
 UPDATE config SET star3_max = 0, star2_max = 1, star1_max = 2;

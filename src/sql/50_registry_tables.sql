@@ -4,8 +4,9 @@
 -- Tables the registry fills (registered with pg_extension_config_dump, so
 -- pg_dump keeps them): config, registrar, role_map, registration, event,
 -- attribution.  Derived tables that CALL refresh() rebuilds (not dumped):
--- pending, quarter_queue, event_flags, monthly, monthly_status, quarterly,
--- group_score, refresh_state.  Row-level security (51_registry_security.sql) limits a
+-- pending, quarter_queue, event_flags, monthly_status, quarterly,
+-- group_score, refresh_state (monthly is a view over monthly_status, in
+-- 54_registry_views.sql).  Row-level security (51_registry_security.sql) limits a
 -- registrar's role to its own rows.
 -- ---------------------------------------------------------------------
 
@@ -212,15 +213,6 @@ CREATE TABLE @extschema@.event_flags (
 ALTER TABLE @extschema@.event_flags ALTER COLUMN flags SET STORAGE PLAIN;	-- read in place, never compressed
 COMMENT ON TABLE @extschema@.event_flags IS 'flags of every bounce as of the last refresh(), packed one byte per bounce and @BOUNCE_FLAG_BLOCK@ bounces to a row (see flagged_event); internal, written by refresh()';
 
-CREATE TABLE @extschema@.monthly (
-	registrar_id integer NOT NULL,
-	month date NOT NULL,
-	counted bigint NOT NULL,
-	recurring bigint NOT NULL,
-	PRIMARY KEY (registrar_id, month)
-);
-COMMENT ON TABLE @extschema@.monthly IS 'summary kept by refresh(): counted and recurring bounces per registrar and month';
-
 CREATE TABLE @extschema@.monthly_status (
 	registrar_id integer NOT NULL,
 	month date NOT NULL,
@@ -245,6 +237,8 @@ CREATE TABLE @extschema@.quarterly (
 	portfolio_rank integer,
 	PRIMARY KEY (registrar_id, quarter)
 );
+-- the benchmark groups and portfolio ranks are recomputed per quarter
+CREATE INDEX quarterly_quarter_idx ON @extschema@.quarterly (quarter);
 COMMENT ON TABLE @extschema@.quarterly IS 'summary kept by refresh(): per registrar and quarter with a registration row or a counted bounce, registrations at quarter end, counted and recurring bounces, recurring per 1M (unrounded), the trend sparkline and the portfolio rank';
 COMMENT ON COLUMN @extschema@.quarterly.registrar_id IS 'registrar';
 COMMENT ON COLUMN @extschema@.quarterly.quarter IS 'first day of the quarter (in config.time_zone)';
@@ -276,9 +270,11 @@ CREATE TABLE @extschema@.refresh_state (
 	refreshed_at timestamptz,
 	last_kind text,
 	last_events bigint,
-	trend_quarters integer
+	trend_quarters integer,
+	policies_behind boolean NOT NULL DEFAULT false
 );
-COMMENT ON TABLE @extschema@.refresh_state IS 'what the last refresh() did, and with which settings (a settings change forces a full refresh)';
+COMMENT ON TABLE @extschema@.refresh_state IS 'what the last refresh() that found work did, and with which settings (a settings change forces a full refresh); a refresh with nothing new leaves it as it is';
+COMMENT ON COLUMN @extschema@.refresh_state.policies_behind IS 'the last refresh could not bring the read policies in step with role_map (a table was in use): the next refresh does not end early, and tries again';
 INSERT INTO @extschema@.refresh_state DEFAULT VALUES;
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.config', '');

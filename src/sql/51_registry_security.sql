@@ -55,8 +55,6 @@ ALTER TABLE @extschema@.quarter_queue ENABLE ROW LEVEL SECURITY;
 CREATE POLICY quarter_queue_read ON @extschema@.quarter_queue FOR SELECT TO CURRENT_USER USING (true);
 ALTER TABLE @extschema@.event_flags ENABLE ROW LEVEL SECURITY;
 CREATE POLICY event_flags_read ON @extschema@.event_flags FOR SELECT TO CURRENT_USER USING (true);
-ALTER TABLE @extschema@.monthly ENABLE ROW LEVEL SECURITY;
-CREATE POLICY monthly_read ON @extschema@.monthly FOR SELECT TO CURRENT_USER USING (true);
 ALTER TABLE @extschema@.monthly_status ENABLE ROW LEVEL SECURITY;
 CREATE POLICY monthly_status_read ON @extschema@.monthly_status FOR SELECT TO CURRENT_USER USING (true);
 ALTER TABLE @extschema@.quarterly ENABLE ROW LEVEL SECURITY;

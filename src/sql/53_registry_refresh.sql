@@ -13,9 +13,9 @@
 --
 -- The triggers only insert into quarter_queue.  Who fires them: the
 -- registration rows are written by record_registration() (SECURITY
--- DEFINER, so as the extension's owner) or by the owner; registrars by
--- the owner alone.  So the owner inserts the queue rows, and no other
--- role needs a privilege on quarter_queue.
+-- DEFINER, so as the extension's owner) or by the owner; registrars and
+-- config by the owner alone.  So the owner inserts the queue rows, and no
+-- other role needs a privilege on quarter_queue.
 
 -- A registration row decides its registrar's quarter (its rating and the
 -- benchmark groups of that quarter): queue the quarter of the old and the
@@ -55,6 +55,26 @@ COMMENT ON FUNCTION @extschema@.registrar_changed() IS 'trigger on registrar: a 
 CREATE TRIGGER registrar_changed AFTER UPDATE OF id, category OR DELETE ON @extschema@.registrar
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.registrar_changed();
 
+-- A change of the settings that the stored flags and summaries depend on
+-- (all but the star bands and future_tolerance, which are read when used)
+-- queues a mark, so that the next refresh() finds work without reading
+-- config: it then compares the settings and refreshes in full, or redraws
+-- the trends.
+CREATE FUNCTION @extschema@.config_changed() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF TG_OP = 'INSERT'
+	   OR to_jsonb(OLD) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance'
+	      IS DISTINCT FROM to_jsonb(NEW) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' THEN
+		INSERT INTO @extschema@.quarter_queue VALUES (NULL, NULL);
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.config_changed() IS 'trigger on config: a changed setting that refresh() depends on queues a mark in quarter_queue for the next refresh()';
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE ON @extschema@.config
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.config_changed();
+
 -- ---- the refresh -----------------------------------------------------
 
 -- In C (src/score/sparkline.c): refresh() draws one trend per rewritten quarter.
@@ -79,18 +99,17 @@ COMMENT ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integ
 -- bounces and apply the differences to the summaries.  The rules look only
 -- backwards, so a bounce earlier than an address's first new one keeps its
 -- flags: refresh_scan() reads every bounce of the address (for its state)
--- but compares only those from the first new one on.
-CREATE FUNCTION @extschema@.refresh_addresses(new_ids bigint[]) RETURNS bigint
+-- but compares only those from the first new one on.  Returns how many
+-- bounces it compared and the registrar-quarters whose counts moved.
+CREATE FUNCTION @extschema@.refresh_addresses(new_ids bigint[], OUT compared bigint,
+		OUT registrar_ids integer[], OUT quarters date[])
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	c @extschema@.config;
-	n bigint;
 	zr integer[];
 	zm date[];
 	zs @extschema@.smtp_status[];
-	mr integer[];
-	mm date[];
 BEGIN
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	-- One statement, no temp tables (creating them costs more than a day's
@@ -108,35 +127,23 @@ BEGIN
 		ON CONFLICT (registrar_id, month, status) DO UPDATE
 		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
 		RETURNING m.registrar_id, m.month, m.status, m.counted, m.recurring
-	), mo AS (
-		INSERT INTO @extschema@.monthly AS m (registrar_id, month, counted, recurring)
-		SELECT r.registrar_id, r.month, sum(r.counted), sum(r.recurring) FROM r WHERE r.registrar_id IS NOT NULL GROUP BY 1, 2
-		ON CONFLICT (registrar_id, month) DO UPDATE
-		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
-		RETURNING m.registrar_id, m.month, m.counted, m.recurring
-	), qq AS (	-- their quarters, for refresh_quarters()
-		INSERT INTO @extschema@.quarter_queue (registrar_id, quarter)
-		SELECT DISTINCT mo.registrar_id, date_trunc('quarter', mo.month)::date FROM mo
+	), q AS (	-- the registrar-quarters moved, for refresh_quarters()
+		SELECT DISTINCT ms.registrar_id, date_trunc('quarter', ms.month)::date AS quarter FROM ms
 	)
 	SELECT (SELECT r.counted FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL),
+	       (SELECT array_agg(q.registrar_id) FROM q), (SELECT array_agg(q.quarter) FROM q),
 	       (SELECT array_agg(ms.registrar_id) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
 	       (SELECT array_agg(ms.month) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
-	       (SELECT array_agg(ms.status) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
-	       (SELECT array_agg(mo.registrar_id) FROM mo WHERE mo.counted = 0 AND mo.recurring = 0),
-	       (SELECT array_agg(mo.month) FROM mo WHERE mo.counted = 0 AND mo.recurring = 0)
-	  INTO n, zr, zm, zs, mr, mm;
+	       (SELECT array_agg(ms.status) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0)
+	  INTO compared, registrar_ids, quarters, zr, zm, zs;
+	compared := coalesce(compared, 0);
 	-- after the statement above, so that it sees the new sums
 	IF zr IS NOT NULL THEN
 		DELETE FROM @extschema@.monthly_status m USING unnest(zr, zm, zs) z(r, mo, st)
 		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status OPERATOR(@extschema@.=) z.st AND m.counted = 0 AND m.recurring = 0;
 	END IF;
-	IF mr IS NOT NULL THEN
-		DELETE FROM @extschema@.monthly m USING unnest(mr, mm) z(r, mo)
-		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.counted = 0 AND m.recurring = 0;
-	END IF;
-	RETURN coalesce(n, 0);
 END $$;
-COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, apply the differences to the summaries and queue the registrar-quarters they moved';
+COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, apply the differences to the summaries, and return how many bounces were compared and the registrar-quarters whose counts moved';
 
 -- Full recompute of event_flags and the summaries.
 CREATE FUNCTION @extschema@.refresh_full() RETURNS bigint
@@ -155,9 +162,6 @@ BEGIN
 	WITH r AS MATERIALIZED (
 		SELECT * FROM @extschema@.refresh_scan(NULL, c.recurring_min_gap, c.recurring_max_gap,
 		                                       c.suppress_strikes, c.suppress_span, c.count_kind = 'hard')
-	), mr AS MATERIALIZED (
-		SELECT r.registrar_id, r.month, sum(r.counted) AS counted, sum(r.recurring) AS recurring
-		  FROM r WHERE r.registrar_id IS NOT NULL GROUP BY 1, 2
 	), df AS MATERIALIZED (	-- blocks that differ from the stored ones, or are gone
 		SELECT n.block AS nb, n.flags, o.block AS ob
 		  FROM (SELECT r.block, r.flags FROM r WHERE r.block IS NOT NULL) n
@@ -188,66 +192,60 @@ BEGIN
 	), msd AS (
 		DELETE FROM @extschema@.monthly_status m USING dms d
 		 WHERE d.nr IS NULL AND m.registrar_id = d.orr AND m.month = d.om AND m.status OPERATOR(@extschema@.=) d.os
-	), dmo AS MATERIALIZED (	-- and for monthly
-		SELECT n.registrar_id AS nr, n.month AS nm, n.counted, n.recurring, o.registrar_id AS orr, o.month AS om
-		  FROM mr n FULL JOIN @extschema@.monthly o ON o.registrar_id = n.registrar_id AND o.month = n.month
-		 WHERE (n.counted, n.recurring) IS DISTINCT FROM (o.counted, o.recurring)
-	), mo AS (
-		INSERT INTO @extschema@.monthly (registrar_id, month, counted, recurring)
-		SELECT d.nr, d.nm, d.counted, d.recurring FROM dmo d WHERE d.orr IS NULL
-	), mou AS (
-		UPDATE @extschema@.monthly m SET counted = d.counted, recurring = d.recurring
-		  FROM dmo d WHERE d.nr IS NOT NULL AND m.registrar_id = d.orr AND m.month = d.om
-	), mod AS (
-		DELETE FROM @extschema@.monthly m USING dmo d
-		 WHERE d.nr IS NULL AND m.registrar_id = d.orr AND m.month = d.om
 	)
 	SELECT r.counted INTO n FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL;
 	RETURN coalesce(n, 0);
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
 
--- Rescore the queued registrar-quarters (or all of them), redraw the
--- trends they move and recompute the portfolio ranks and benchmark groups
--- of their quarters.  With nothing queued it reads one empty table.
-CREATE FUNCTION @extschema@.refresh_quarters(all_quarters boolean) RETURNS void
+-- Rescore the given registrar-quarters (or all of them), redraw the
+-- trends they move and recompute the benchmark groups of their quarters
+-- (and the portfolio ranks, where a registration count moved).  Each
+-- statement costs its planning in the new session a pg_cron job runs in,
+-- so those a small refresh does not need are skipped.
+CREATE FUNCTION @extschema@.refresh_quarters(all_quarters boolean, trend_quarters integer,
+		registrar_ids integer[], quarters date[]) RETURNS void
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	v_n integer;
 	v_all boolean := all_quarters;
 	v_everything boolean;
 	v_r integer[];
 	v_q date[];
 	v_dq date[];
+	v_rq date[];
 BEGIN
-	SELECT c.trend_quarters INTO STRICT v_n FROM @extschema@.config c;
-	-- a new trend length redraws every trend
-	IF (SELECT r.trend_quarters IS DISTINCT FROM v_n FROM @extschema@.refresh_state r) THEN
-		v_all := true;
-	END IF;
-	-- claim the queue in one statement: a change committed later stays queued
-	WITH claimed AS (DELETE FROM @extschema@.quarter_queue RETURNING registrar_id, quarter),
-	     d AS (SELECT DISTINCT registrar_id, quarter FROM claimed)
-	SELECT coalesce(bool_or(d.registrar_id IS NULL OR d.quarter IS NULL), false),
-	       array_agg(d.registrar_id), array_agg(d.quarter), array_agg(DISTINCT d.quarter)
+	-- the pairs to rescore, once each; a NULL one (a mark) means all
+	SELECT coalesce(bool_or(d.r IS NULL OR d.q IS NULL), false),
+	       array_agg(d.r), array_agg(d.q), array_agg(DISTINCT d.q)
 	  INTO v_everything, v_r, v_q, v_dq
-	  FROM d;
-	v_all := v_all OR v_everything;
-	IF NOT v_all AND v_r IS NULL THEN
+	  FROM (SELECT DISTINCT u.r, u.q FROM unnest(registrar_ids, quarters) u(r, q)) d;
+	IF v_all OR v_everything THEN
+		-- every registrar-quarter with data, or with a row to remove
+		v_all := true;
+		SELECT array_agg(u.registrar_id), array_agg(u.quarter), array_agg(DISTINCT u.quarter)
+		  INTO v_r, v_q, v_dq
+		  FROM (SELECT g.registrar_id, date_trunc('quarter', g.month)::date AS quarter FROM @extschema@.registration g
+		        UNION
+		        SELECT m.registrar_id, date_trunc('quarter', m.month)::date FROM @extschema@.monthly_status m
+		        UNION
+		        SELECT o.registrar_id, o.quarter FROM @extschema@.quarterly o) u;
+	END IF;
+	IF v_r IS NULL THEN
+		-- nothing to rescore: new bounces that moved no count, or (all
+		-- quarters) a registry without registrations or bounces, which
+		-- leaves no group
+		IF v_all THEN
+			DELETE FROM @extschema@.group_score;
+		END IF;
 		RETURN;
 	END IF;
 
 	-- The registrar-quarters to rescore, their figures now, and the trend
 	-- of every later quarter of the same registrars (a trend looks back).
+	-- Returns the quarters whose registrations moved, for the ranks.
 	WITH d AS MATERIALIZED (
-		SELECT u.r AS registrar_id, u.q AS quarter FROM unnest(v_r, v_q) u(r, q) WHERE NOT v_all
-		UNION
-		SELECT g.registrar_id, date_trunc('quarter', g.month)::date FROM @extschema@.registration g WHERE v_all
-		UNION
-		SELECT m.registrar_id, date_trunc('quarter', m.month)::date FROM @extschema@.monthly m WHERE v_all
-		UNION
-		SELECT o.registrar_id, o.quarter FROM @extschema@.quarterly o WHERE v_all
+		SELECT u.r AS registrar_id, u.q AS quarter FROM unnest(v_r, v_q) u(r, q) WHERE u.r IS NOT NULL AND u.q IS NOT NULL
 	), nf AS MATERIALIZED (	-- present: the registrar has a registration row or bounces in the quarter
 		SELECT d.registrar_id, d.quarter, g.registrations, coalesce(m.counted, 0) AS counted,
 		       coalesce(m.recurring, 0) AS recurring,
@@ -259,7 +257,7 @@ BEGIN
 		  LEFT JOIN @extschema@.registration g
 		         ON g.registrar_id = d.registrar_id AND g.month = (d.quarter + interval '2 months')::date
 		  LEFT JOIN LATERAL (
-		       SELECT sum(m.counted) AS counted, sum(m.recurring) AS recurring FROM @extschema@.monthly m
+		       SELECT sum(m.counted) AS counted, sum(m.recurring) AS recurring FROM @extschema@.monthly_status m
 		        WHERE m.registrar_id = d.registrar_id AND m.month >= d.quarter
 		          AND m.month < (d.quarter + interval '3 months')::date) m ON true
 	), since AS (	-- per registrar, its first rescored quarter
@@ -280,58 +278,78 @@ BEGIN
 		SELECT dense.registrar_id, dense.quarter, cur.registrations, cur.counted, cur.recurring, cur.per_1m,
 		       cur.registrar_id IS NOT NULL AS present,
 		       array_agg(cur.per_1m) OVER (PARTITION BY dense.registrar_id ORDER BY dense.quarter
-		                                   ROWS BETWEEN v_n - 1 PRECEDING AND CURRENT ROW) AS vals
+		                                   ROWS BETWEEN trend_quarters - 1 PRECEDING AND CURRENT ROW) AS vals
 		  FROM dense LEFT JOIN cur ON cur.registrar_id = dense.registrar_id AND cur.quarter = dense.quarter
 	), gone AS (
 		DELETE FROM @extschema@.quarterly o USING nf
 		 WHERE NOT nf.present AND o.registrar_id = nf.registrar_id AND o.quarter = nf.quarter
+	), w AS (
+		INSERT INTO @extschema@.quarterly AS o (registrar_id, quarter, registrations, counted, recurring, per_1m, trend)
+		SELECT t.registrar_id, t.quarter, t.registrations, t.counted, t.recurring, t.per_1m, @extschema@.sparkline(t.vals)
+		  FROM t JOIN since s ON s.registrar_id = t.registrar_id
+		 WHERE t.present AND t.quarter >= s.since
+		ON CONFLICT (registrar_id, quarter) DO UPDATE
+		   SET registrations = excluded.registrations, counted = excluded.counted, recurring = excluded.recurring,
+		       per_1m = excluded.per_1m, trend = excluded.trend
+		 WHERE (o.registrations, o.counted, o.recurring, o.per_1m, o.trend)
+		       IS DISTINCT FROM (excluded.registrations, excluded.counted, excluded.recurring, excluded.per_1m, excluded.trend)
 	)
-	INSERT INTO @extschema@.quarterly AS o (registrar_id, quarter, registrations, counted, recurring, per_1m, trend)
-	SELECT t.registrar_id, t.quarter, t.registrations, t.counted, t.recurring, t.per_1m, @extschema@.sparkline(t.vals)
-	  FROM t JOIN since s ON s.registrar_id = t.registrar_id
-	 WHERE t.present AND t.quarter >= s.since
-	ON CONFLICT (registrar_id, quarter) DO UPDATE
-	   SET registrations = excluded.registrations, counted = excluded.counted, recurring = excluded.recurring,
-	       per_1m = excluded.per_1m, trend = excluded.trend
-	 WHERE (o.registrations, o.counted, o.recurring, o.per_1m, o.trend)
-	       IS DISTINCT FROM (excluded.registrations, excluded.counted, excluded.recurring, excluded.per_1m, excluded.trend);
+	SELECT array_agg(DISTINCT nf.quarter) INTO v_rq
+	  FROM nf LEFT JOIN @extschema@.quarterly o ON o.registrar_id = nf.registrar_id AND o.quarter = nf.quarter
+	 WHERE (CASE WHEN nf.present THEN nf.registrations END) IS DISTINCT FROM o.registrations
+	    OR nf.present <> (o.registrar_id IS NOT NULL) OR v_all;
 
-	-- Portfolio ranks of the quarters touched: the registrars with a rating
-	-- by registrations at quarter end, larger first; ties by registrar id.
-	WITH rk AS (
-		SELECT q.registrar_id, q.quarter,
-		       CASE WHEN q.registrations > 0 THEN
-		            row_number() OVER (PARTITION BY q.quarter ORDER BY q.registrations DESC NULLS LAST, q.registrar_id) END AS r
-		  FROM @extschema@.quarterly q
-		 WHERE v_all OR q.quarter = ANY (v_dq)
+	-- Portfolio ranks of the quarters whose registrations moved: the
+	-- registrars with a rating by registrations at quarter end, larger
+	-- first; ties by registrar id.
+	IF v_rq IS NOT NULL THEN
+		WITH rk AS (
+			SELECT q.registrar_id, q.quarter,
+			       CASE WHEN q.registrations > 0 THEN
+			            row_number() OVER (PARTITION BY q.quarter ORDER BY q.registrations DESC NULLS LAST, q.registrar_id) END AS r
+			  FROM @extschema@.quarterly q
+			 WHERE q.quarter = ANY (v_rq)
+		)
+		UPDATE @extschema@.quarterly o SET portfolio_rank = rk.r
+		  FROM rk
+		 WHERE o.registrar_id = rk.registrar_id AND o.quarter = rk.quarter AND o.portfolio_rank IS DISTINCT FROM rk.r;
+	END IF;
+
+	-- The benchmark groups of the quarters touched, over the registrars with
+	-- a rating, replacing the stored ones (and those of quarters now empty).
+	WITH n AS (
+		SELECT q.quarter, v.grp, count(*) AS members, sum(q.recurring) AS recurring, sum(q.registrations) AS registrations
+		  FROM @extschema@.quarterly q JOIN @extschema@.registrar r ON r.id = q.registrar_id,
+		       LATERAL (VALUES ('all'), ('category ' || r.category),
+		                       (CASE WHEN q.portfolio_rank <= 10 THEN 'top 10' END),
+		                       (CASE WHEN q.portfolio_rank <= 50 THEN 'top 50' END)) v(grp)
+		 WHERE q.registrations > 0 AND v.grp IS NOT NULL AND q.quarter = ANY (v_dq)
+		 GROUP BY 1, 2
+	), del AS (
+		DELETE FROM @extschema@.group_score g
+		 WHERE (g.quarter = ANY (v_dq) OR v_all)
+		   AND NOT EXISTS (SELECT FROM n WHERE n.quarter = g.quarter AND n.grp = g.group_name)
 	)
-	UPDATE @extschema@.quarterly o SET portfolio_rank = rk.r
-	  FROM rk
-	 WHERE o.registrar_id = rk.registrar_id AND o.quarter = rk.quarter AND o.portfolio_rank IS DISTINCT FROM rk.r;
-
-	-- Their benchmark groups, over the registrars with a rating.
-	DELETE FROM @extschema@.group_score g WHERE v_all OR g.quarter = ANY (v_dq);
-	INSERT INTO @extschema@.group_score (quarter, group_name, members, recurring, registrations)
-	SELECT q.quarter, v.grp, count(*), sum(q.recurring), sum(q.registrations)
-	  FROM @extschema@.quarterly q JOIN @extschema@.registrar r ON r.id = q.registrar_id,
-	       LATERAL (VALUES ('all'), ('category ' || r.category),
-	                       (CASE WHEN q.portfolio_rank <= 10 THEN 'top 10' END),
-	                       (CASE WHEN q.portfolio_rank <= 50 THEN 'top 50' END)) v(grp)
-	 WHERE q.registrations > 0 AND v.grp IS NOT NULL AND (v_all OR q.quarter = ANY (v_dq))
-	 GROUP BY 1, 2;
+	INSERT INTO @extschema@.group_score AS g (quarter, group_name, members, recurring, registrations)
+	SELECT n.quarter, n.grp, n.members, n.recurring, n.registrations FROM n
+	ON CONFLICT (quarter, group_name) DO UPDATE
+	   SET members = excluded.members, recurring = excluded.recurring, registrations = excluded.registrations
+	 WHERE (g.members, g.recurring, g.registrations) IS DISTINCT FROM (excluded.members, excluded.recurring, excluded.registrations);
 END $$;
-COMMENT ON FUNCTION @extschema@.refresh_quarters(boolean) IS 'internal to refresh(): rescore the registrar-quarters queued in quarter_queue (all_quarters: every one), redraw the trends from each one on, and recompute the portfolio ranks and benchmark groups of their quarters';
+COMMENT ON FUNCTION @extschema@.refresh_quarters(boolean, integer, integer[], date[]) IS 'internal to refresh(): rescore the given registrar-quarters (all_quarters, or a NULL pair: every one), redraw their trends (of trend_quarters quarters) from each one on, and recompute the benchmark groups of their quarters and, where registrations moved, the portfolio ranks';
 
 -- The refresh's internals are for refresh() alone, which its owner (or the
 -- pg_cron job) runs.
 REVOKE EXECUTE ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integer, interval, boolean),
-	@extschema@.refresh_addresses(bigint[]), @extschema@.refresh_full(), @extschema@.refresh_quarters(boolean) FROM PUBLIC;
+	@extschema@.refresh_addresses(bigint[]), @extschema@.refresh_full(),
+	@extschema@.refresh_quarters(boolean, integer, integer[], date[]) FROM PUBLIC;
 
--- jit off: the refresh's statements are index scans feeding C and joins
--- of a few thousand summary rows, whose 10M-row estimates cross
--- jit_above_cost; compiling them cost about 150 ms of a 5 s full refresh
--- at 10M and bought nothing.
-CREATE PROCEDURE @extschema@.refresh(full boolean DEFAULT false)
+-- The refresh proper, for refresh() when there is work.  jit off: the
+-- refresh's statements are index scans feeding C and joins of a few
+-- thousand summary rows, whose 10M-row estimates cross jit_above_cost;
+-- compiling them cost about 150 ms of a 5 s full refresh at 10M and
+-- bought nothing.
+CREATE PROCEDURE @extschema@.refresh_run(full boolean)
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off
 	AS $$
 DECLARE
@@ -340,7 +358,14 @@ DECLARE
 	v_ids bigint[];
 	v_kind text;
 	n bigint;
-	v_tz text := current_setting('TimeZone');
+	v_tz text;
+	v_full boolean;
+	v_trend boolean;
+	v_behind boolean := false;
+	v_qr integer[];
+	v_qq date[];
+	v_ar integer[];
+	v_aq date[];
 BEGIN
 	-- One refresh at a time; a second one waits, then finds little to do.
 	-- The lock is the row of refresh_state, which only roles with UPDATE
@@ -350,35 +375,81 @@ BEGIN
 	-- the read policies' roles, as role_map says (after a restore they
 	-- are the installing role's alone; a no-op otherwise).  ALTER POLICY
 	-- needs the table to itself: when a reader holds it, the refresh goes
-	-- on without and the next one tries again.
+	-- on without, and policies_behind makes the next refresh try again.
 	BEGIN
 		PERFORM @extschema@.apply_policies(wait => false);
 	EXCEPTION WHEN lock_not_available THEN
+		v_behind := true;
 		RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
 	END;
+	v_tz := current_setting('TimeZone');
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
 	-- the window functions' calendar arithmetic runs in the configured zone
 	PERFORM set_config('TimeZone', c.time_zone, true);
-	IF refresh.full OR (SELECT settings IS DISTINCT FROM v_settings FROM @extschema@.refresh_state)
-	   OR EXISTS (SELECT FROM @extschema@.pending p WHERE p.recount) THEN
+	SELECT refresh_run.full OR s.settings IS DISTINCT FROM v_settings, s.trend_quarters IS DISTINCT FROM c.trend_quarters
+	  INTO v_full, v_trend FROM @extschema@.refresh_state s;
+	v_full := v_full OR EXISTS (SELECT FROM @extschema@.pending p WHERE p.recount);
+	-- Claim both queues in one statement: what is committed later stays
+	-- queued for the next refresh, and so do bounces to recount committed
+	-- since the check above (the next refresh is then a full one).
+	WITH p AS (DELETE FROM @extschema@.pending p WHERE v_full OR NOT p.recount RETURNING p.event_id),
+	     q AS (DELETE FROM @extschema@.quarter_queue RETURNING registrar_id, quarter)
+	SELECT (SELECT array_agg(p.event_id) FROM p), (SELECT array_agg(q.registrar_id) FROM q),
+	       (SELECT array_agg(q.quarter) FROM q)
+	  INTO v_ids, v_qr, v_qq;
+	IF v_full THEN
 		v_kind := 'full';
 		n := @extschema@.refresh_full();
-		PERFORM @extschema@.refresh_quarters(true);
+		PERFORM @extschema@.refresh_quarters(true, c.trend_quarters, NULL, NULL);
 	ELSE
 		v_kind := 'incremental';
-		-- claim the queue in one statement: bounces committed later stay
-		-- queued, and so do those to recount (committed since the check
-		-- above), for the next refresh, a full one
-		WITH claimed AS (DELETE FROM @extschema@.pending p WHERE NOT p.recount RETURNING p.event_id)
-		SELECT array_agg(event_id) INTO v_ids FROM claimed;
-		n := CASE WHEN v_ids IS NULL THEN 0 ELSE @extschema@.refresh_addresses(v_ids) END;
-		PERFORM @extschema@.refresh_quarters(false);
+		n := 0;
+		IF v_ids IS NOT NULL THEN
+			SELECT a.compared, a.registrar_ids, a.quarters INTO n, v_ar, v_aq
+			  FROM @extschema@.refresh_addresses(v_ids) a;
+		END IF;
+		-- a new trend length redraws every trend
+		PERFORM @extschema@.refresh_quarters(v_trend, c.trend_quarters, v_qr || v_ar, v_qq || v_aq);
 	END IF;
 	UPDATE @extschema@.refresh_state
 	   SET settings = v_settings, refreshed_at = now(), last_kind = v_kind, last_events = n,
-	       trend_quarters = c.trend_quarters;
+	       trend_quarters = c.trend_quarters, policies_behind = v_behind;
 	PERFORM set_config('TimeZone', v_tz, true);
 END $$;
+COMMENT ON PROCEDURE @extschema@.refresh_run(boolean) IS 'internal to refresh(): the refresh when there may be work: take the lock, apply the read policies, claim both queues, and refresh incrementally or (full, changed settings, a bounce to recount) in full';
+
+-- Bring the summaries up to date.  With nothing to do it ends after one
+-- statement; refresh_run() is the rest, so that a pg_cron run with
+-- nothing new does not compile it either.
+CREATE PROCEDURE @extschema@.refresh(full boolean DEFAULT false)
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	-- Nothing new and nothing queued (a change of settings queues a mark,
+	-- see config_changed()), after a first refresh and with the read
+	-- policies in step: a pg_cron run ends here, after one statement that
+	-- reads refresh_state and two empty queues, and writes nothing (no lock
+	-- taken, no transaction id, no commit to flush).  In a new session, as
+	-- pg_cron's, every statement pays its catalog lookups and planning.
+	-- It needs no lock: a queue row is deleted only by a refresh, in the
+	-- transaction that writes what it found, so empty queues in this
+	-- statement's snapshot mean that every change committed before it is
+	-- in the summaries; a refresh still running has not committed its
+	-- DELETE, so its rows are still seen here, and this one goes on to wait
+	-- for it in refresh_run().
+	IF NOT refresh.full
+	   AND (SELECT s.settings IS NOT NULL AND NOT s.policies_behind FROM @extschema@.refresh_state s)
+	   AND NOT EXISTS (SELECT FROM @extschema@.pending) AND NOT EXISTS (SELECT FROM @extschema@.quarter_queue) THEN
+		RETURN;
+	END IF;
+	CALL @extschema@.refresh_run(refresh.full);
+END $$;
 COMMENT ON PROCEDURE @extschema@.refresh(boolean) IS
-	'bring the summaries up to date: recompute only the addresses with new bounces and the registrar-quarters queued (full => true, or changed settings, recomputes everything); one at a time (it locks the row of refresh_state); run it from pg_cron as the extension''s owner';
+	'bring the summaries up to date: recompute only the addresses with new bounces and the registrar-quarters queued (full => true, or changed settings, recomputes everything); with nothing new it writes nothing and takes no lock; one at a time (it locks the row of refresh_state); run it from pg_cron as the extension''s owner';
+
+-- refresh() is the owner's (the pg_cron job runs as it).  Its row lock
+-- stops any other role that finds work; a refresh with nothing new ends
+-- before taking it, so EXECUTE is taken from PUBLIC as well: another role
+-- gets a plain "permission denied" either way.
+REVOKE EXECUTE ON PROCEDURE @extschema@.refresh(boolean), @extschema@.refresh_run(boolean) FROM PUBLIC;

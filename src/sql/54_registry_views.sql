@@ -32,6 +32,19 @@ SELECT e.id, e.address, e.occurred_at, e.reply_code, e.status, e.reason, e.hard,
   CROSS JOIN LATERAL (SELECT nullif(get_byte(b.flags, (e.id & @BOUNCE_FLAG_BLOCK_MASK@)::integer), 0) AS f) x;
 COMMENT ON VIEW @extschema@.flagged_event IS 'every bounce with its flags as of the last refresh(): counted, recurring (recurring() over the counted bounces of the address) and suppressed (suppress() over all its bounces); NULL flags = not yet refreshed';
 
+-- Per registrar and month, the sum of its statuses: a view rather than a
+-- second summary to keep, so a refresh writes one row per registrar,
+-- month and status, not two.
+CREATE VIEW @extschema@.monthly WITH (security_invoker = true) AS
+SELECT m.registrar_id, m.month, sum(m.counted)::bigint AS counted, sum(m.recurring)::bigint AS recurring
+  FROM @extschema@.monthly_status m
+ GROUP BY m.registrar_id, m.month;
+COMMENT ON VIEW @extschema@.monthly IS 'counted and recurring bounces per registrar and month as of the last refresh() (monthly_status summed over status codes)';
+COMMENT ON COLUMN @extschema@.monthly.registrar_id IS 'registrar';
+COMMENT ON COLUMN @extschema@.monthly.month IS 'first day of the month (in config.time_zone)';
+COMMENT ON COLUMN @extschema@.monthly.counted IS 'counted bounces (config.count_kind)';
+COMMENT ON COLUMN @extschema@.monthly.recurring IS 'recurring bounces';
+
 CREATE VIEW @extschema@.monthly_score WITH (security_invoker = true) AS
 SELECT r.id AS registrar_id, r.name AS registrar, coalesce(g.month, m.month) AS month,
        g.registrations, coalesce(m.counted, 0) AS counted, coalesce(m.recurring, 0) AS recurring,
