@@ -35,6 +35,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -47,6 +48,7 @@
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -187,6 +189,7 @@ typedef struct RefreshScan
 	BounceSpan	span;
 	int32		strikes;
 	bool		count_hard;
+	Oid			delivered;		/* the bounce.reason that resets a streak */
 	int32		status_4xx;		/* 4.0.0: no status, 4xx reply */
 	int32		status_5xx;		/* 5.0.0: no status, otherwise */
 
@@ -513,7 +516,7 @@ flag_bounce(RefreshScan *st, TimestampTz ts, bool counted, bool reset)
 
 /*
  * One bounce from the scan query: address, occurred_at, id, hard,
- * permanent, is_reset, status, reply_code [, first_at].  Starts a new
+ * permanent, reason, status, reply_code [, first_at].  Starts a new
  * partition when the address changes.
  */
 static void
@@ -554,7 +557,7 @@ bounce_row(RefreshScan *st, Datum *values, bool *isnull, int natts)
 	/* count_kind: hard or permanent; NULL does not count */
 	counted = st->count_hard ? (!isnull[3] && DatumGetBool(values[3]))
 		: (!isnull[4] && DatumGetBool(values[4]));
-	reset = !isnull[5] && DatumGetBool(values[5]);
+	reset = !isnull[5] && DatumGetObjectId(values[5]) == st->delivered;
 	if (!isnull[6])
 		status = DatumGetSmtpStatus(values[6]);
 	else if (!isnull[7] && DatumGetInt32(values[7]) >= 400 && DatumGetInt32(values[7]) <= 499)
@@ -835,6 +838,31 @@ new_ids_range(RefreshScan *st, ArrayType *new_ids)
 	pfree(nulls);
 }
 
+/*
+ * The OID of the bounce.reason label 'delivered', which resets a streak.
+ * The scan compares OIDs in C rather than asking SQL for reason =
+ * 'delivered': the enum equality is found by trying every "=" operator,
+ * a hundred catalog lookups that a new session (every pg_cron run) pays.
+ */
+static Oid
+delivered_oid(Oid nsp)
+{
+	Oid			typoid;
+	HeapTuple	tup;
+	Oid			result;
+
+	typoid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+							 CStringGetDatum("reason"), ObjectIdGetDatum(nsp));
+	if (!OidIsValid(typoid))
+		elog(ERROR, "bounce.refresh_scan: type reason not found in the schema of the extension");
+	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(typoid), CStringGetDatum("delivered"));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "bounce.refresh_scan: bounce.reason has no label \"delivered\"");
+	result = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+	ReleaseSysCache(tup);
+	return result;
+}
+
 /* Read and check an interval argument. */
 static Interval *
 interval_arg(FunctionCallInfo fcinfo, int argno, const char *name)
@@ -890,9 +918,9 @@ scan_full(RefreshScan *st, const char *nsp)
 	char	   *sql;
 
 	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
-				   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code"
+				   " e.reason, e.status, e.reply_code"
 				   " FROM %s.event e ORDER BY e.address, e.occurred_at, e.id",
-				   nsp, nsp);
+				   nsp);
 	run_query(st, sql, 0, NULL, NULL, bounce_row);
 	sql = psprintf("SELECT event_id, registrar_id FROM %s.attribution", nsp);
 	run_query(st, sql, 0, NULL, NULL, attribution_row_full);
@@ -923,13 +951,13 @@ scan_incremental(RefreshScan *st, const char *nsp, ArrayType *new_ids)
 		values[1] = Int64GetDatum(st->new_max);
 	}
 	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
-				   " e.reason = 'delivered'::%s.reason, e.status, e.reply_code, t.first_at"
+				   " e.reason, e.status, e.reply_code, t.first_at"
 				   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
 				   "         FROM %s.event n WHERE %s GROUP BY n.address ORDER BY n.address) t"
 				   " CROSS JOIN LATERAL (SELECT * FROM %s.event e"
 				   "                      WHERE e.address = t.address"
 				   "                      ORDER BY e.occurred_at, e.id) e",
-				   nsp, nsp,
+				   nsp,
 				   dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)",
 				   nsp);
 	run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
@@ -1041,6 +1069,7 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	st->counts = counthash_create(st->cxt, 1024, NULL);
 
 	nsp = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	st->delivered = delivered_oid(get_func_namespace(fcinfo->flinfo->fn_oid));
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "bounce.refresh_scan: SPI_connect failed: %s", SPI_result_code_string(rc));
 	if (!st->incremental)
