@@ -20,6 +20,7 @@
 #   BOUNCE_KEEP_CLUSTER=1  do not stop the cluster on exit
 #   POSTGRES_WRAPPER       program pg_ctl starts instead of postgres
 #                          (test/valgrind uses it to run under valgrind)
+#   BOUNCE_SHARED_BUFFERS  shared_buffers of the cluster (default 512MB)
 #   BOUNCE_HUGE_PAGES=1    back shared memory with huge pages (root and
 #                          PostgreSQL 15+ only: raises vm.nr_hugepages by what
 #                          the cluster needs, gives them back when it stops;
@@ -142,7 +143,7 @@ start_cluster() {
 		fsync = off
 		synchronous_commit = off
 		full_page_writes = off
-		shared_buffers = 512MB
+		shared_buffers = ${BOUNCE_SHARED_BUFFERS:-512MB}
 		work_mem = 64MB
 		maintenance_work_mem = 512MB
 		max_wal_size = 4GB
