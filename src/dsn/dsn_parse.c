@@ -469,28 +469,41 @@ read_recipients(Ctx *c, const Headers *top, Found *f, const char *body,
 }
 
 /*
- * An SMTP transcript in the text names the failing command of every row
- * that has none.
+ * The command of every row that no phrase named: from the SMTP session
+ * the text quotes, if it quotes one (the command of the first negative
+ * reply; for the systems whose transcript Sisimai 5 reads by its last
+ * command, that one, over any other), else from a command the row's
+ * diagnostic names in capitals.  A Sendmail report that quotes only the
+ * server's replies failed at the greeting (Sisimai::Lhost::Sendmail).
  */
 static void
-fill_commands(Ctx *c, const Found *f)
+fill_commands(Ctx *c, const Found *f, const char *mta)
 {
-	size_t		span;
-	const char *cmd = NULL;
+	DsnTranscript tr;
 	bool		looked = false;
+	bool		last = dsn_mta_last_command(mta);
 	int			i;
 
-	if (f->text == NULL)
-		return;
-	span = f->tlen < TEXT_LOOKUP_SPAN ? f->tlen : TEXT_LOOKUP_SPAN;
-	for (i = 0; i < c->nrcpt; i++)
-		if (c->rcpt[i].smtp_command == NULL)
-		{
-			if (!looked)
-				cmd = dsn_transcript_command(f->text, span);
-			looked = true;
-			c->rcpt[i].smtp_command = cmd;
-		}
+	memset(&tr, 0, sizeof(tr));
+	for (i = 0; i < c->nrcpt && c->err == DSN_OK; i++)
+	{
+		DsnRecipient *r = &c->rcpt[i];
+		const char *cmd;
+
+		if (r->smtp_command != NULL && !last)
+			continue;
+		if (!looked && f->text != NULL)
+			dsn_read_transcript(c, f->text,
+								f->tlen < TEXT_LOOKUP_SPAN ? f->tlen : TEXT_LOOKUP_SPAN, &tr);
+		looked = true;
+		cmd = last ? tr.last_sent : tr.first_failed;
+		if (cmd != NULL)
+			r->smtp_command = cmd;
+		if (r->smtp_command == NULL && r->diagnostic != NULL)
+			r->smtp_command = dsn_command_token(c, r->diagnostic, strlen(r->diagnostic));
+		if (r->smtp_command == NULL && tr.replies && mta != NULL && strcmp(mta, "sendmail") == 0)
+			r->smtp_command = "EHLO";
+	}
 }
 
 /* The address of a header value when it names just one (repeats aside), else empty. */
@@ -622,7 +635,9 @@ bounce_dsn_parse(const char *msg, size_t len, bool ascii_only,
 	read_recipients(&c, &top, &f, body, end, out);
 	if (c.err != DSN_OK)
 		return c.err;
-	fill_commands(&c, &f);
+	out->mta = dsn_identify_mta(&top, f.text, f.tlen);
+	fill_commands(&c, &f, out->mta);
+	dsn_mta_rows(&c, out->mta, &top, f.text, f.tlen);
 	finish_rows(&c, &top, &f);
 	if (c.err != DSN_OK)
 		return c.err;

@@ -189,9 +189,15 @@ action_field(Ctx *c, const Header *h, DsnRecipient *r)
 	r->action = k ? a : NULL;
 }
 
-/* Status: an enhanced status code, whatever follows it. */
+/*
+ * Status: an enhanced status code, whatever follows it.  A comment after
+ * the code ("Status: 5.4.4 (Illegal host/domain name found)": Oracle
+ * Messaging Server; RFC 3464 fields allow RFC 822 comments) is the
+ * reporting MTA's own word on the failure: kept for a row that has no
+ * other diagnostic.
+ */
 static void
-status_field(const Header *h, DsnRecipient *r)
+status_field(Ctx *c, const Header *h, DsnRecipient *r)
 {
 	Str			v = dsn_trim((Str) {h->value, h->vlen});
 	size_t		k = 0;
@@ -201,6 +207,11 @@ status_field(const Header *h, DsnRecipient *r)
 		k++;
 	if (bounce_status_parse(v.p, k, &st) == BSE_OK)
 		r->status = st;
+	v.p += k;
+	v.n -= k;
+	v = dsn_trim(v);
+	if (v.n > 2 && v.p[0] == '(' && v.p[v.n - 1] == ')')
+		r->status_comment = dsn_clean(c, v.p + 1, v.n - 2);
 }
 
 /*
@@ -248,7 +259,7 @@ row_field(Ctx *c, const Header *h, DsnRecipient *r)
 	if (dsn_ci_equal(h->name, "action"))
 		action_field(c, h, r);
 	else if (dsn_ci_equal(h->name, "status"))
-		status_field(h, r);
+		status_field(c, h, r);
 	else if (dsn_ci_equal(h->name, "remote-mta"))
 	{
 		Str			v = dsn_mta_name(h->value, h->vlen);
@@ -314,6 +325,29 @@ read_group(Ctx *c, const Headers *g, char **reporting)
 }
 
 /*
+ * Is the address at a on a line that only sums up the returned message's
+ * header ("  To: kijitora@example.jp", as Oracle Messaging Server lists
+ * the header fields before the recipients), rather than one that reports
+ * on the recipient?
+ */
+static bool
+on_summary_line(const char *text, const char *a)
+{
+	static const char *const fields[] = {"to:", "cc:", "bcc:", "from:", "reply-to:"};
+	const char *ls = a;
+	size_t		i;
+
+	while (ls > text && ls[-1] != '\n' && a - ls < 200)
+		ls--;
+	while (ls < a && is_wsp(*ls))
+		ls++;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (dsn_ci_prefix(ls, a - ls, fields[i]))
+			return true;
+	return false;
+}
+
+/*
  * Where the human-readable part names the row's recipient (or, for a file
  * or program, that name) within its first TEXT_LOOKUP_SPAN bytes; NULL if
  * nowhere.  *namelen: the length of the name.
@@ -330,10 +364,17 @@ name_in_text(const DsnRecipient *r, const char *text, size_t tlen, size_t *namel
 	*namelen = strlen(name);
 	if (r->recipient)
 	{
+		const char *first = NULL;
+
 		while (dsn_next_address(text, span, &pos, &st, &ln))
 			if (dsn_addr_equal(text + st, ln, name, *namelen))
-				return text + st;
-		return NULL;
+			{
+				if (!on_summary_line(text, text + st))
+					return text + st;
+				if (first == NULL)
+					first = text + st;
+			}
+		return first;
 	}
 	/*
 	 * Delivery to a file or a program (Exim "save to /path", Sendmail
@@ -427,6 +468,13 @@ complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 	if (text && (r->recipient || r->local_target) && nth < TEXT_LOOKUP_RECIPIENTS &&
 		(r->diagnostic == NULL || r->reply_code == 0 || r->smtp_command == NULL))
 		fill_from_paragraph(c, r, text, tlen);
+	/*
+	 * Nothing in the text either: the comment the reporting MTA wrote
+	 * after the Status code, if any.
+	 */
+	if (!dsn_has_word(c, r->diagnostic) && dsn_has_word(c, r->status_comment))
+		r->diagnostic = r->status_comment;
+
 	/*
 	 * Still nothing that reads as a reason (no Diagnostic-Code, or only
 	 * "X-Unix; 255", and a paragraph of bare addresses): a Sendmail report
