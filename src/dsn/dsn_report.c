@@ -386,6 +386,62 @@ name_in_text(const DsnRecipient *r, const char *text, size_t tlen, size_t *namel
 	return NULL;
 }
 
+/* Is the line t a banner ("----- Transcript of session follows -----")? */
+static bool
+is_banner(Str t)
+{
+	return t.n >= 6 && (memcmp(t.p, "---", 3) == 0 || memcmp(t.p, "===", 3) == 0) &&
+		(t.p[t.n - 1] == '-' || t.p[t.n - 1] == '=');
+}
+
+/*
+ * The diagnostic of the recipient's paragraph [ls, le), which names it at
+ * [at, at + alen): its lines, without the banners between them and
+ * without the address where a line starts with it ("<a@b>... Deferred:
+ * Connection refused by mx.example.net.": Sendmail's transcript), so that
+ * what is left says why.  The whole paragraph when nothing would be left.
+ */
+static const char *
+paragraph_diagnostic(Ctx *c, const char *ls, const char *le, const char *at, size_t alen)
+{
+	char	   *buf = dsn_alloc(c, le - ls + 1);
+	size_t		n = 0;
+	const char *p = ls;
+
+	if (buf == NULL)
+		return NULL;
+	while (p < le)
+	{
+		const char *eol;
+		const char *next = dsn_line_end(p, le, &eol);
+		Str			t = dsn_trim((Str) {p, (size_t) (eol - p)});
+
+		p = next;
+		if (is_banner(t))
+			continue;
+		if ((t.n >= alen && dsn_addr_equal(t.p, alen, at, alen)) ||
+			(t.n > alen && t.p[0] == '<' && dsn_addr_equal(t.p + 1, alen, at, alen)))
+		{
+			/* the line starts with the address: what follows it */
+			const char *q = t.p + (t.p[0] == '<') + alen;
+
+			while (q < t.p + t.n && (*q == '>' || *q == '.' || *q == ':' || *q == ';' || *q == ',' || is_wsp(*q)))
+				q++;
+			t.n -= q - t.p;
+			t.p = q;
+		}
+		if (t.n == 0)
+			continue;
+		if (n > 0)
+			buf[n++] = '\n';
+		memcpy(buf + n, t.p, t.n);
+		n += t.n;
+	}
+	if (n == 0)
+		return dsn_clean(c, ls, le - ls);
+	return dsn_clean(c, buf, n);
+}
+
 /*
  * The recipient's paragraph in the human-readable part, from the line
  * that names it to the next blank line after it (at most 4 kB): the
@@ -427,7 +483,7 @@ fill_from_paragraph(Ctx *c, DsnRecipient *r, const char *text, size_t tlen)
 	}
 	if (r->diagnostic == NULL)
 	{
-		r->diagnostic = dsn_clean(c, ls, le - ls);
+		r->diagnostic = paragraph_diagnostic(c, ls, le, at, rl);
 		dsn_fill_from_text(c, r, ls, le - ls, false);
 	}
 	else

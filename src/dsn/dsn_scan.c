@@ -284,10 +284,13 @@ static const struct
 	{"(state 15)", "DATA"},
 	{"(state 17)", "DATA"},
 	{"(state 18)", "DATA"},
-	/* Exim: "after initial connection"; Postfix: "while talking to" is not one */
+	/*
+	 * Exim: "SMTP error from remote mail server after initial connection",
+	 * the server's greeting refused the session.  A connection that failed
+	 * ("Connection refused", "Connection timed out") never reached SMTP,
+	 * so it names no command.
+	 */
 	{"initial connection", "CONN"},
-	{"connection refused", "CONN"},
-	{"connection timed out", "CONN"},
 };
 
 #define NCOMMAND_PHRASES (sizeof(command_phrases) / sizeof(command_phrases[0]))
@@ -562,8 +565,41 @@ dsn_read_transcript(Ctx *c, const char *t, size_t n, DsnTranscript *tr)
 }
 
 /*
+ * The host a DragonFly Mail Agent report names: "mx.example.com
+ * [192.0.2.1] did not like our RCPT TO:" (dma, net.c: "%s [%s] did not
+ * like our %s:"), or empty.
+ */
+static Str
+dma_remote_host(Ctx *c, const char *s, size_t n)
+{
+	Str			r = {NULL, 0};
+	const char *m = dsn_ci_find_long(c, s, n, "] did not like our ");
+	const char *q;
+	const char *e;
+
+	if (m == NULL)
+		return r;
+	q = m;
+	while (q > s && q[-1] != '[' && m - q < 48)
+		q--;
+	if (q == s || q[-1] != '[' || q - 1 == s || q[-2] != ' ')
+		return r;
+	e = q - 2;
+	q = e;
+	while (q > s && (is_alpha(q[-1]) || is_digit(q[-1]) || q[-1] == '.' || q[-1] == '-') && e - q < 255)
+		q--;
+	if (q < e && memchr(q, '.', e - q) != NULL)
+	{
+		r.p = q;
+		r.n = e - q;
+	}
+	return r;
+}
+
+/*
  * The remote host in text such as "host mx.example.com[192.0.2.1] said:"
- * (Postfix) or "host mx.example.com [192.0.2.1]:" (Exim).
+ * (Postfix) or "host mx.example.com [192.0.2.1]:" (Exim), or DragonFly's
+ * "mx.example.com [192.0.2.1] did not like our ...".
  */
 static Str
 find_remote_host(Ctx *c, const char *s, size_t n)
@@ -604,7 +640,7 @@ find_remote_host(Ctx *c, const char *s, size_t n)
 			return r;
 		}
 	}
-	return r;
+	return dma_remote_host(c, s, n);
 }
 
 /*
