@@ -469,10 +469,10 @@ read_recipients(Ctx *c, const Headers *top, Found *f, const char *body,
 }
 
 /*
- * The command of every row that no phrase named: from the SMTP session
- * the text quotes, if it quotes one (the command of the first negative
- * reply; for the systems whose transcript Sisimai 5 reads by its last
- * command, that one, over any other), else from a command the row's
+ * The command of every row: the SMTP session the text quotes, if it
+ * quotes one, says it best (the command of the first negative reply; for
+ * the systems whose transcript Sisimai 5 reads by its last command, that
+ * one); else the phrase that named it; else a command the row's
  * diagnostic names in capitals.  A Sendmail report that quotes only the
  * server's replies failed at the greeting (Sisimai::Lhost::Sendmail).
  */
@@ -480,22 +480,18 @@ static void
 fill_commands(Ctx *c, const Found *f, const char *mta)
 {
 	DsnTranscript tr;
-	bool		looked = false;
 	bool		last = dsn_mta_last_command(mta);
 	int			i;
 
 	memset(&tr, 0, sizeof(tr));
+	if (c->nrcpt > 0 && f->text != NULL)
+		dsn_read_transcript(c, f->text,
+							f->tlen < TEXT_LOOKUP_SPAN ? f->tlen : TEXT_LOOKUP_SPAN, &tr);
 	for (i = 0; i < c->nrcpt && c->err == DSN_OK; i++)
 	{
 		DsnRecipient *r = &c->rcpt[i];
 		const char *cmd;
 
-		if (r->smtp_command != NULL && !last)
-			continue;
-		if (!looked && f->text != NULL)
-			dsn_read_transcript(c, f->text,
-								f->tlen < TEXT_LOOKUP_SPAN ? f->tlen : TEXT_LOOKUP_SPAN, &tr);
-		looked = true;
 		cmd = last ? tr.last_sent : tr.first_failed;
 		if (cmd != NULL)
 			r->smtp_command = cmd;

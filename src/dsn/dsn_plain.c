@@ -13,6 +13,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dsn/dsn_int.h"
@@ -250,7 +251,8 @@ typedef struct TextRcpts
 	int			n;
 	int			cap;
 	int			nstrong;		/* how many were seen outside To: and Cc: */
-	AddrList	seen;
+	bool		moved;			/* one moved from its To: line to a later one */
+	AddrList	seen;			/* the same addresses: seen.a[k] is tr[k]'s */
 } TextRcpts;
 
 /*
@@ -293,6 +295,7 @@ is_non_recipient_line(Str l)
 	return dsn_ci_prefix(l.p, l.n, "references") || dsn_ci_prefix(l.p, l.n, "in-reply-to") ||
 		dsn_ci_prefix(l.p, l.n, "from:") || dsn_ci_prefix(l.p, l.n, "reply-to") ||
 		dsn_ci_prefix(l.p, l.n, "sender:") || dsn_ci_prefix(l.p, l.n, "return-path") ||
+		dsn_ci_prefix(l.p, l.n, "original sender:") ||
 		dsn_ci_prefix(l.p, l.n, "message-id") || dsn_ci_find(l.p, l.n, "message-id:") ||
 		dsn_ci_find(l.p, l.n, "envelope-id") ||
 		dsn_ci_find(l.p, l.n, "please contact") || dsn_ci_find(l.p, l.n, "for assistance");
@@ -331,11 +334,30 @@ add_text_rcpt(Ctx *c, TextRcpts *l, const char *a, size_t ln, const char *line,
 {
 	TextRcpt   *t;
 	bool		added;
+	int			k = dsn_addrlist_put(c, &l->seen, a, ln, &added);
 
-	if (dsn_addrlist_put(c, &l->seen, a, ln, &added) < 0)
+	if (k < 0)
 		return false;
 	if (!added)
+	{
+		/*
+		 * Seen first in a To: or Cc: summary ("Your message\n  To: a@b"),
+		 * and now on a line of its own ("a@b on Thu, ...": Exchange): that
+		 * line is where its report is.
+		 */
+		t = &l->tr[k];
+		if (t->weak && !weak)
+		{
+			t->addr = a;
+			t->line = line;
+			t->next = next;
+			t->just_address = line_is_just_address(c, line, eol, ln);
+			t->weak = false;
+			l->nstrong++;
+			l->moved = true;
+		}
 		return true;
+	}
 	if (l->n >= DSN_MAX_RECIPIENTS)
 	{
 		c->err = DSN_ERR_RECIPIENTS;
@@ -405,19 +427,38 @@ collect_text_rcpts(Ctx *c, const char *t, const char *end, const AddrList *exclu
 	return true;
 }
 
-/* Drop the addresses seen only in To: or Cc: when others were found. */
+/* Text order of two addresses: by their lines, then within a line. */
+static int
+text_order(const void *x, const void *y)
+{
+	const TextRcpt *a = x;
+	const TextRcpt *b = y;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->addr < b->addr ? -1 : (a->addr > b->addr);
+}
+
+/*
+ * Drop the addresses seen only in To: or Cc: when others were found, and
+ * put them back in the order of their lines if one of them moved to a
+ * later line (each recipient's block runs to the next one's line).
+ */
 static void
 keep_strong(TextRcpts *l)
 {
 	int			i,
 				k = 0;
 
-	if (l->nstrong == 0 || l->nstrong == l->n)
-		return;
-	for (i = 0; i < l->n; i++)
-		if (!l->tr[i].weak)
-			l->tr[k++] = l->tr[i];
-	l->n = k;
+	if (l->nstrong > 0 && l->nstrong < l->n)
+	{
+		for (i = 0; i < l->n; i++)
+			if (!l->tr[i].weak)
+				l->tr[k++] = l->tr[i];
+		l->n = k;
+	}
+	if (l->moved)
+		qsort(l->tr, l->n, sizeof(TextRcpt), text_order);
 }
 
 /*
