@@ -719,7 +719,9 @@ El grupo al que intentas escribir (group) quizas no exista.
 Google Groups
 $m$);
 -- au EZweb: a recipient who filters the sender out comes back with X-SPASIGN: NG
-SELECT recipient, reason FROM parse_dsn(E'From: <Postmaster@ezweb.ne.jp>\nSubject: Mail System Error - Returned Mail\nX-SPASIGN: NG\n\n<someone@ezweb.ne.jp>: 550 : User unknown\n');
+-- (without the header, the same reply at RCPT is an unknown user)
+SELECT recipient, reason FROM parse_dsn(E'From: <Postmaster@ezweb.ne.jp>\nSubject: Mail System Error - Returned Mail\nX-SPASIGN: NG\n\n<someone@ezweb.ne.jp>: 550 <someone@ezweb.ne.jp>: User unknown (in reply to RCPT TO command)\n');
+SELECT recipient, reason FROM parse_dsn(E'From: <Postmaster@ezweb.ne.jp>\nSubject: Mail System Error - Returned Mail\n\n<someone@ezweb.ne.jp>: 550 <someone@ezweb.ne.jp>: User unknown (in reply to RCPT TO command)\n');
 -- Amazon SES: the documented bounce subtypes that name a reason; General names none
 SELECT recipient, stated_reason FROM parse_dsn_fields(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bounceType":"Transient","bounceSubType":"MailboxFull","bouncedRecipients":[{"emailAddress":"full@example.net"}]}}');
 SELECT recipient, stated_reason FROM parse_dsn_fields(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General","bouncedRecipients":[{"emailAddress":"gone@example.net"}]}}');
@@ -772,3 +774,7 @@ Status: 5.4.4 (Illegal host/domain name found)
 --M--
 $m$);
 SELECT diagnostic FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="M"\n\n--M\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mx.example.org\n\nFinal-recipient: rfc822;a@example.jp\nAction: failed\nStatus: 5.2.2 (mailbox full)\n\n--M--\n');
+-- Yahoo: a reply that names no step but quotes the recipient is one to RCPT
+SELECT smtp_command, reason FROM parse_dsn(E'From: MAILER-DAEMON@yahoo.com\nSubject: Failure Notice\nX-YMailISG: abc\n\nSorry, we were unable to deliver your message to the following address.\n\n<a@example.net>:\n550: <a@example.net>: Recipient address rejected: User unknown\n\n--- Below this line is a copy of the message.\n');
+-- au by KDDI: X-SPASIGN: NG, the recipient's filter refused the sender
+SELECT reason FROM parse_dsn(E'From: no-reply@.dion.ne.jp\nSubject: Returned mail\nX-SPASIGN: NG\n\nYour mail sent on: Thu, 29 Apr 2010 11:04:47 +0900\n    Could not be delivered to: <a@example.ne.jp>\n    As their mailbox is full.\n');

@@ -145,6 +145,29 @@ is_ezweb(const Headers *top, const char *t, size_t n)
 }
 
 /*
+ * au by KDDI's own reports (Sisimai::Lhost::KDDI): its senders, or
+ * relayed through its servers.
+ */
+static bool
+is_kddi(const Headers *top, const char *t, size_t n)
+{
+	(void) t;
+	(void) n;
+	return hdr_has(top, "from", "no-reply@.") || hdr_has(top, "from", ".dion.ne.jp") ||
+		hdr_has(top, "reply-to", "no-reply@app.auone-net.jp") ||
+		hdr_has(top, "received", "ezweb.ne.jp (") || hdr_has(top, "received", ".au.com (");
+}
+
+/* Yahoo Mail (Sisimai::Lhost::Yahoo): its X-YMailISG header. */
+static bool
+is_yahoo(const Headers *top, const char *t, size_t n)
+{
+	(void) t;
+	(void) n;
+	return dsn_hdr_get(top, "x-ymailisg") != NULL;
+}
+
+/*
  * Trend Micro InterScan Messaging Security Suite
  * (Sisimai::Lhost::InterScanMSS): its name in From, Content-Type or text.
  */
@@ -282,6 +305,8 @@ static const struct
 	{"exchange2003", is_exchange2003},
 	{"domino", is_domino},
 	{"ezweb", is_ezweb},
+	{"kddi", is_kddi},
+	{"yahoo", is_yahoo},
 	{"interscanmss", is_interscan},
 	{"mcafee", is_mcafee},
 	{"imailserver", is_imailserver},
@@ -426,20 +451,22 @@ static const struct
 };
 
 /*
- * An EZweb report: a recipient who filters the sender out is returned with
- * the header "X-SPASIGN: NG" (au's anti-spam filter); otherwise the
- * report's own text before the recipients says why.
+ * An au (EZweb, KDDI) report: a recipient who filters the sender out is
+ * returned with the header "X-SPASIGN: NG" (au's anti-spam filter:
+ * Sisimai::Lhost::EZweb and ::KDDI); otherwise an EZweb report's own text
+ * before the recipients says why.
  */
 static void
-ezweb_rows(Ctx *c, const Headers *top, const char *t, size_t n)
+au_rows(Ctx *c, const char *mta, const Headers *top, const char *t, size_t n)
 {
 	const char *reason = NULL;
 	size_t		i;
 	int			k;
 
-	if (hdr_is(top, "x-spasign", "NG"))
+	if (hdr_is(top, "x-spasign", "ng"))
 		reason = "filtered";
-	for (i = 0; reason == NULL && t != NULL && i < sizeof(ezweb_messages) / sizeof(ezweb_messages[0]); i++)
+	for (i = 0; reason == NULL && t != NULL && is_mta(mta, "ezweb") &&
+		 i < sizeof(ezweb_messages) / sizeof(ezweb_messages[0]); i++)
 		if (text_has(t, n, ezweb_messages[i].text))
 			reason = ezweb_messages[i].reason;
 	(void) c;
@@ -484,6 +511,22 @@ refused_at_helo(DsnRecipient *r)
 }
 
 /*
+ * Yahoo's report names the step in brackets ("[RCPT_TO]"); a reply that
+ * names none but quotes an address ("550 5.1.1 <a@b>... User Unknown") is
+ * one to RCPT, as Sisimai 5 reads it (Sisimai::Lhost::Yahoo).
+ */
+static void
+yahoo_row(DsnRecipient *r)
+{
+	const char *lt;
+
+	if (r->smtp_command == NULL && r->diagnostic != NULL &&
+		(lt = strchr(r->diagnostic, '<')) != NULL && strchr(lt, '@') != NULL &&
+		strchr(strchr(lt, '@'), '>') != NULL)
+		r->smtp_command = "RCPT";
+}
+
+/*
  * What the system that wrote the report states for each row: called once
  * the rows are read and their commands known.  text[0..tlen) is the
  * report's human-readable part (NULL when there is none).
@@ -496,8 +539,8 @@ dsn_mta_rows(Ctx *c, const char *mta, const Headers *top, const char *text,
 
 	if (mta == NULL)
 		return;
-	if (is_mta(mta, "ezweb"))
-		ezweb_rows(c, top, text, tlen);
+	if (is_mta(mta, "ezweb") || is_mta(mta, "kddi"))
+		au_rows(c, mta, top, text, tlen);
 	if (is_mta(mta, "googlegroups") && text != NULL &&
 		googlegroups_refusal(c, text, tlen < TEXT_LOOKUP_SPAN ? tlen : TEXT_LOOKUP_SPAN))
 		for (i = 0; i < c->nrcpt; i++)
@@ -512,6 +555,8 @@ dsn_mta_rows(Ctx *c, const char *mta, const Headers *top, const char *text,
 			gmail_row(c, r);
 		else if (is_mta(mta, "qmail") || is_mta(mta, "exim"))
 			refused_at_helo(r);
+		else if (is_mta(mta, "yahoo"))
+			yahoo_row(r);
 	}
 }
 
