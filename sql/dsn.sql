@@ -778,3 +778,9 @@ SELECT diagnostic FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nMIME-Vers
 SELECT smtp_command, reason FROM parse_dsn(E'From: MAILER-DAEMON@yahoo.com\nSubject: Failure Notice\nX-YMailISG: abc\n\nSorry, we were unable to deliver your message to the following address.\n\n<a@example.net>:\n550: <a@example.net>: Recipient address rejected: User unknown\n\n--- Below this line is a copy of the message.\n');
 -- au by KDDI: X-SPASIGN: NG, the recipient's filter refused the sender
 SELECT reason FROM parse_dsn(E'From: no-reply@.dion.ne.jp\nSubject: Returned mail\nX-SPASIGN: NG\n\nYour mail sent on: Thu, 29 Apr 2010 11:04:47 +0900\n    Could not be delivered to: <a@example.ne.jp>\n    As their mailbox is full.\n');
+-- Auto-replies by any keyword of the Auto-Submitted registry, Apple's
+-- X-Apple-Action: vacation, and more subjects; a mailer daemon's is a bounce
+SELECT recipient, reason, format FROM parse_dsn(E'From: Ann <ann@example.net>\nSubject: Re: invoice\nAuto-Submitted: auto-generated\n\nThanks, your message was received.\n');
+SELECT recipient, reason, format FROM parse_dsn(E'From: Ann <ann@example.net>\nSubject: Re: invoice\nX-Apple-Action: vacation\n\nI am away.\n');
+SELECT recipient, reason, format FROM parse_dsn(E'From: Ann <ann@example.net>\nSubject: Out of the office: invoice\n\nI am away.\n');
+SELECT recipient, reason, format FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Warning: could not send message for past 4 hours\nAuto-Submitted: auto-generated (warning-timeout)\n\n<a@example.net>... Deferred: Connection timed out with mx.example.net.\n');

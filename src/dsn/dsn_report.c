@@ -658,7 +658,15 @@ dsn_read_feedback(Ctx *c, const Headers *top, const Headers *orig, const char *f
 	(void) fblen;
 }
 
-/* RFC 3834 auto-replies and vacation notices, by their headers. */
+/*
+ * RFC 3834 auto-replies and vacation notices, by their headers: an
+ * Auto-Submitted keyword of the IANA registry other than "no"
+ * (auto-replied, auto-generated, auto-notified), X-Autoreply and its
+ * kin, Precedence: auto_reply, Apple's X-Apple-Action: vacation, or an
+ * auto-reply subject (the headers Sisimai 5's RFC 3834 reader,
+ * Sisimai::RFC3834, reads).  Not from a mailer daemon or postmaster, and
+ * not about a delivery.
+ */
 bool
 dsn_is_autoreply(const Headers *top)
 {
@@ -681,10 +689,15 @@ dsn_is_autoreply(const Headers *top)
 		if (dsn_ci_find(h->value, phrase_span(h->vlen), delivery_words[i]))
 			return false;
 	h = dsn_hdr_get(top, "auto-submitted");
-	if (h && dsn_ci_find(h->value, phrase_span(h->vlen), "auto-replied"))
+	if (h && (dsn_ci_find(h->value, phrase_span(h->vlen), "auto-replied") ||
+			  dsn_ci_find(h->value, phrase_span(h->vlen), "auto-generated") ||
+			  dsn_ci_find(h->value, phrase_span(h->vlen), "auto-notified")))
 		return true;
 	if (dsn_hdr_get(top, "x-autoreply") || dsn_hdr_get(top, "x-autorespond") ||
 		dsn_hdr_get(top, "x-autoresponder"))
+		return true;
+	h = dsn_hdr_get(top, "x-apple-action");
+	if (h && dsn_ci_find(h->value, phrase_span(h->vlen), "vacation"))
 		return true;
 	h = dsn_hdr_get(top, "precedence");
 	if (h && dsn_ci_find(h->value, phrase_span(h->vlen), "auto_reply"))
@@ -692,7 +705,9 @@ dsn_is_autoreply(const Headers *top)
 	h = dsn_hdr_get(top, "subject");
 	if (h && (dsn_ci_prefix(h->value, h->vlen, "auto:") ||
 			  dsn_ci_prefix(h->value, h->vlen, "automatic reply") ||
+			  dsn_ci_prefix(h->value, h->vlen, "auto response:") ||
 			  dsn_ci_prefix(h->value, h->vlen, "out of office") ||
+			  dsn_ci_prefix(h->value, h->vlen, "out of the office") ||
 			  dsn_ci_prefix(h->value, h->vlen, "autoreply") ||
 			  dsn_ci_prefix(h->value, h->vlen, "auto-reply")))
 		return true;
