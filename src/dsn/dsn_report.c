@@ -443,12 +443,52 @@ paragraph_diagnostic(Ctx *c, const char *ls, const char *le, const char *at, siz
 }
 
 /*
+ * The paragraph that ends before the line at ls (blank lines between
+ * aside), at most 4 kB back; empty when there is none.
+ */
+static Str
+paragraph_before(const char *text, const char *ls)
+{
+	Str			r = {NULL, 0};
+	const char *e = ls;
+	const char *b;
+	const char *start = NULL;
+
+	/* back over the blank lines before ls */
+	while (e > text && is_space(e[-1]) && ls - e < 4096)
+		e--;
+	if (e == text || is_space(e[-1]))
+		return r;
+	/* then line by line, back to a blank line or the start of the text */
+	b = e;
+	while (e - b < 4096)
+	{
+		const char *lb = b;
+
+		while (lb > text && lb[-1] != '\n')
+			lb--;
+		if (dsn_trim((Str) {lb, (size_t) (b - lb)}).n == 0)
+			break;
+		start = lb;
+		if (lb == text)
+			break;
+		b = lb - 1;				/* the end of the line before */
+	}
+	if (start != NULL)
+	{
+		r.p = start;
+		r.n = e - start;
+	}
+	return r;
+}
+
+/*
  * The recipient's paragraph in the human-readable part, from the line
  * that names it to the next blank line after it (at most 4 kB): the
  * diagnostic when the fields gave none, and the codes, command and remote
  * host they left out (a Status field keeps its code).
  */
-static void
+static const char *
 fill_from_paragraph(Ctx *c, DsnRecipient *r, const char *text, size_t tlen)
 {
 	size_t		rl;
@@ -459,7 +499,7 @@ fill_from_paragraph(Ctx *c, DsnRecipient *r, const char *text, size_t tlen)
 	int			blank = 0;
 
 	if (at == NULL)
-		return;
+		return NULL;
 	ls = at;
 	le = (text + tlen - at > 4096) ? at + 4096 : text + tlen;
 	while (ls > text && ls[-1] != '\n')
@@ -493,6 +533,7 @@ fill_from_paragraph(Ctx *c, DsnRecipient *r, const char *text, size_t tlen)
 		dsn_fill_from_text(c, r, ls, le - ls, false);
 		r->status = st0 ? st0 : r->status;
 	}
+	return ls;
 }
 
 /*
@@ -504,6 +545,8 @@ static void
 complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 			 const char *text, size_t tlen)
 {
+	const char *ls = NULL;		/* the recipient's paragraph in the text */
+
 	if (r->recipient == NULL)
 		r->recipient = r->original_recipient;
 	r->reporting_mta = reporting;
@@ -523,7 +566,7 @@ complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 	 */
 	if (text && (r->recipient || r->local_target) && nth < TEXT_LOOKUP_RECIPIENTS &&
 		(r->diagnostic == NULL || r->reply_code == 0 || r->smtp_command == NULL))
-		fill_from_paragraph(c, r, text, tlen);
+		ls = fill_from_paragraph(c, r, text, tlen);
 	/*
 	 * Nothing in the text either: the comment the reporting MTA wrote
 	 * after the Status code, if any.
@@ -546,6 +589,20 @@ complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 			r->diagnostic = dsn_clean(c, tr.p, tr.n);
 			dsn_fill_from_text(c, r, tr.p, tr.n, false);
 		}
+	}
+
+	/*
+	 * The recipient's paragraph only lists the address: what the text
+	 * says before the list ("Delivery to the following recipients has
+	 * been delayed.\n\n    a@b"), as in a plain-text bounce.
+	 */
+	if (ls != NULL && !dsn_has_word(c, r->diagnostic))
+	{
+		Str			before = paragraph_before(text, ls);
+		char	   *d = before.n > 0 ? dsn_clean(c, before.p, before.n) : NULL;
+
+		if (dsn_has_word(c, d))
+			r->diagnostic = d;
 	}
 }
 
