@@ -786,3 +786,8 @@ SELECT recipient, reason, format FROM parse_dsn(E'From: Ann <ann@example.net>\nS
 SELECT recipient, reason, format FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Warning: could not send message for past 4 hours\nAuto-Submitted: auto-generated (warning-timeout)\n\n<a@example.net>... Deferred: Connection timed out with mx.example.net.\n');
 -- an RFC 3464 report whose text only lists the address: the paragraph before the list
 SELECT diagnostic, reason FROM parse_dsn(E'From: postmaster@mx.example.org\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="W"\n\n--W\nContent-Type: text/plain\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nDelivery to the following recipients has been delayed.\n\n       a@example.com\n\n--W\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mx.example.org\n\nFinal-Recipient: rfc822;a@example.com\nAction: delayed\nStatus: 4.4.7\n\n--W--\n');
+-- A reply the reporting MTA only quotes ("Remote host said:", Gmail's "the other
+-- server returned") is another server's: the reporting MTA's provider rules do
+-- not read it (Google's own 4.2.1 is a rate limit; this one is not Google's)
+SELECT reason, remote_mta, reporting_mta FROM parse_dsn(E'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Delay)\n\nDelivery to the following recipient has been delayed:\n\n     a@example.net\n\nTechnical details of temporary failure:\nGoogle tried to deliver your message, but it was rejected by the recipient domain. The error that the other server returned was: 452 4.2.1 try again later\n\n----- Original message -----\n');
+SELECT classify('452 4.2.1 try again later', remote_host => 'googlemail.com') AS at_google;

@@ -102,6 +102,10 @@ typedef struct DsnRecipient
 								 * NULL */
 	const char *status_comment; /* the comment after the Status code, the
 								 * diagnostic of last resort (internal) */
+	bool		quotes_remote;	/* the diagnostic quotes the reply of a
+								 * remote server that remote_mta does not
+								 * name, so the reporting MTA is not who
+								 * refused ("Remote host said: ...") */
 } DsnRecipient;
 
 typedef struct DsnResult

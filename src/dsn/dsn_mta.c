@@ -478,9 +478,9 @@ au_rows(Ctx *c, const char *mta, const Headers *top, const char *t, size_t n)
 /*
  * Gmail's report explains in its own words what happened, then quotes the
  * remote server: "... The error that the other server returned was: 550
- * 5.1.1 ... (state 14)."  The quoted reply is the error; Gmail's own
- * explanation is kept only when it quotes none (a connection that never
- * got a reply, a DNS failure).
+ * 5.1.1 ... (state 14)."  The quoted reply is the error, and another
+ * server's; Gmail's own explanation is kept only when it quotes none (a
+ * connection that never got a reply, a DNS failure).
  */
 static void
 gmail_row(Ctx *c, DsnRecipient *r)
@@ -494,6 +494,9 @@ gmail_row(Ctx *c, DsnRecipient *r)
 	q += sizeof(marker) - 1;
 	if (dsn_has_word(c, q))
 		r->diagnostic = dsn_clean(c, q, strlen(q));
+	/* the other server, not Gmail, refused: Google's own rules do not apply */
+	if (r->remote_mta == NULL)
+		r->quotes_remote = true;
 }
 
 /*

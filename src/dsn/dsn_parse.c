@@ -565,10 +565,31 @@ robot_domain(const Headers *top)
 }
 
 /*
+ * Does the diagnostic quote another server's reply, in the words the
+ * reporting MTAs use for it: qmail's and Yahoo's "Remote host said:",
+ * Gmail's "The error that the other server returned was:"?  (Postfix's
+ * "host mx.example.net said:" names the host, which becomes remote_mta;
+ * Exchange's "Remote Server returned" is often its own organisation's
+ * server, whose provider's rules then apply.)
+ */
+static bool
+quotes_remote_reply(const char *d)
+{
+	size_t		n;
+
+	if (d == NULL)
+		return false;
+	n = phrase_span(strlen(d));
+	return dsn_ci_find(d, n, "remote host said") != NULL ||
+		dsn_ci_find(d, n, "other server returned") != NULL;
+}
+
+/*
  * Last touches to the rows: a row without a Reporting-MTA takes the mailer
  * daemon's domain; a row whose recipient field held no usable address
  * takes the sole recipient the headers name, or else is dropped, since a
- * row must name its recipient.
+ * row must name its recipient; a row that quotes an unnamed remote
+ * server's reply is marked so.
  */
 static void
 finish_rows(Ctx *c, const Headers *top, const Found *f)
@@ -589,6 +610,8 @@ finish_rows(Ctx *c, const Headers *top, const Found *f)
 		}
 		if (c->rcpt[i].recipient == NULL && only.n > 0)
 			c->rcpt[i].recipient = dsn_clean(c, only.p, only.n);
+		if (c->rcpt[i].remote_mta == NULL && quotes_remote_reply(c->rcpt[i].diagnostic))
+			c->rcpt[i].quotes_remote = true;
 		if (c->rcpt[i].recipient != NULL)
 			c->rcpt[k++] = c->rcpt[i];
 	}

@@ -397,7 +397,8 @@ classify_fields(const DsnResult *res, const DsnRecipient *r, BounceReason *reaso
 {
 	BounceClassifyInput in;
 	BounceClassification out;
-	const char *host = r->remote_mta ? r->remote_mta : r->reporting_mta;
+	const char *host = r->remote_mta ? r->remote_mta :
+		r->quotes_remote ? NULL : r->reporting_mta;
 
 	memset(&in, 0, sizeof(in));
 	in.interrupt = bounce_check_interrupts;
