@@ -153,7 +153,7 @@ is_kddi(const Headers *top, const char *t, size_t n)
 {
 	(void) t;
 	(void) n;
-	return hdr_has(top, "from", "no-reply@.") || hdr_has(top, "from", ".dion.ne.jp") ||
+	return hdr_has(top, "from", ".dion.ne.jp") ||
 		hdr_has(top, "reply-to", "no-reply@app.auone-net.jp") ||
 		hdr_has(top, "received", "ezweb.ne.jp (") || hdr_has(top, "received", ".au.com (");
 }
@@ -469,7 +469,6 @@ au_rows(Ctx *c, const char *mta, const Headers *top, const char *t, size_t n)
 		 i < sizeof(ezweb_messages) / sizeof(ezweb_messages[0]); i++)
 		if (text_has(t, n, ezweb_messages[i].text))
 			reason = ezweb_messages[i].reason;
-	(void) c;
 	for (k = 0; reason != NULL && k < c->nrcpt; k++)
 		if (c->rcpt[k].stated_reason == NULL)
 			c->rcpt[k].stated_reason = reason;
