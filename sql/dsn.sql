@@ -543,3 +543,251 @@ SELECT recipient, remote_mta, reporting_mta FROM parse_dsn(E'From: MAILER-DAEMON
 -- commands of pipelined and chunked (BDAT, RFC 3030) transactions: the data phase
 SELECT smtp_command, reason FROM parse_dsn(E'From: Mail Delivery System <Mailer-Daemon@mx.example.org>\nSubject: Mail delivery failed\nX-Failed-Recipients: a@example.net\n\nThis message was created automatically by mail delivery software.\n\n  a@example.net\n    host mx.example.net [192.0.2.1]\n    SMTP error from remote mail server after pipelined DATA:\n    550 5.7.1 Message rejected as spam\n');
 SELECT smtp_command, reason FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail\n\n<b@example.net>: host mx.example.net[192.0.2.1] said: 554 5.7.1 Message rejected as spam (in reply to end of BDAT command)\n');
+
+-- The system that wrote the report, by its own signature, names the SMTP
+-- step in its own words.  qmail-remote (qmail 1.03): "does not like
+-- recipient." RCPT, "but sender was rejected." MAIL, "failed after I sent
+-- the message." DATA, "but my name was rejected." HELO, a refusal of the
+-- client that qmail files as blocked whatever the reply says.
+SELECT recipient, smtp_command, reason FROM parse_dsn($m$From: MAILER-DAEMON@mail.example.org
+To: sender@example.com
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.example.org.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<rcpt@example.net>:
+192.0.2.1 does not like recipient.
+Remote host said: 550 sorry, no such mailbox
+Giving up on 192.0.2.1.
+
+<mail@example.net>:
+Connected to 192.0.2.2 but sender was rejected.
+Remote host said: 553 sorry, your envelope sender is in my badmailfrom list
+Giving up on 192.0.2.2.
+
+<data@example.net>:
+192.0.2.3 failed after I sent the message.
+Remote host said: 552 5.3.4 sorry, that message size exceeds my databytes limit
+Giving up on 192.0.2.3.
+
+<helo@example.net>:
+Connected to 192.0.2.4 but my name was rejected.
+Remote host said: 501 5.5.4 Invalid domain name
+Giving up on 192.0.2.4.
+
+--- Below this line is a copy of the message.
+
+To: rcpt@example.net
+$m$) ORDER BY recipient;
+-- a phrase starts a word: "email from" names no MAIL FROM
+SELECT smtp_command FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail\n\n<a@example.net>: host mx.example.net[192.0.2.1] said: 550 5.7.1 Unauthenticated email from example.org is not accepted\n');
+-- Postfix, a server that refuses the session: "refused to talk to me" (HELO)
+SELECT smtp_command, reason FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n\n<a@example.net>: host mx.example.net[192.0.2.1] refused to talk to me: 554 5.7.1 Service unavailable; client host blocked\n');
+-- a connection that failed reached no SMTP command
+SELECT smtp_command, reason FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n\n<a@example.net>: connect to mx.example.net[192.0.2.1]:25: Connection timed out\n');
+-- DragonFly Mail Agent: the command and the host in "%s [%s] did not like our %s:"
+SELECT smtp_command, remote_mta FROM parse_dsn(E'From: MAILER-DAEMON <>\nSubject: Mail delivery failed\n\nThis is the DragonFly Mail Agent v0.13 at df.example.org.\n\nThere was an error delivering your mail to <a@example.net>.\n\nmx.example.net [192.0.2.25] did not like our final DATA:\n554 5.7.1 Message rejected\n\nOriginal message follows.\n');
+-- Gmail's relay: "(state 14)" is RCPT; the diagnostic is the other server's
+-- reply, not Gmail's explanation around it
+SELECT smtp_command, diagnostic, reason FROM parse_dsn($m$From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: sender@example.com
+Subject: Delivery Status Notification (Failure)
+
+Delivery to the following recipient failed permanently:
+
+     a@example.net
+
+Technical details of permanent failure:
+Google tried to deliver your message, but it was rejected by the recipient domain. We recommend contacting the other email provider for further information about the cause of this error. The error that the other server returned was: 550 550 <a@example.net>: No such user here (state 14).
+
+----- Original message -----
+
+To: a@example.net
+$m$);
+
+-- Transcripts, whichever way their arrows point.  Sendmail's report is read,
+-- as Sisimai 5 reads it, by the last command sent (DATA after a refused
+-- RCPT); a report that quotes only the server's greeting failed at EHLO.
+SELECT smtp_command FROM parse_dsn($m$From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>
+Subject: Returned mail: see transcript for details
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="S"
+
+--S
+Content-Type: text/plain
+
+   ----- The following addresses had permanent fatal errors -----
+<a@example.net>
+    (reason: 550 User unknown)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.net.:
+>>> RCPT To:<a@example.net>
+<<< 550 User unknown
+550 5.1.1 <a@example.net>... User unknown
+>>> DATA
+<<< 503 5.5.1 Need RCPT (recipient)
+
+--S
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: RFC822; a@example.net
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: SMTP; 550 User unknown
+
+--S--
+$m$);
+SELECT smtp_command, diagnostic FROM parse_dsn($m$From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>
+Subject: Returned mail: see transcript for details
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="S"
+
+--S
+Content-Type: text/plain
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.net.:
+<<< 554 mx.example.net ESMTP not accepting connections
+<a@example.net>... Deferred: 554 mx.example.net ESMTP not accepting connections
+
+--S
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: RFC822; a@example.net
+Action: failed
+Status: 5.0.0
+
+--S--
+$m$);
+-- a report of no known system: the command of the first negative reply
+SELECT smtp_command FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Returned mail\n\n<a@example.net>\n>>> RCPT To:<a@example.net>\n<<< 550 5.1.1 User unknown\n>>> DATA\n<<< 503 5.5.1 Need RCPT\n');
+-- Trend Micro InterScan: "Sent <<< RCPT TO:", "Received >>> 550 ..."
+SELECT smtp_command, reason FROM parse_dsn(E'From: "InterScan MSS" <postmaster@gw.example.org>\nSubject: Mail could not be delivered\n\nSent <<< RCPT TO:<a@example.net>\nReceived >>> 550 5.1.1 <a@example.net>... user unknown\n\nUnable to deliver message to <a@example.net>.\n');
+-- Postfix's notice of a failed SMTP session: "In:" the client's command, "Out:" the reply
+SELECT smtp_command FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Postfix SMTP server: errors from client.example.net[192.0.2.9]\n\nTranscript of session follows.\n\n Out: 220 mx.example.org ESMTP Postfix\n In:  MAIL FROM:<s@example.net>\n Out: 250 2.1.0 Ok\n In:  RCPT TO:<a@example.org>\n Out: 250 2.1.5 Ok\n In:  DATA\n Out: 354 End data with <CR><LF>.<CR><LF>\n Out: 451 4.3.0 Error: queue file write error\n\nFor other details, see the local mail logging.\n');
+-- last resort: a command the diagnostic names in capitals, as a word
+SELECT smtp_command FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: failure notice\n\n<a@example.net>:\n550 5.7.1 refused at DATA by content filter\n');
+SELECT smtp_command FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: failure notice\n\n<a@example.net>:\n550 5.7.1 refused: DATABASE unavailable\n');
+
+-- What the system states itself.  Exchange 2003: its MSEXCH code decides,
+-- and the text after the code is the error (000C05A6 Unknown Recipient,
+-- 000C0595 Ambiguous Recipient).
+SELECT recipient, diagnostic, stated_reason FROM parse_dsn_fields($m$From: System Administrator <postmaster@example.org>
+To: sender@example.com
+Subject: Undeliverable: Nyaan
+X-MS-Embedded-Report:
+X-Mailer: Internet Mail Service (5.5.2657.72)
+
+Your message
+
+  To:      a@example.org
+  Subject: Nyaan
+  Sent:    Thu, 29 Apr 2010 00:00:00 -0000
+
+did not reach the following recipient(s):
+
+a@example.org on Thu, 29 Apr 2010 00:00:00 -0000
+    The recipient name is not recognized
+    MSEXCH:IMS:EXAMPLE:SITE:SERVER 0 (000C05A6) Unknown Recipient
+b@example.org on Thu, 29 Apr 2010 00:00:00 -0000
+    MSEXCH:IMS:EXAMPLE:SITE:SERVER 0 (000C0595) Ambiguous Recipient
+$m$) ORDER BY recipient;
+-- Google Groups' refusal lists four reasons as bullets, in any language:
+-- the sender was refused
+SELECT recipient, reason FROM parse_dsn($m$From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: sender@example.com
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: group@example.org
+X-Google-Smtp-Source: AGHT+IFexample
+
+Hola, sender@example.com:
+
+El grupo al que intentas escribir (group) quizas no exista.
+
+* Es posible que hayas escrito mal el nombre.
+* El propietario puede haber eliminado el grupo.
+* Puede que tengas que unirte al grupo.
+* Puede que el grupo no acepte publicaciones.
+
+Google Groups
+$m$);
+-- au EZweb: a recipient who filters the sender out comes back with X-SPASIGN: NG
+-- (without the header, the same reply at RCPT is an unknown user)
+SELECT recipient, reason FROM parse_dsn(E'From: <Postmaster@ezweb.ne.jp>\nSubject: Mail System Error - Returned Mail\nX-SPASIGN: NG\n\n<someone@ezweb.ne.jp>: 550 <someone@ezweb.ne.jp>: User unknown (in reply to RCPT TO command)\n');
+SELECT recipient, reason FROM parse_dsn(E'From: <Postmaster@ezweb.ne.jp>\nSubject: Mail System Error - Returned Mail\n\n<someone@ezweb.ne.jp>: 550 <someone@ezweb.ne.jp>: User unknown (in reply to RCPT TO command)\n');
+-- Amazon SES: the documented bounce subtypes that name a reason; General names none
+SELECT recipient, stated_reason FROM parse_dsn_fields(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bounceType":"Transient","bounceSubType":"MailboxFull","bouncedRecipients":[{"emailAddress":"full@example.net"}]}}');
+SELECT recipient, stated_reason FROM parse_dsn_fields(E'From: no-reply@sns.amazonaws.com\n\n{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General","bouncedRecipients":[{"emailAddress":"gone@example.net"}]}}');
+
+-- A text from one system's own table is that system's verdict in its own
+-- report, and a reply like any other in another's: Domino's "not listed in
+-- Domino Directory" with no command is an unknown user in a Domino report,
+-- a filter's refusal quoted by Postfix (as Sisimai 5 reads it), and, with
+-- no report around it, read as before.
+SELECT reason FROM parse_dsn(E'From: Postmaster <postmaster@example.org>\nSubject: DELIVERY FAILURE: User a (a@example.org) not listed in Domino Directory\n\nYour message\n\n  Subject: Nyaan\n\nwas not delivered to:\n\n  a@example.org\n\nbecause:\n\n  User a (a@example.org) not listed in Domino Directory\n');
+SELECT reason FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n\n<a@example.org>: host mx.example.org[192.0.2.1] said: 550 User a (a@example.org) not listed in Domino Directory\n');
+SELECT classify('550 User a (a@example.org) not listed in Domino Directory');
+
+-- Diagnostics: the line that says why.  A recipient line that starts with
+-- the address loses it; rules ("=====") and a lone heading are left out; the
+-- text before the list when the list only names the address; the paragraph
+-- that reports on the recipient rather than a summary of the header; the
+-- comment after the Status code when nothing else explains.
+SELECT diagnostic FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Delivery status notification\n\n   Delivery for the following recipients failed permanently:\n\na@example.net: Domain does not exist\n');
+SELECT diagnostic, reason FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Delivery Status Notification\n\n=====================\n  This is an automatically generated Delivery Status Notification.\n\nDelivery to the following recipients failed permanently:\n\n   * a@example.net\n\n=====================\n               Technical details:\n\nSMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@example.net>... No such user here\n\n=====================\n');
+SELECT diagnostic, reason FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Undeliverable Mail\n\nYour message:\n   Subject: Nyaan\n\nCould not be delivered because of\n\n550 5.1.1 User unknown\n\nThe following recipients were affected:\n    a@example.net\n\n\nAdditional Information\n======================\nOriginal Sender:    <s@example.org>\n');
+SELECT diagnostic, reason FROM parse_dsn($m$From: Internet Mail Delivery <postmaster@mx.example.org>
+Subject: Delivery Notification: Delivery has failed
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="M"
+
+--M
+Content-Type: text/plain
+
+This report relates to a message you sent with the following header fields:
+
+  Message-id: <x@example.org>
+  To: a@example.jp
+  Subject: Nyaan
+
+Your message cannot be delivered to the following recipients:
+
+  Recipient address: a@example.jp
+  Reason: Illegal host/domain name found
+
+--M
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns;mx.example.org
+
+Final-recipient: rfc822;a@example.jp
+Action: failed
+Status: 5.4.4 (Illegal host/domain name found)
+
+--M--
+$m$);
+SELECT diagnostic FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="M"\n\n--M\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mx.example.org\n\nFinal-recipient: rfc822;a@example.jp\nAction: failed\nStatus: 5.2.2 (mailbox full)\n\n--M--\n');
+-- Yahoo: a reply that names no step but quotes the recipient is one to RCPT
+SELECT smtp_command, reason FROM parse_dsn(E'From: MAILER-DAEMON@yahoo.com\nSubject: Failure Notice\nX-YMailISG: abc\n\nSorry, we were unable to deliver your message to the following address.\n\n<a@example.net>:\n550: <a@example.net>: Recipient address rejected: User unknown\n\n--- Below this line is a copy of the message.\n');
+-- au by KDDI: X-SPASIGN: NG, the recipient's filter refused the sender
+SELECT reason FROM parse_dsn(E'From: no-reply@.dion.ne.jp\nSubject: Returned mail\nX-SPASIGN: NG\n\nYour mail sent on: Thu, 29 Apr 2010 11:04:47 +0900\n    Could not be delivered to: <a@example.ne.jp>\n    As their mailbox is full.\n');
+-- Auto-replies by any keyword of the Auto-Submitted registry, Apple's
+-- X-Apple-Action: vacation, and more subjects; a mailer daemon's is a bounce
+SELECT recipient, reason, format FROM parse_dsn(E'From: Ann <ann@example.net>\nSubject: Re: invoice\nAuto-Submitted: auto-generated\n\nThanks, your message was received.\n');
+SELECT recipient, reason, format FROM parse_dsn(E'From: Ann <ann@example.net>\nSubject: Re: invoice\nX-Apple-Action: vacation\n\nI am away.\n');
+SELECT recipient, reason, format FROM parse_dsn(E'From: Ann <ann@example.net>\nSubject: Out of the office: invoice\n\nI am away.\n');
+SELECT recipient, reason, format FROM parse_dsn(E'From: MAILER-DAEMON@mx.example.org\nSubject: Warning: could not send message for past 4 hours\nAuto-Submitted: auto-generated (warning-timeout)\n\n<a@example.net>... Deferred: Connection timed out with mx.example.net.\n');
+-- an RFC 3464 report whose text only lists the address: the paragraph before the list
+SELECT diagnostic, reason FROM parse_dsn(E'From: postmaster@mx.example.org\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="W"\n\n--W\nContent-Type: text/plain\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nDelivery to the following recipients has been delayed.\n\n       a@example.com\n\n--W\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mx.example.org\n\nFinal-Recipient: rfc822;a@example.com\nAction: delayed\nStatus: 4.4.7\n\n--W--\n');
+-- A reply the reporting MTA only quotes ("Remote host said:", Gmail's "the other
+-- server returned") is another server's: the reporting MTA's provider rules do
+-- not read it (Google's own 4.2.1 is a rate limit; this one is not Google's)
+SELECT reason, remote_mta, reporting_mta FROM parse_dsn(E'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Delay)\n\nDelivery to the following recipient has been delayed:\n\n     a@example.net\n\nTechnical details of temporary failure:\nGoogle tried to deliver your message, but it was rejected by the recipient domain. The error that the other server returned was: 452 4.2.1 try again later\n\n----- Original message -----\n');
+SELECT classify('452 4.2.1 try again later', remote_host => 'googlemail.com') AS at_google;

@@ -321,6 +321,34 @@ contains_ci(const char *hay, size_t hlen, const char *needle)
 	return false;
 }
 
+/*
+ * The system of a name the DSN parser gives (DsnResult.mta: "domino",
+ * "exchange2003", ...), or BM_NONE when it is none with rows of its own
+ * here (or NULL).
+ */
+BounceMta
+bounce_mta_of_name(const char *name)
+{
+	static const struct
+	{
+		const char *name;
+		BounceMta	mta;
+	}			names[] = {
+		{"domino", BM_DOMINO}, {"exchange2003", BM_EXCHANGE2003}, {"gmail", BM_GMAIL},
+		{"imailserver", BM_IMAILSERVER}, {"interscanmss", BM_INTERSCANMSS},
+		{"mcafee", BM_MCAFEE}, {"qmail", BM_QMAIL}
+	};
+	size_t		i;
+
+	if (name == NULL)
+		return BM_NONE;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i].name, name) == 0)
+			return names[i].mta;
+	/* a known system without rows of its own: no row is its verdict */
+	return BM_OTHER;
+}
+
 /* Which provider runs this remote host (first match in the table). */
 BounceProvider
 bounce_provider_of_host(const char *host, size_t len)
@@ -605,6 +633,30 @@ adjust_user_unknown(BounceClassification *out, bool mta)
 }
 
 /*
+ * Is the rule a text of the very system that wrote the report?  Then it
+ * is that system's verdict, whatever the command: Sisimai 5 takes the
+ * reason an MTA module sets from its own table (Sisimai::Fact, reason).
+ */
+static inline bool
+own_verdict(const BounceTextRule *r, BounceMta mta)
+{
+	return mta != BM_NONE && r->mta != BM_NONE && r->mta != BM_ANY && r->mta == mta;
+}
+
+/*
+ * Is the rule a text from a mail system's own table, as far as this
+ * report goes: a table tied to no one reporting system, or, when the
+ * system that wrote the report is not known, any system's.  A row of
+ * another system's table, in a report of a known system, is a reply like
+ * any other.
+ */
+static inline bool
+from_a_table(const BounceTextRule *r, BounceMta mta)
+{
+	return r->mta == BM_ANY || (r->mta != BM_NONE && (mta == BM_NONE || r->mta == mta));
+}
+
+/*
  * Classify.  bounce_classifier_init() must have succeeded.  Never fails:
  * every input gets a reason.
  */
@@ -660,8 +712,9 @@ bounce_classify(const BounceClassifyInput *in, BounceClassification *out)
 				status_goes_first(out))
 				;				/* the status has decided */
 			else if (out->reason == BR_USERUNKNOWN && out->command != BC_RCPT &&
-					 bounce_text_rules[st.best].provider == BP_ANY)
-				adjust_user_unknown(out, bounce_text_rules[st.best].mta);
+					 bounce_text_rules[st.best].provider == BP_ANY &&
+					 !own_verdict(&bounce_text_rules[st.best], in->mta))
+				adjust_user_unknown(out, from_a_table(&bounce_text_rules[st.best], in->mta));
 			return;
 		}
 	}

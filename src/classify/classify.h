@@ -80,6 +80,23 @@ typedef enum BounceProvider
 	BP_COUNT
 } BounceProvider;
 
+/*
+ * Mail systems whose own message tables have rows here (MTA rows): a text
+ * from one system's table is that system's verdict in a report the system
+ * wrote, and an ordinary reply in anyone else's.  In a rule, BM_NONE marks
+ * a rule that is no system's own text and BM_ANY one from a table that is
+ * not tied to one reporting system (a local delivery agent's messages,
+ * which any MTA quotes, or a text several systems' tables list); in the
+ * classifier's input, BM_NONE means the system is not known (classify()).
+ */
+typedef enum BounceMta
+{
+	BM_NONE = 0, BM_ANY,
+	BM_DOMINO, BM_EXCHANGE2003, BM_GMAIL, BM_IMAILSERVER, BM_INTERSCANMSS,
+	BM_MCAFEE, BM_QMAIL,
+	BM_OTHER					/* input: a known system with no rows of its own */
+} BounceMta;
+
 /* Remote host -> provider: the host contains host_part (lower case). */
 typedef struct BounceProviderHost
 {
@@ -102,11 +119,13 @@ typedef struct BounceProviderHost
  * not "user was not found").  For the texts that put a name or address in
  * the middle of a fixed phrase.
  *
- * mta marks a text from the message table of one mail system (an MTA, a
- * gateway, a local delivery agent), whose report sets the reason itself:
- * such a user-unknown text keeps its reason when no SMTP command is
- * known, where a generic one is taken as a filter's refusal (see
- * classify.c).
+ * mta marks a text from the message table of a mail system (an MTA, a
+ * gateway, a local delivery agent), whose report sets the reason itself
+ * (BounceMta above): such a user-unknown text keeps its reason when no
+ * SMTP command is known, where a generic one is taken as a filter's
+ * refusal; in a report that the classifier is told one system wrote, a
+ * row of that system's own table is its verdict at any command, and a row
+ * of another system's table is read as a generic text (see classify.c).
  */
 #define BOUNCE_GAP_MAX		120
 #define BOUNCE_GAP_RULES_MAX	192
@@ -118,7 +137,7 @@ typedef struct BounceTextRule
 	BounceCommand command;
 	BounceProvider provider;
 	const char *source;
-	bool		mta;			/* an MTA's own table: see below */
+	BounceMta	mta;			/* an MTA's own table: see above */
 } BounceTextRule;
 
 /*
@@ -157,6 +176,8 @@ typedef struct BounceClassifyInput
 	size_t		command_len;
 	const char *host;			/* may be NULL */
 	size_t		host_len;
+	BounceMta	mta;			/* the system that wrote the report, when
+								 * known (parse_dsn); BM_NONE otherwise */
 
 	/*
 	 * Optional interrupt hook, called every BOUNCE_CLASSIFY_INTERRUPT_SPAN
@@ -211,6 +232,7 @@ extern void bounce_extract_codes(const char *text, size_t len,
 								 int *reply_code, int32_t *status);
 extern BounceCommand bounce_parse_command(const char *s, size_t len);
 extern BounceProvider bounce_provider_of_host(const char *host, size_t len);
+extern BounceMta bounce_mta_of_name(const char *name);
 extern int	bounce_hard(BounceReason reason, int permanent);
 extern int	bounce_permanent(int reply_code, int32_t status);
 extern int	bounce_describe_rule(const BounceClassification *c, char *buf,

@@ -25,10 +25,14 @@
  *	RULE(pattern, reason, status prefix or ANY_STATUS, command, provider, source)
  * (a status prefix is "5.4.1", "5.7." or "4."; "X.7.0" leaves the class
  * open, "5.7.9*" is a range: see classify.h)
- * or, for a text from one mail system's own message table (an MTA's,
+ * or, for a text from a mail system's own message table (an MTA's,
  * a gateway's or a local delivery agent's report, which sets the reason
  * itself rather than quoting a remote reply):
  *	MTA(pattern, reason, source)
+ * or, when the table is that of one reporting system that the DSN parser
+ * recognises (BounceMta in classify.h), which makes the row that system's
+ * verdict in its own reports and a generic text in others':
+ *	MTA_OF(system, pattern, reason, source)
  *
  * Where the rules come from.  Each names its source.  Sisimai 5 (BSD-2,
  * https://libsisimai.org) is the reference for the labels: its reason
@@ -47,10 +51,13 @@
 
 #define ANY_STATUS	NULL
 #define RULE(pat, reason, status, cmd, prov, src) \
-	{ pat, BR_##reason, status, BC_##cmd, BP_##prov, src, false }
-/* a text from one mail system's own message table (see bounce.h) */
+	{ pat, BR_##reason, status, BC_##cmd, BP_##prov, src, BM_NONE }
+/* a text from a mail system's own message table (see classify.h) */
 #define MTA(pat, reason, src) \
-	{ pat, BR_##reason, ANY_STATUS, BC_ANY, BP_ANY, src, true }
+	{ pat, BR_##reason, ANY_STATUS, BC_ANY, BP_ANY, src, BM_ANY }
+/* ... of one system's table: its verdict in the reports it writes */
+#define MTA_OF(sys, pat, reason, src) \
+	{ pat, BR_##reason, ANY_STATUS, BC_ANY, BP_ANY, src, BM_##sys }
 
 /* ---------------------------------------------------------------- reasons */
 
@@ -647,7 +654,7 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("550 : user unknown", FILTERED, ANY_STATUS, ANY, ANY, S_KDDI),
 	RULE("550: : user unknown", FILTERED, ANY_STATUS, ANY, ANY, S_KDDI " (as quoted by a relaying provider's bouncer)"),
 	RULE("552 too much mail data", MAILBOXFULL, ANY_STATUS, ANY, DOCOMO, "NTT docomo: 552 too much mail data (mailbox full)"),
-	MTA("ディレクトリには見つかりません", USERUNKNOWN, S_DOMINO " / " SL("Domino")),
+	MTA_OF(DOMINO, "ディレクトリには見つかりません", USERUNKNOWN, S_DOMINO " / " SL("Domino")),
 
 	/* -- mail systems' own tables (Sisimai Lhost and LDA modules, Rhost) -- */
 	RULE(">: user unknown", USERUNKNOWN, ANY_STATUS, ANY, KDDI, SRH("KDDI") " (550 <address>: User unknown)"),
@@ -676,14 +683,14 @@ const BounceTextRule bounce_text_rules[] = {
 	MTA("security alert:", SECURITYERROR, SL("FML") " (fml mailing-list manager)"),
 	MTA("reject mail from ", REJECTED, SL("FML") " (fml mailing-list manager)"),
 	MTA("reject spammers:", REJECTED, SL("FML") " (fml mailing-list manager: a post from a listed spammer is the sender's refusal, not a spam verdict)"),
-	MTA("not listed in domino directory", USERUNKNOWN, SL("Domino") " / " S_DOMINO),
-	MTA("not listed in public name & address book", USERUNKNOWN, SL("Domino") " / " SL("Notes")),
-	MTA("no se encuentra en el directorio de domino", USERUNKNOWN, SL("Domino") " (Spanish)"),
-	MTA("dans l'annuaire domino", USERUNKNOWN, SL("Domino") " (French 'non repertorie dans l'annuaire Domino', in any encoding of its accents)"),
+	MTA_OF(DOMINO, "not listed in domino directory", USERUNKNOWN, SL("Domino") " / " S_DOMINO),
+	MTA_OF(DOMINO, "not listed in public name & address book", USERUNKNOWN, SL("Domino") " / " SL("Notes")),
+	MTA_OF(DOMINO, "no se encuentra en el directorio de domino", USERUNKNOWN, SL("Domino") " (Spanish)"),
+	MTA_OF(DOMINO, "dans l'annuaire domino", USERUNKNOWN, SL("Domino") " (French 'non repertorie dans l'annuaire Domino', in any encoding of its accents)"),
 	MTA("ディレクトリのリストにありません", USERUNKNOWN, SL("Notes") " (Japanese)"),
 	MTA("cannot route mail to user", FILTERED, SL("Domino")),
 	MTA("ambiguous recipient", FILTERED, SL("Exchange2003") " (000C0595 Ambiguous Recipient)"),
-	MTA("unable to deliver message to <", USERUNKNOWN, SL("InterScanMSS") " / Sisimai 5 Sisimai::Lhost::TrendMicro (Trend Micro InterScan: Unable to deliver message to <address>)"),
+	MTA_OF(INTERSCANMSS, "unable to deliver message to <", USERUNKNOWN, SL("InterScanMSS") " / Sisimai 5 Sisimai::Lhost::TrendMicro (Trend Micro InterScan: Unable to deliver message to <address>)"),
 	MTA("the user(s) account is temporarily limited", SUSPEND, SL("EZweb")),
 	MTA("due to the following smtp relay error", NORELAYING, SL("KDDI")),
 	MTA(" - bad header:", CONTENTERROR, SL4("Amavis")),
@@ -1094,7 +1101,7 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("user unknown", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_POSTFIX " / " S_SENDMAIL " (User unknown)"),
 	RULE("unknown user", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown") " / " S_GMX),
 	MTA("no such user", USERUNKNOWN, S_SENDMAIL " / " S_EXIM " (No such user) / " SL("McAfee") " / " SRH("MessageLabs")),
-	MTA("user not exist", USERUNKNOWN, SL("McAfee") " / " SR("UserUnknown")),
+	MTA_OF(MCAFEE, "user not exist", USERUNKNOWN, SL("McAfee") " / " SR("UserUnknown")),
 	RULE("user does not exist", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
 	RULE("user doesn't exist", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
 	RULE("user doesn't have a", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_YAHOO " (this user doesn't have a ... account)"),
@@ -1102,7 +1109,7 @@ const BounceTextRule bounce_text_rules[] = {
 	MTA("address was not found in the recipient's e-mail system", USERUNKNOWN, S_EXCHANGE " (Exchange Server 2007's NDR text for 5.1.1: The recipient's e-mail address was not found in the recipient's e-mail system)"),
 	MTA(" wasn't found at ", USERUNKNOWN, S_M365 " (the NDR's summary for 5.1.1 and 5.1.10: <user> wasn't found at <domain>)"),
 	MTA("not listed in * directory", USERUNKNOWN, C("a groupware's own report that its directory has no such user") " / " SL("Domino") " (not listed in Domino Directory)"),
-	MTA("unknown recipient", USERUNKNOWN, SL("Exchange2003") " (000C05A6 Unknown Recipient) / " SR("UserUnknown")),
+	MTA_OF(EXCHANGE2003, "unknown recipient", USERUNKNOWN, SL("Exchange2003") " (000C05A6 Unknown Recipient) / " SR("UserUnknown")),
 	RULE("recipient unknown", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
 	RULE("invalid recipient", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown") " / " S_MIMECAST),
 	RULE("recipient not found", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
@@ -1120,7 +1127,7 @@ const BounceTextRule bounce_text_rules[] = {
 	RULE("nosuchuser", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_GMAIL " (?p=NoSuchUser)"),
 	RULE("unknown or illegal alias", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown") " / " S_ICLOUD),
 	RULE("unknown or illegal user", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
-	MTA("invalid final delivery userid", USERUNKNOWN, SL("IMailServer")),
+	MTA_OF(IMAILSERVER, "invalid final delivery userid", USERUNKNOWN, SL("IMailServer")),
 	RULE("not a valid mailbox", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
 	RULE("is not a known user", USERUNKNOWN, ANY_STATUS, ANY, ANY, C("user unknown")),
 	RULE("bad destination mailbox", USERUNKNOWN, ANY_STATUS, ANY, ANY, S_RFC3463 " X.1.1"),
@@ -1529,7 +1536,7 @@ const BounceTextRule bounce_text_rules[] = {
 	MTA("(state 9)", FAILEDSTARTTLS, SL("Gmail") " (state 9: TLS failure at AUTH)"),
 	MTA("(state 12)", NORELAYING, SL("Gmail") " (state 12: remote server does not support authenticated relay)"),
 	MTA("(state 13)", BLOCKED, SL("Gmail") " (state 13: refused at EHLO)"),
-	MTA("(state 14)", USERUNKNOWN, SL("Gmail") " (state 14: refused at RCPT)"),
+	MTA_OF(GMAIL, "(state 14)", USERUNKNOWN, SL("Gmail") " (state 14: refused at RCPT)"),
 	MTA("(state 15)", FILTERED, SL("Gmail") " (state 15: refused at DATA)"),
 	MTA("(state 17)", FILTERED, SL("Gmail") " (state 17: refused at DATA)"),
 	MTA("(state 18)", FILTERED, SL("Gmail") " (state 18: refused at DATA)"),
@@ -1539,7 +1546,7 @@ const BounceTextRule bounce_text_rules[] = {
 	MTA("vdelivermail: ", MAILERERROR, SLDA("vpopmail") " (a message of the agent that its table does not list: mailererror)"),
 	MTA("vdeliver: ", MAILERERROR, SLDA("vmailmgr") " (a message of the agent that its table does not list: mailererror)"),
 	MTA("> was automatically rejected:", MAILERERROR, SLDA("dovecot") " (Your message to <x> was automatically rejected: with a reason its table does not list: mailererror)"),
-	MTA("does not like recipient.", USERUNKNOWN, SL("qmail") " (<host> does not like recipient.: in Sisimai 5 this names the command, RCPT, and the quoted reply decides)"),
+	MTA_OF(QMAIL, "does not like recipient.", USERUNKNOWN, SL("qmail") " (<host> does not like recipient.: in Sisimai 5 this names the command, RCPT, and the quoted reply decides)"),
 	RULE("recipients was rejected by a remote mail server", FILTERED, ANY_STATUS, ANY, KDDI, S_KDDI " (its gateway's notice with no SMTP reply quoted: the recipient's filter refused the sender)"),
 };
 const int	bounce_text_rules_count = sizeof(bounce_text_rules) / sizeof(bounce_text_rules[0]);

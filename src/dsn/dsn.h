@@ -97,13 +97,24 @@ typedef struct DsnRecipient
 	const char *local_target;	/* a recipient field naming a file or program
 								 * ("/path", "|prog"), not an address */
 	const char *stated_reason;	/* a reason label the reporting MTA states
-								 * in a field of its own (PowerMTA's bounce
-								 * category), or NULL */
+								 * itself (PowerMTA's bounce category field,
+								 * a code of its own table: dsn_mta.c), or
+								 * NULL */
+	const char *status_comment; /* the comment after the Status code, the
+								 * diagnostic of last resort (internal) */
+	bool		quotes_remote;	/* the diagnostic quotes the reply of a
+								 * remote server that remote_mta does not
+								 * name, so the reporting MTA is not who
+								 * refused ("Remote host said: ...") */
 } DsnRecipient;
 
 typedef struct DsnResult
 {
 	const char *format;			/* "rfc3464", "arf", "autoreply", "qmail", ... */
+	const char *mta;			/* the mail system that wrote the report, when
+								 * its own signature shows it ("postfix",
+								 * "exchange2003", ...: dsn_mta.c), else
+								 * NULL; for the classifier, not a column */
 	const char *message_id;		/* Message-ID of the returned message, or of
 								 * the report itself; NULL when neither */
 	bool		has_date;

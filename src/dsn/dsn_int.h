@@ -80,6 +80,18 @@ typedef struct Ctx
 } Ctx;
 
 /*
+ * What an SMTP session transcript in a bounce says (dsn_scan.c): the
+ * command whose reply was the first negative one, the last command sent,
+ * and whether it quotes any reply.
+ */
+typedef struct DsnTranscript
+{
+	const char *first_failed;
+	const char *last_sent;
+	bool		replies;
+} DsnTranscript;
+
+/*
  * Addresses in order of first appearance, each once, with a hash index
  * (dsn_addrlist.c).  Zero-initialised, it is an empty list.
  */
@@ -292,7 +304,9 @@ extern const char *dsn_text_to_utf8(Ctx *c, Str charset, const char *p,
 extern void dsn_find_codes(Ctx *c, const char *s, size_t n, bool positive,
 						   int *reply, int32_t *status);
 extern bool dsn_has_smtp_reply(Ctx *c, const char *s, size_t n);
-extern const char *dsn_transcript_command(const char *t, size_t n);
+extern const char *dsn_command_token(Ctx *c, const char *s, size_t n);
+extern void dsn_read_transcript(Ctx *c, const char *t, size_t n,
+								DsnTranscript *tr);
 extern void dsn_fill_from_text(Ctx *c, DsnRecipient *r, const char *t,
 							   size_t n, bool prefer_text_status);
 extern bool dsn_reads_success(const DsnRecipient *r);
@@ -339,6 +353,13 @@ extern bool dsn_is_bounce(Ctx *c, const Headers *top, const char *text,
 extern bool dsn_is_original_start(const char *p, const char *eol);
 extern void dsn_read_plain(Ctx *c, const Headers *top, const Headers *orig,
 						   const char *text, size_t tlen, const char *action);
+
+/* dsn_mta.c: the system that wrote the report, and what it states itself */
+extern const char *dsn_identify_mta(const Headers *top, const char *text,
+									size_t tlen);
+extern void dsn_mta_rows(Ctx *c, const char *mta, const Headers *top,
+						 const char *text, size_t tlen);
+extern bool dsn_mta_last_command(const char *mta);
 
 /* dsn_ses.c: Amazon SES notifications */
 extern bool dsn_read_ses(Ctx *c, const char *t, size_t n);

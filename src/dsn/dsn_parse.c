@@ -469,28 +469,37 @@ read_recipients(Ctx *c, const Headers *top, Found *f, const char *body,
 }
 
 /*
- * An SMTP transcript in the text names the failing command of every row
- * that has none.
+ * The command of every row: the SMTP session the text quotes, if it
+ * quotes one, says it best (the command of the first negative reply; for
+ * the systems whose transcript Sisimai 5 reads by its last command, that
+ * one); else the phrase that named it; else a command the row's
+ * diagnostic names in capitals.  A Sendmail report that quotes only the
+ * server's replies failed at the greeting (Sisimai::Lhost::Sendmail).
  */
 static void
-fill_commands(Ctx *c, const Found *f)
+fill_commands(Ctx *c, const Found *f, const char *mta)
 {
-	size_t		span;
-	const char *cmd = NULL;
-	bool		looked = false;
+	DsnTranscript tr;
+	bool		last = dsn_mta_last_command(mta);
 	int			i;
 
-	if (f->text == NULL)
-		return;
-	span = f->tlen < TEXT_LOOKUP_SPAN ? f->tlen : TEXT_LOOKUP_SPAN;
-	for (i = 0; i < c->nrcpt; i++)
-		if (c->rcpt[i].smtp_command == NULL)
-		{
-			if (!looked)
-				cmd = dsn_transcript_command(f->text, span);
-			looked = true;
-			c->rcpt[i].smtp_command = cmd;
-		}
+	memset(&tr, 0, sizeof(tr));
+	if (c->nrcpt > 0 && f->text != NULL)
+		dsn_read_transcript(c, f->text,
+							f->tlen < TEXT_LOOKUP_SPAN ? f->tlen : TEXT_LOOKUP_SPAN, &tr);
+	for (i = 0; i < c->nrcpt && c->err == DSN_OK; i++)
+	{
+		DsnRecipient *r = &c->rcpt[i];
+		const char *cmd;
+
+		cmd = last ? tr.last_sent : tr.first_failed;
+		if (cmd != NULL)
+			r->smtp_command = cmd;
+		if (r->smtp_command == NULL && r->diagnostic != NULL)
+			r->smtp_command = dsn_command_token(c, r->diagnostic, strlen(r->diagnostic));
+		if (r->smtp_command == NULL && tr.replies && mta != NULL && strcmp(mta, "sendmail") == 0)
+			r->smtp_command = "EHLO";
+	}
 }
 
 /* The address of a header value when it names just one (repeats aside), else empty. */
@@ -556,10 +565,31 @@ robot_domain(const Headers *top)
 }
 
 /*
+ * Does the diagnostic quote another server's reply, in the words the
+ * reporting MTAs use for it: qmail's and Yahoo's "Remote host said:",
+ * Gmail's "The error that the other server returned was:"?  (Postfix's
+ * "host mx.example.net said:" names the host, which becomes remote_mta;
+ * Exchange's "Remote Server returned" is often its own organisation's
+ * server, whose provider's rules then apply.)
+ */
+static bool
+quotes_remote_reply(const char *d)
+{
+	size_t		n;
+
+	if (d == NULL)
+		return false;
+	n = phrase_span(strlen(d));
+	return dsn_ci_find(d, n, "remote host said") != NULL ||
+		dsn_ci_find(d, n, "other server returned") != NULL;
+}
+
+/*
  * Last touches to the rows: a row without a Reporting-MTA takes the mailer
  * daemon's domain; a row whose recipient field held no usable address
  * takes the sole recipient the headers name, or else is dropped, since a
- * row must name its recipient.
+ * row must name its recipient; a row that quotes an unnamed remote
+ * server's reply is marked so.
  */
 static void
 finish_rows(Ctx *c, const Headers *top, const Found *f)
@@ -580,6 +610,8 @@ finish_rows(Ctx *c, const Headers *top, const Found *f)
 		}
 		if (c->rcpt[i].recipient == NULL && only.n > 0)
 			c->rcpt[i].recipient = dsn_clean(c, only.p, only.n);
+		if (c->rcpt[i].remote_mta == NULL && quotes_remote_reply(c->rcpt[i].diagnostic))
+			c->rcpt[i].quotes_remote = true;
 		if (c->rcpt[i].recipient != NULL)
 			c->rcpt[k++] = c->rcpt[i];
 	}
@@ -622,7 +654,9 @@ bounce_dsn_parse(const char *msg, size_t len, bool ascii_only,
 	read_recipients(&c, &top, &f, body, end, out);
 	if (c.err != DSN_OK)
 		return c.err;
-	fill_commands(&c, &f);
+	out->mta = dsn_identify_mta(&top, f.text, f.tlen);
+	fill_commands(&c, &f, out->mta);
+	dsn_mta_rows(&c, out->mta, &top, f.text, f.tlen);
 	finish_rows(&c, &top, &f);
 	if (c.err != DSN_OK)
 		return c.err;

@@ -13,6 +13,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dsn/dsn_int.h"
@@ -151,23 +152,71 @@ paragraph_end(Ctx *c, const char *p, const char *end)
 	return end;
 }
 
+/* Is the line [p, eol) blank, or only a rule drawn with = - * _ or ~? */
+static bool
+is_rule_line(const char *p, const char *eol)
+{
+	for (; p < eol; p++)
+		if (!is_space(*p) && *p != '=' && *p != '-' && *p != '*' && *p != '_' && *p != '~')
+			return false;
+	return true;
+}
+
+/* The start of the first line of [p, end) that is neither blank nor a rule. */
+static const char *
+skip_rule_lines(Ctx *c, const char *p, const char *end)
+{
+	const char *start = p;
+	size_t		ticked = 0;
+
+	while (p < end)
+	{
+		const char *eol;
+		const char *next = dsn_line_end(p, end, &eol);
+
+		dsn_tick_at(c, next - start, &ticked);
+		if (!is_rule_line(p, eol))
+			return p;
+		p = next;
+	}
+	return end;
+}
+
+/*
+ * Is the paragraph [p, pe) only a heading: one short line ending in a
+ * colon ("Technical details:"), which names what follows and says nothing
+ * itself?
+ */
+static bool
+is_heading(const char *p, const char *pe)
+{
+	Str			t = dsn_trim((Str) {p, (size_t) (pe - p)});
+
+	return t.n > 0 && t.n <= 80 && t.p[t.n - 1] == ':' && memchr(t.p, '\n', t.n) == NULL;
+}
+
 /*
  * The diagnostic of a recipient's block [bs, be) in a plain-text bounce:
  * its first paragraph, which names the failure; when that paragraph has
  * no SMTP reply, also the first later paragraph that has one (Gmail puts
  * "The response from the remote server was: 550 ..." after a blank
- * line).  Closing boilerplate ("The attachment contains ...", "Please
- * contact your administrator") stays out.
+ * line), or that paragraph alone when the first is a heading ("Technical
+ * details:").  Rules drawn with "=====" are decoration, not text, and
+ * closing boilerplate ("The attachment contains ...", "Please contact
+ * your administrator") stays out.
  */
 static char *
 block_diagnostic(Ctx *c, const char *bs, const char *be)
 {
-	const char *pe = paragraph_end(c, bs, be);
-	const char *q = pe;
+	const char *pe;
+	const char *q;
 	int			rc;
 	int32_t		st;
 	char	   *buf;
 
+	bs = skip_rule_lines(c, bs, be);
+	pe = paragraph_end(c, bs, be);
+	q = pe;
 	dsn_find_codes(c, bs, pe - bs, false, &rc, &st);
 	if (rc != 0 || st != 0)
 		return dsn_clean(c, bs, pe - bs);
@@ -178,6 +227,8 @@ block_diagnostic(Ctx *c, const char *bs, const char *be)
 		dsn_find_codes(c, q, qe - q, false, &rc, &st);
 		if (rc != 0 || st != 0)
 		{
+			if (is_heading(bs, pe))
+				return dsn_clean(c, q, qe - q);
 			buf = dsn_alloc(c, (pe - bs) + (qe - q) + 2);
 			if (buf == NULL)
 				return NULL;
@@ -200,7 +251,8 @@ typedef struct TextRcpts
 	int			n;
 	int			cap;
 	int			nstrong;		/* how many were seen outside To: and Cc: */
-	AddrList	seen;
+	bool		moved;			/* one moved from its To: line to a later one */
+	AddrList	seen;			/* the same addresses: seen.a[k] is tr[k]'s */
 } TextRcpts;
 
 /*
@@ -243,6 +295,7 @@ is_non_recipient_line(Str l)
 	return dsn_ci_prefix(l.p, l.n, "references") || dsn_ci_prefix(l.p, l.n, "in-reply-to") ||
 		dsn_ci_prefix(l.p, l.n, "from:") || dsn_ci_prefix(l.p, l.n, "reply-to") ||
 		dsn_ci_prefix(l.p, l.n, "sender:") || dsn_ci_prefix(l.p, l.n, "return-path") ||
+		dsn_ci_prefix(l.p, l.n, "original sender:") ||
 		dsn_ci_prefix(l.p, l.n, "message-id") || dsn_ci_find(l.p, l.n, "message-id:") ||
 		dsn_ci_find(l.p, l.n, "envelope-id") ||
 		dsn_ci_find(l.p, l.n, "please contact") || dsn_ci_find(l.p, l.n, "for assistance");
@@ -281,11 +334,30 @@ add_text_rcpt(Ctx *c, TextRcpts *l, const char *a, size_t ln, const char *line,
 {
 	TextRcpt   *t;
 	bool		added;
+	int			k = dsn_addrlist_put(c, &l->seen, a, ln, &added);
 
-	if (dsn_addrlist_put(c, &l->seen, a, ln, &added) < 0)
+	if (k < 0)
 		return false;
 	if (!added)
+	{
+		/*
+		 * Seen first in a To: or Cc: summary ("Your message\n  To: a@b"),
+		 * and now on a line of its own ("a@b on Thu, ...": Exchange): that
+		 * line is where its report is.
+		 */
+		t = &l->tr[k];
+		if (t->weak && !weak)
+		{
+			t->addr = a;
+			t->line = line;
+			t->next = next;
+			t->just_address = line_is_just_address(c, line, eol, ln);
+			t->weak = false;
+			l->nstrong++;
+			l->moved = true;
+		}
 		return true;
+	}
 	if (l->n >= DSN_MAX_RECIPIENTS)
 	{
 		c->err = DSN_ERR_RECIPIENTS;
@@ -355,19 +427,38 @@ collect_text_rcpts(Ctx *c, const char *t, const char *end, const AddrList *exclu
 	return true;
 }
 
-/* Drop the addresses seen only in To: or Cc: when others were found. */
+/* Text order of two addresses: by their lines, then within a line. */
+static int
+text_order(const void *x, const void *y)
+{
+	const TextRcpt *a = x;
+	const TextRcpt *b = y;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->addr < b->addr ? -1 : (a->addr > b->addr);
+}
+
+/*
+ * Drop the addresses seen only in To: or Cc: when others were found, and
+ * put them back in the order of their lines if one of them moved to a
+ * later line (each recipient's block runs to the next one's line).
+ */
 static void
 keep_strong(TextRcpts *l)
 {
 	int			i,
 				k = 0;
 
-	if (l->nstrong == 0 || l->nstrong == l->n)
-		return;
-	for (i = 0; i < l->n; i++)
-		if (!l->tr[i].weak)
-			l->tr[k++] = l->tr[i];
-	l->n = k;
+	if (l->nstrong > 0 && l->nstrong < l->n)
+	{
+		for (i = 0; i < l->n; i++)
+			if (!l->tr[i].weak)
+				l->tr[k++] = l->tr[i];
+		l->n = k;
+	}
+	if (l->moved)
+		qsort(l->tr, l->n, sizeof(TextRcpt), text_order);
 }
 
 /*
@@ -421,6 +512,46 @@ fill_from_preamble(Ctx *c, DsnRecipient *r, Preamble *pre)
 		r->remote_mta = f->remote_mta;
 }
 
+/*
+ * Where the text of a recipient's line starts when the line begins with
+ * the address itself ("<a@b>: 550 ...", "a@b: Domain does not exist", "a@b
+ * Invalid Address, ..."): after the address and its ">" and ":".  The
+ * address is who failed, not why.  Else the start of the line.
+ */
+static const char *
+after_leading_address(const TextRcpt *t)
+{
+	const char *p = t->line;
+	const char *q;
+
+	while (p < t->next && is_wsp(*p))
+		p++;
+	if (p < t->next && *p == '<')
+		p++;
+	if (p != t->addr)
+		return t->line;
+	q = t->addr + t->alen;
+	if (q < t->next && *q == '>')
+		q++;
+	if (q < t->next && *q == ':')
+		q++;
+	while (q < t->next && is_wsp(*q))
+		q++;
+	return q;
+}
+
+/* Does the preamble quote a reply code or a status code? */
+static bool
+preamble_has_codes(Ctx *c, Preamble *pre)
+{
+	DsnRecipient probe;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.action = "failed";
+	fill_from_preamble(c, &probe, pre);
+	return probe.status != 0 || probe.reply_code != 0;
+}
+
 /* The block of text of address i: [*bs, *be). */
 static void
 text_rcpt_block(const TextRcpts *l, int i, const char *end, const char **bs,
@@ -428,7 +559,7 @@ text_rcpt_block(const TextRcpts *l, int i, const char *end, const char **bs,
 {
 	const TextRcpt *tr = l->tr;
 
-	*bs = tr[i].just_address ? tr[i].next : tr[i].line;
+	*bs = tr[i].just_address ? tr[i].next : after_leading_address(&tr[i]);
 	*be = (i + 1 < l->n) ? tr[i + 1].line : end;
 	if (i + 1 < l->n && tr[i + 1].line == tr[i].line)
 	{
@@ -479,9 +610,16 @@ text_rcpt_row(Ctx *c, const TextRcpts *l, int i, const char *end, int prev,
 	/*
 	 * Nothing after the address: the reason came before the list of
 	 * recipients ("The user(s) account is disabled.\n\n<a@b>", as au and
-	 * other Japanese carriers write it).
+	 * other Japanese carriers write it).  So too when the address is
+	 * listed on a line of its own and what follows it quotes no reply
+	 * while the text before the list does ("Could not be delivered
+	 * because of\n\n550 5.1.1 User unknown\n\nThe following recipients
+	 * were affected:\n    a@b": MailMarshal).
 	 */
 	if (!dsn_has_word(c, r->diagnostic) && pre->n > 0)
+		r->diagnostic = preamble_diagnostic(c, pre);
+	else if (tr[i].just_address && r->status == 0 && r->reply_code == 0 && pre->n > 0 &&
+			 preamble_has_codes(c, pre))
 		r->diagnostic = preamble_diagnostic(c, pre);
 	/* codes that only the preamble gives apply to every recipient */
 	if (pre->has_text && (r->status == 0 || r->reply_code == 0) && pre->n > 0)

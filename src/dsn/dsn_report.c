@@ -189,9 +189,15 @@ action_field(Ctx *c, const Header *h, DsnRecipient *r)
 	r->action = k ? a : NULL;
 }
 
-/* Status: an enhanced status code, whatever follows it. */
+/*
+ * Status: an enhanced status code, whatever follows it.  A comment after
+ * the code ("Status: 5.4.4 (Illegal host/domain name found)": Oracle
+ * Messaging Server; RFC 3464 fields allow RFC 822 comments) is the
+ * reporting MTA's own word on the failure: kept for a row that has no
+ * other diagnostic.
+ */
 static void
-status_field(const Header *h, DsnRecipient *r)
+status_field(Ctx *c, const Header *h, DsnRecipient *r)
 {
 	Str			v = dsn_trim((Str) {h->value, h->vlen});
 	size_t		k = 0;
@@ -201,6 +207,11 @@ status_field(const Header *h, DsnRecipient *r)
 		k++;
 	if (bounce_status_parse(v.p, k, &st) == BSE_OK)
 		r->status = st;
+	v.p += k;
+	v.n -= k;
+	v = dsn_trim(v);
+	if (v.n > 2 && v.p[0] == '(' && v.p[v.n - 1] == ')')
+		r->status_comment = dsn_clean(c, v.p + 1, v.n - 2);
 }
 
 /*
@@ -248,7 +259,7 @@ row_field(Ctx *c, const Header *h, DsnRecipient *r)
 	if (dsn_ci_equal(h->name, "action"))
 		action_field(c, h, r);
 	else if (dsn_ci_equal(h->name, "status"))
-		status_field(h, r);
+		status_field(c, h, r);
 	else if (dsn_ci_equal(h->name, "remote-mta"))
 	{
 		Str			v = dsn_mta_name(h->value, h->vlen);
@@ -314,6 +325,29 @@ read_group(Ctx *c, const Headers *g, char **reporting)
 }
 
 /*
+ * Is the address at a on a line that only sums up the returned message's
+ * header ("  To: kijitora@example.jp", as Oracle Messaging Server lists
+ * the header fields before the recipients), rather than one that reports
+ * on the recipient?
+ */
+static bool
+on_summary_line(const char *text, const char *a)
+{
+	static const char *const fields[] = {"to:", "cc:", "bcc:", "from:", "reply-to:"};
+	const char *ls = a;
+	size_t		i;
+
+	while (ls > text && ls[-1] != '\n' && a - ls < 200)
+		ls--;
+	while (ls < a && is_wsp(*ls))
+		ls++;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (dsn_ci_prefix(ls, a - ls, fields[i]))
+			return true;
+	return false;
+}
+
+/*
  * Where the human-readable part names the row's recipient (or, for a file
  * or program, that name) within its first TEXT_LOOKUP_SPAN bytes; NULL if
  * nowhere.  *namelen: the length of the name.
@@ -330,10 +364,17 @@ name_in_text(const DsnRecipient *r, const char *text, size_t tlen, size_t *namel
 	*namelen = strlen(name);
 	if (r->recipient)
 	{
+		const char *first = NULL;
+
 		while (dsn_next_address(text, span, &pos, &st, &ln))
 			if (dsn_addr_equal(text + st, ln, name, *namelen))
-				return text + st;
-		return NULL;
+			{
+				if (!on_summary_line(text, text + st))
+					return text + st;
+				if (first == NULL)
+					first = text + st;
+			}
+		return first;
 	}
 	/*
 	 * Delivery to a file or a program (Exim "save to /path", Sendmail
@@ -345,13 +386,109 @@ name_in_text(const DsnRecipient *r, const char *text, size_t tlen, size_t *namel
 	return NULL;
 }
 
+/* Is the line t a banner ("----- Transcript of session follows -----")? */
+static bool
+is_banner(Str t)
+{
+	return t.n >= 6 && (memcmp(t.p, "---", 3) == 0 || memcmp(t.p, "===", 3) == 0) &&
+		(t.p[t.n - 1] == '-' || t.p[t.n - 1] == '=');
+}
+
+/*
+ * The diagnostic of the recipient's paragraph [ls, le), which names it at
+ * [at, at + alen): its lines, without the banners between them and
+ * without the address where a line starts with it ("<a@b>... Deferred:
+ * Connection refused by mx.example.net.": Sendmail's transcript), so that
+ * what is left says why.  The whole paragraph when nothing would be left.
+ */
+static const char *
+paragraph_diagnostic(Ctx *c, const char *ls, const char *le, const char *at, size_t alen)
+{
+	char	   *buf = dsn_alloc(c, le - ls + 1);
+	size_t		n = 0;
+	const char *p = ls;
+
+	if (buf == NULL)
+		return NULL;
+	while (p < le)
+	{
+		const char *eol;
+		const char *next = dsn_line_end(p, le, &eol);
+		Str			t = dsn_trim((Str) {p, (size_t) (eol - p)});
+
+		p = next;
+		if (is_banner(t))
+			continue;
+		if ((t.n >= alen && dsn_addr_equal(t.p, alen, at, alen)) ||
+			(t.n > alen && t.p[0] == '<' && dsn_addr_equal(t.p + 1, alen, at, alen)))
+		{
+			/* the line starts with the address: what follows it */
+			const char *q = t.p + (t.p[0] == '<') + alen;
+
+			while (q < t.p + t.n && (*q == '>' || *q == '.' || *q == ':' || *q == ';' || *q == ',' || is_wsp(*q)))
+				q++;
+			t.n -= q - t.p;
+			t.p = q;
+		}
+		if (t.n == 0)
+			continue;
+		if (n > 0)
+			buf[n++] = '\n';
+		memcpy(buf + n, t.p, t.n);
+		n += t.n;
+	}
+	if (n == 0)
+		return dsn_clean(c, ls, le - ls);
+	return dsn_clean(c, buf, n);
+}
+
+/*
+ * The paragraph that ends before the line at ls (blank lines between
+ * aside), at most 4 kB back; empty when there is none.
+ */
+static Str
+paragraph_before(const char *text, const char *ls)
+{
+	Str			r = {NULL, 0};
+	const char *e = ls;
+	const char *b;
+	const char *start = NULL;
+
+	/* back over the blank lines before ls */
+	while (e > text && is_space(e[-1]) && ls - e < 4096)
+		e--;
+	if (e == text || is_space(e[-1]))
+		return r;
+	/* then line by line, back to a blank line or the start of the text */
+	b = e;
+	while (e - b < 4096)
+	{
+		const char *lb = b;
+
+		while (lb > text && lb[-1] != '\n')
+			lb--;
+		if (dsn_trim((Str) {lb, (size_t) (b - lb)}).n == 0)
+			break;
+		start = lb;
+		if (lb == text)
+			break;
+		b = lb - 1;				/* the end of the line before */
+	}
+	if (start != NULL)
+	{
+		r.p = start;
+		r.n = e - start;
+	}
+	return r;
+}
+
 /*
  * The recipient's paragraph in the human-readable part, from the line
  * that names it to the next blank line after it (at most 4 kB): the
  * diagnostic when the fields gave none, and the codes, command and remote
  * host they left out (a Status field keeps its code).
  */
-static void
+static const char *
 fill_from_paragraph(Ctx *c, DsnRecipient *r, const char *text, size_t tlen)
 {
 	size_t		rl;
@@ -362,7 +499,7 @@ fill_from_paragraph(Ctx *c, DsnRecipient *r, const char *text, size_t tlen)
 	int			blank = 0;
 
 	if (at == NULL)
-		return;
+		return NULL;
 	ls = at;
 	le = (text + tlen - at > 4096) ? at + 4096 : text + tlen;
 	while (ls > text && ls[-1] != '\n')
@@ -386,7 +523,7 @@ fill_from_paragraph(Ctx *c, DsnRecipient *r, const char *text, size_t tlen)
 	}
 	if (r->diagnostic == NULL)
 	{
-		r->diagnostic = dsn_clean(c, ls, le - ls);
+		r->diagnostic = paragraph_diagnostic(c, ls, le, at, rl);
 		dsn_fill_from_text(c, r, ls, le - ls, false);
 	}
 	else
@@ -396,6 +533,7 @@ fill_from_paragraph(Ctx *c, DsnRecipient *r, const char *text, size_t tlen)
 		dsn_fill_from_text(c, r, ls, le - ls, false);
 		r->status = st0 ? st0 : r->status;
 	}
+	return ls;
 }
 
 /*
@@ -407,6 +545,8 @@ static void
 complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 			 const char *text, size_t tlen)
 {
+	const char *ls = NULL;		/* the recipient's paragraph in the text */
+
 	if (r->recipient == NULL)
 		r->recipient = r->original_recipient;
 	r->reporting_mta = reporting;
@@ -426,7 +566,14 @@ complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 	 */
 	if (text && (r->recipient || r->local_target) && nth < TEXT_LOOKUP_RECIPIENTS &&
 		(r->diagnostic == NULL || r->reply_code == 0 || r->smtp_command == NULL))
-		fill_from_paragraph(c, r, text, tlen);
+		ls = fill_from_paragraph(c, r, text, tlen);
+	/*
+	 * Nothing in the text either: the comment the reporting MTA wrote
+	 * after the Status code, if any.
+	 */
+	if (!dsn_has_word(c, r->diagnostic) && dsn_has_word(c, r->status_comment))
+		r->diagnostic = r->status_comment;
+
 	/*
 	 * Still nothing that reads as a reason (no Diagnostic-Code, or only
 	 * "X-Unix; 255", and a paragraph of bare addresses): a Sendmail report
@@ -442,6 +589,20 @@ complete_row(Ctx *c, DsnRecipient *r, char *reporting, int nth, bool only,
 			r->diagnostic = dsn_clean(c, tr.p, tr.n);
 			dsn_fill_from_text(c, r, tr.p, tr.n, false);
 		}
+	}
+
+	/*
+	 * The recipient's paragraph only lists the address: what the text
+	 * says before the list ("Delivery to the following recipients has
+	 * been delayed.\n\n    a@b"), as in a plain-text bounce.
+	 */
+	if (ls != NULL && !dsn_has_word(c, r->diagnostic))
+	{
+		Str			before = paragraph_before(text, ls);
+		char	   *d = before.n > 0 ? dsn_clean(c, before.p, before.n) : NULL;
+
+		if (dsn_has_word(c, d))
+			r->diagnostic = d;
 	}
 }
 
@@ -554,7 +715,15 @@ dsn_read_feedback(Ctx *c, const Headers *top, const Headers *orig, const char *f
 	(void) fblen;
 }
 
-/* RFC 3834 auto-replies and vacation notices, by their headers. */
+/*
+ * RFC 3834 auto-replies and vacation notices, by their headers: an
+ * Auto-Submitted keyword of the IANA registry other than "no"
+ * (auto-replied, auto-generated, auto-notified), X-Autoreply and its
+ * kin, Precedence: auto_reply, Apple's X-Apple-Action: vacation, or an
+ * auto-reply subject (the headers Sisimai 5's RFC 3834 reader,
+ * Sisimai::RFC3834, reads).  Not from a mailer daemon or postmaster, and
+ * not about a delivery.
+ */
 bool
 dsn_is_autoreply(const Headers *top)
 {
@@ -577,10 +746,15 @@ dsn_is_autoreply(const Headers *top)
 		if (dsn_ci_find(h->value, phrase_span(h->vlen), delivery_words[i]))
 			return false;
 	h = dsn_hdr_get(top, "auto-submitted");
-	if (h && dsn_ci_find(h->value, phrase_span(h->vlen), "auto-replied"))
+	if (h && (dsn_ci_find(h->value, phrase_span(h->vlen), "auto-replied") ||
+			  dsn_ci_find(h->value, phrase_span(h->vlen), "auto-generated") ||
+			  dsn_ci_find(h->value, phrase_span(h->vlen), "auto-notified")))
 		return true;
 	if (dsn_hdr_get(top, "x-autoreply") || dsn_hdr_get(top, "x-autorespond") ||
 		dsn_hdr_get(top, "x-autoresponder"))
+		return true;
+	h = dsn_hdr_get(top, "x-apple-action");
+	if (h && dsn_ci_find(h->value, phrase_span(h->vlen), "vacation"))
 		return true;
 	h = dsn_hdr_get(top, "precedence");
 	if (h && dsn_ci_find(h->value, phrase_span(h->vlen), "auto_reply"))
@@ -588,7 +762,9 @@ dsn_is_autoreply(const Headers *top)
 	h = dsn_hdr_get(top, "subject");
 	if (h && (dsn_ci_prefix(h->value, h->vlen, "auto:") ||
 			  dsn_ci_prefix(h->value, h->vlen, "automatic reply") ||
+			  dsn_ci_prefix(h->value, h->vlen, "auto response:") ||
 			  dsn_ci_prefix(h->value, h->vlen, "out of office") ||
+			  dsn_ci_prefix(h->value, h->vlen, "out of the office") ||
 			  dsn_ci_prefix(h->value, h->vlen, "autoreply") ||
 			  dsn_ci_prefix(h->value, h->vlen, "auto-reply")))
 		return true;

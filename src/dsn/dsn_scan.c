@@ -208,24 +208,44 @@ dsn_has_smtp_reply(Ctx *c, const char *s, size_t n)
 
 /*
  * The SMTP command at which delivery failed, from the wording MTAs use.
- * The table is in priority order: the first phrase found wins.
+ * The table is in priority order: the first phrase found wins.  A phrase
+ * starts a word ("mail from" is not found in "email from").
  */
 static const struct
 {
 	const char *phrase;
 	const char *command;
 }			command_phrases[] = {
-	/* Postfix: "(in reply to end of DATA command)"; Exim: "after end of data" */
+	/*
+	 * Postfix (smtp(8), smtp_proto.c): "(in reply to end of DATA
+	 * command)", "(in reply to RCPT TO command)"; Exim (transports/smtp.c):
+	 * "SMTP error from remote mail server after end of data", "... after
+	 * RCPT TO:<...>", "... after pipelined DATA"
+	 */
 	{"end of data", "DATA"},
 	{"in reply to data", "DATA"},
 	{"after data", "DATA"},
-	/* Exim with PIPELINING: "after pipelined DATA" (RCPT TO and MAIL FROM are caught below) */
 	{"after pipelined data", "DATA"},
 	/* RFC 3030 CHUNKING, the data phase: "(in reply to end of BDAT command)", Exim "after BDAT" */
 	{"end of bdat", "BDAT"},
 	{"in reply to bdat", "BDAT"},
 	{"after bdat", "BDAT"},
 	{"after pipelined bdat", "BDAT"},
+	/*
+	 * qmail 1.03, qmail-remote.c, the step of the session that failed:
+	 * "%s failed on DATA command", "%s failed after I sent the message",
+	 * "%s does not like recipient.", "Connected to %s but sender was
+	 * rejected.", "... but my name was rejected.", "... but greeting
+	 * failed."
+	 */
+	{"failed on data command", "DATA"},
+	{"failed after i sent the message", "DATA"},
+	{"does not like recipient", "RCPT"},
+	{"but sender was rejected", "MAIL"},
+	{"but my name was rejected", "HELO"},
+	{"but greeting failed", "CONN"},
+	/* DragonFly Mail Agent (dma, net.c): "%s [%s] did not like our final DATA:" */
+	{"did not like our final data", "DATA"},
 	{"in reply to rcpt to", "RCPT"},
 	{"after rcpt to", "RCPT"},
 	{"rcpt to", "RCPT"},
@@ -236,6 +256,12 @@ static const struct
 	{"after ehlo", "EHLO"},
 	{"in reply to helo", "HELO"},
 	{"after helo", "HELO"},
+	/*
+	 * Postfix (smtp_proto.c) when the server refuses the session before
+	 * MAIL: "host %s refused to talk to me: %s"; Sisimai 5
+	 * (Sisimai::Lhost::Postfix) reads it as HELO
+	 */
+	{"refused to talk to me", "HELO"},
 	{"starttls", "STARTTLS"},
 	/* labelled: "SMTP command: RCPT" / "SMTP command\nDATA" (mFILTER and others), Yahoo "[RCPT_TO]" */
 	{"smtp command: data", "DATA"},
@@ -246,10 +272,25 @@ static const struct
 	{"smtp command mail", "MAIL"},
 	{"[rcpt_to]", "RCPT"},
 	{"[mail_from]", "MAIL"},
-	/* Exim: "after initial connection"; Postfix: "while talking to" is not one */
+	/*
+	 * Gmail's relay writes the SMTP state it failed in after the other
+	 * server's reply: "(state 14)" RCPT, "(state 13)" EHLO, "(state 6)"
+	 * MAIL (STARTTLS refused), "(state 15)", "(state 17)", "(state 18)"
+	 * DATA (Sisimai 5, Sisimai::Lhost::Gmail, its state table)
+	 */
+	{"(state 6)", "MAIL"},
+	{"(state 13)", "EHLO"},
+	{"(state 14)", "RCPT"},
+	{"(state 15)", "DATA"},
+	{"(state 17)", "DATA"},
+	{"(state 18)", "DATA"},
+	/*
+	 * Exim: "SMTP error from remote mail server after initial connection",
+	 * the server's greeting refused the session.  A connection that failed
+	 * ("Connection refused", "Connection timed out") never reached SMTP,
+	 * so it names no command.
+	 */
 	{"initial connection", "CONN"},
-	{"connection refused", "CONN"},
-	{"connection timed out", "CONN"},
 };
 
 #define NCOMMAND_PHRASES (sizeof(command_phrases) / sizeof(command_phrases[0]))
@@ -316,8 +357,9 @@ command_init(void)
 
 /*
  * The command of the first phrase of command_phrases found in s, in table
- * order, or NULL.  One pass over s: at each byte, try only the phrases
- * that start with it, and keep the one earliest in the table.
+ * order, or NULL.  One pass over s: at each byte that starts a word, try
+ * only the phrases that start with it, and keep the one earliest in the
+ * table.
  */
 static const char *
 find_command(Ctx *c, const char *s, size_t n)
@@ -335,6 +377,8 @@ find_command(Ctx *c, const char *s, size_t n)
 		const int  *k = command_bucket[(unsigned char) s[i]];
 
 		dsn_tick_at(c, i, &ticked);
+		if (i > 0 && (is_alpha(s[i - 1]) || is_digit(s[i - 1])))
+			continue;
 		for (; *k >= 0 && (size_t) *k < best; k++)
 			if (ci_prefix_ws(s + i, n - i, command_phrases[*k].phrase, command_plen[*k]))
 			{
@@ -346,51 +390,216 @@ find_command(Ctx *c, const char *s, size_t n)
 }
 
 /*
- * The failing command of an SMTP session transcript (Sendmail and others
- * quote the session: ">>> RCPT To:<...>" sent, "<<< 550 ..." received):
- * the last command sent before the first negative reply.  Scans at most
- * span bytes.
+ * SMTP commands as a text names them in capitals, in the order of the
+ * session (Sisimai 5, Sisimai::SMTP::Command->find): the one latest in the
+ * session is the one that failed.  QUIT, AUTH and XFORWARD end the list
+ * as commands the classifier gives no meaning to.  A word that is part of
+ * a longer word or an address ("DATABASE", "HELO.example") is not one;
+ * "MAIL F" and "RCPT T" need the word after them.
+ */
+static const struct
+{
+	const char *token;
+	const char *command;		/* NULL: a command of no use to the classifier */
+}			command_tokens[] = {
+	{"HELO", "HELO"}, {"EHLO", "EHLO"}, {"STARTTLS", "STARTTLS"},
+	{"AUTH ", NULL}, {"MAIL F", "MAIL"}, {"RCPT T", "RCPT"}, {"RCPT", "RCPT"},
+	{"DATA", "DATA"}, {"QUIT", NULL}, {"XFORWARD", NULL}
+};
+
+/* Is ch a byte that joins a capitalised word to what is around it? */
+static inline bool
+joins_word(char ch)
+{
+	return is_digit(ch) || is_alpha(ch) || ch == '@' || ch == '[' || ch == '\\' ||
+		ch == ']' || ch == '^' || ch == '_' || ch == '`' || ch == '{' || ch == '|' ||
+		ch == '}' || ch == '~';
+}
+
+/*
+ * The command named in capitals in s[0..n) that comes latest in the
+ * session, or NULL: the last resort when no phrase names it.  Each token
+ * is looked for once (its first occurrence, as Sisimai does).
  */
 const char *
-dsn_transcript_command(const char *t, size_t n)
+dsn_command_token(Ctx *c, const char *s, size_t n)
+{
+	size_t		i;
+	int			best = -1;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(command_tokens) / sizeof(command_tokens[0]); i++)
+	{
+		const char *t = command_tokens[i].token;
+		size_t		tl = strlen(t);
+		const char *at = dsn_find_bytes(s, n, t, tl);
+
+		dsn_tick(c, n);
+		if (at == NULL)
+			continue;
+		if (strchr(t, ' ') == NULL &&
+			((at > s && joins_word(at[-1])) || (at + tl < s + n && joins_word(at[tl]))))
+			continue;
+		best = (int) i;
+	}
+	return best >= 0 ? command_tokens[best].command : NULL;
+}
+
+/* ----------------------------------------------------------------
+ * SMTP session transcripts
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Words that start a command line of a transcript, in capitals as the
+ * MTAs write them (Sendmail ">>> RCPT To:<...>", Courier ">>> RCPT
+ * TO:<...>", Postfix's "In: RCPT TO:<...>").  A line of just "." ends the
+ * message: the data phase.  QUIT, RSET and NOOP are not the step that
+ * failed.
+ */
+static const struct
+{
+	const char *word;
+	const char *command;
+}			transcript_words[] = {
+	{"EHLO", "EHLO"}, {"HELO", "HELO"}, {"LHLO", "EHLO"}, {"STARTTLS", "STARTTLS"},
+	{"MAIL", "MAIL"}, {"RCPT", "RCPT"}, {"DATA", "DATA"}, {"BDAT", "BDAT"},
+	{"QUIT", NULL}, {"RSET", NULL}, {"NOOP", NULL}
+};
+
+/*
+ * The content of a transcript line after its markers: an optional label
+ * ("Sent", "Received": Trend Micro InterScan; "In:", "Out:": Postfix's
+ * notice of an SMTP session) and an arrow (">>>", "<<<"; which way the
+ * arrow points differs between MTAs, so the content says what the line
+ * is).  Empty when the line is not one of a transcript.
+ */
+static Str
+transcript_line(const char *p, const char *eol)
+{
+	Str			r = {NULL, 0};
+	const char *q = p;
+	bool		labelled = false;
+
+	while (q < eol && is_wsp(*q) && q - p < 8)
+		q++;
+	if (dsn_ci_prefix(q, eol - q, "sent ") || dsn_ci_prefix(q, eol - q, "received "))
+	{
+		q = memchr(q, ' ', eol - q);
+		while (q < eol && is_wsp(*q))
+			q++;
+	}
+	else if (dsn_ci_prefix(q, eol - q, "in:") || dsn_ci_prefix(q, eol - q, "out:"))
+	{
+		q = (const char *) memchr(q, ':', eol - q) + 1;
+		while (q < eol && is_wsp(*q))
+			q++;
+		labelled = true;
+	}
+	if (eol - q >= 4 && (memcmp(q, ">>> ", 4) == 0 || memcmp(q, "<<< ", 4) == 0))
+	{
+		q += 4;
+		while (q < eol && is_wsp(*q))
+			q++;
+	}
+	else if (!labelled)
+		return r;
+	r.p = q;
+	r.n = eol - q;
+	return r;
+}
+
+/*
+ * Read the SMTP session transcript in t[0..n), if there is one: the
+ * command of the first negative reply (the step that failed) and the last
+ * command sent.
+ */
+void
+dsn_read_transcript(Ctx *c, const char *t, size_t n, DsnTranscript *tr)
 {
 	const char *p = t;
 	const char *end = t + n;
 	const char *last = NULL;
-	static const struct
-	{
-		const char *word;
-		const char *command;
-	}			words[] = {
-		{"ehlo", "EHLO"}, {"helo", "HELO"}, {"starttls", "STARTTLS"},
-		{"mail", "MAIL"}, {"rcpt", "RCPT"}, {"data", "DATA"}, {".", "DATA"}
-	};
+	size_t		ticked = 0;
 
+	memset(tr, 0, sizeof(*tr));
 	while (p < end)
 	{
 		const char *eol;
 		const char *next = dsn_line_end(p, end, &eol);
-		size_t		len = eol - p;
+		Str			l = transcript_line(p, eol);
 
-		if (len > 4 && memcmp(p, ">>> ", 4) == 0)
+		dsn_tick_at(c, next - t, &ticked);
+		p = next;
+		if (l.n == 0)
+			continue;
+		if (l.n >= 3 && l.p[0] >= '2' && l.p[0] <= '5' && is_digit(l.p[1]) &&
+			is_digit(l.p[2]) && (l.n == 3 || l.p[3] == ' ' || l.p[3] == '-'))
+		{
+			/* a reply */
+			tr->replies = true;
+			if ((l.p[0] == '4' || l.p[0] == '5') && tr->first_failed == NULL)
+				tr->first_failed = last;
+		}
+		else if (l.n == 1 && l.p[0] == '.')
+			last = tr->last_sent = "DATA";
+		else
 		{
 			size_t		i;
 
-			for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-				if (dsn_ci_prefix(p + 4, len - 4, words[i].word))
-					last = words[i].command;
+			for (i = 0; i < sizeof(transcript_words) / sizeof(transcript_words[0]); i++)
+			{
+				size_t		wl = strlen(transcript_words[i].word);
+
+				if (l.n >= wl && memcmp(l.p, transcript_words[i].word, wl) == 0 &&
+					(l.n == wl || !is_alpha(l.p[wl])))
+				{
+					if (transcript_words[i].command != NULL)
+						last = tr->last_sent = transcript_words[i].command;
+					break;
+				}
+			}
 		}
-		else if (len > 5 && memcmp(p, "<<< ", 4) == 0 && (p[4] == '4' || p[4] == '5') &&
-				 last != NULL)
-			return last;
-		p = next;
 	}
-	return NULL;
+}
+
+/*
+ * The host a DragonFly Mail Agent report names: "mx.example.com
+ * [192.0.2.1] did not like our RCPT TO:" (dma, net.c: "%s [%s] did not
+ * like our %s:"), or empty.
+ */
+static Str
+dma_remote_host(Ctx *c, const char *s, size_t n)
+{
+	Str			r = {NULL, 0};
+	const char *m = dsn_ci_find_long(c, s, n, "] did not like our ");
+	const char *q;
+	const char *e;
+
+	if (m == NULL)
+		return r;
+	q = m;
+	while (q > s && q[-1] != '[' && m - q < 48)
+		q--;
+	if (q == s || q[-1] != '[' || q - 1 == s || q[-2] != ' ')
+		return r;
+	e = q - 2;
+	q = e;
+	while (q > s && (is_alpha(q[-1]) || is_digit(q[-1]) || q[-1] == '.' || q[-1] == '-') && e - q < 255)
+		q--;
+	if (q < e && memchr(q, '.', e - q) != NULL)
+	{
+		r.p = q;
+		r.n = e - q;
+	}
+	return r;
 }
 
 /*
  * The remote host in text such as "host mx.example.com[192.0.2.1] said:"
- * (Postfix) or "host mx.example.com [192.0.2.1]:" (Exim).
+ * (Postfix) or "host mx.example.com [192.0.2.1]:" (Exim), or DragonFly's
+ * "mx.example.com [192.0.2.1] did not like our ...".
  */
 static Str
 find_remote_host(Ctx *c, const char *s, size_t n)
@@ -431,7 +640,7 @@ find_remote_host(Ctx *c, const char *s, size_t n)
 			return r;
 		}
 	}
-	return r;
+	return dma_remote_host(c, s, n);
 }
 
 /*

@@ -330,7 +330,41 @@ typedef struct SesNotice
 	char	   *remote;			/* remoteMtaIp */
 	char	   *smtp_response;	/* a delivery's smtpResponse */
 	char	   *bounce_type;	/* Permanent, Transient, Undetermined */
+	const char *stated;			/* the reason bounceSubType states, or NULL */
 } SesNotice;
+
+/*
+ * The bounce subtypes Amazon SES documents ("Amazon SES notification
+ * contents", bounce types: docs.aws.amazon.com/ses/latest/dg/
+ * notification-contents.html) that name a reason, and that reason.
+ * General, NoEmail and Undetermined name none: the diagnostic decides.
+ * An attachment SES refuses is a security refusal in Sisimai's taxonomy
+ * (Sisimai::Lhost::AmazonSES, its subtype table; Sisimai::Reason::
+ * SecurityError's "illegal attachment").
+ */
+static const struct
+{
+	const char *subtype;
+	const char *reason;
+}			ses_subtypes[] = {
+	{"Suppressed", "suppressed"},
+	{"OnAccountSuppressionList", "suppressed"},
+	{"MailboxFull", "mailboxfull"},
+	{"MessageTooLarge", "emailtoolarge"},
+	{"ContentRejected", "contenterror"},
+	{"AttachmentRejected", "securityerror"},
+};
+
+static const char *
+ses_subtype_reason(const char *subtype)
+{
+	size_t		i;
+
+	for (i = 0; subtype != NULL && i < sizeof(ses_subtypes) / sizeof(ses_subtypes[0]); i++)
+		if (strcmp(subtype, ses_subtypes[i].subtype) == 0)
+			return ses_subtypes[i].reason;
+	return NULL;
+}
 
 /*
  * An SNS "e-mail-json" subscription wraps the notification as a string:
@@ -430,9 +464,13 @@ ses_row(Ctx *c, DsnRecipient *r, Json el, const SesNotice *ntc)
 	}
 	else if (strcmp(ntc->kind, "complaint") == 0)
 		r->stated_reason = "feedback";
-	else if (r->action == NULL)
-		r->action = (ntc->bounce_type && strcmp(ntc->bounce_type, "Transient") == 0)
-			? "delayed" : "failed";
+	else
+	{
+		if (r->action == NULL)
+			r->action = (ntc->bounce_type && strcmp(ntc->bounce_type, "Transient") == 0)
+				? "delayed" : "failed";
+		r->stated_reason = ntc->stated;
+	}
 	r->reporting_mta = ntc->reporting;
 	r->remote_mta = ntc->remote;
 	if (r->diagnostic)
@@ -454,6 +492,7 @@ ses_rows(Ctx *c, Json sub, Json arr, const char *kind)
 	ntc.remote = json_get_string(c, sub, "remoteMtaIp");
 	ntc.smtp_response = json_get_string(c, sub, "smtpResponse");
 	ntc.bounce_type = json_get_string(c, sub, "bounceType");
+	ntc.stated = ses_subtype_reason(json_get_string(c, sub, "bounceSubType"));
 	while (c->err == DSN_OK)
 	{
 		DsnRecipient *r;

@@ -388,19 +388,23 @@ fill_message_fields(const DsnCallCache *cache, const DsnResult *res,
  * The classifier's verdict on one row, as classify() would give it on the
  * row's fields: NULL (false) only when the row has none of them.  The
  * host is the one that answered; when none did, the reporting MTA wrote
- * the reason itself, so its provider's rules apply.
+ * the reason itself, so its provider's rules apply.  The classifier is
+ * also told which system wrote the report, when the parser knows it, so
+ * that a text of that system's own table is its verdict (classify.h).
  */
 static bool
-classify_fields(const DsnRecipient *r, BounceReason *reason)
+classify_fields(const DsnResult *res, const DsnRecipient *r, BounceReason *reason)
 {
 	BounceClassifyInput in;
 	BounceClassification out;
-	const char *host = r->remote_mta ? r->remote_mta : r->reporting_mta;
+	const char *host = r->remote_mta ? r->remote_mta :
+		r->quotes_remote ? NULL : r->reporting_mta;
 
 	memset(&in, 0, sizeof(in));
 	in.interrupt = bounce_check_interrupts;
 	in.status = r->status ? r->status : -1;
 	in.reply_code = r->reply_code;
+	in.mta = bounce_mta_of_name(res->mta);
 	if (r->diagnostic)
 	{
 		in.text = r->diagnostic;
@@ -450,7 +454,7 @@ fill_verdict(const DsnCallCache *cache, const DsnResult *res, const DsnRecipient
 	else if (r->stated_reason != NULL)
 		reason = reason_of_label(r->stated_reason);
 	else
-		have_reason = classify_fields(r, &reason);
+		have_reason = classify_fields(res, r, &reason);
 
 	hard = have_reason ? bounce_hard(reason, permanent) : -1;
 	nulls[PCOL_REASON] = !have_reason;

@@ -5,8 +5,9 @@
  * SOURCES: src/classify/classify.c src/classify/classify_rules.c src/classify/matcher.c src/status/status.c src/status/status_codes.c
  *
  * The input is split at the first two NUL bytes into diagnostic text,
- * command and remote host, and its first byte picks explicit codes, so
- * every argument is fuzzed.  Properties checked beyond "no crash, no
+ * command and remote host, and its first byte picks explicit codes and
+ * the reporting system (which parse_dsn passes), so every argument is
+ * fuzzed.  Properties checked beyond "no crash, no
  * sanitizer report, no out-of-bounds read" (inputs are copied into
  * exactly-sized heap buffers without terminators):
  *	- the reason is a valid enum value, and the rule index is in range;
@@ -313,6 +314,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.command_len = cl;
 	in.host = z2 ? host : NULL;
 	in.host_len = hl;
+	/* the reporting system, as parse_dsn passes it: any of them, or none */
+	in.mta = (sel & 0x40) ? (BounceMta) (BM_ANY + 1 + size % (BM_OTHER - BM_ANY)) : BM_NONE;
 
 	differential(text, tl);
 	bounce_classify(&in, &a);

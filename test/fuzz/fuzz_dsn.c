@@ -1,7 +1,7 @@
 /*
  * fuzz_dsn.c -- libFuzzer target for the DSN (bounce e-mail) parser.
  *
- * SOURCES: src/dsn/dsn_parse.c src/dsn/dsn_mime.c src/dsn/dsn_charset.c src/dsn/dsn_date.c src/dsn/dsn_scan.c src/dsn/dsn_addrlist.c src/dsn/dsn_evidence.c src/dsn/dsn_report.c src/dsn/dsn_plain.c src/dsn/dsn_ses.c src/dsn/dsn_util.c src/status/status.c src/status/status_codes.c
+ * SOURCES: src/dsn/dsn_parse.c src/dsn/dsn_mime.c src/dsn/dsn_charset.c src/dsn/dsn_date.c src/dsn/dsn_scan.c src/dsn/dsn_addrlist.c src/dsn/dsn_evidence.c src/dsn/dsn_mta.c src/dsn/dsn_report.c src/dsn/dsn_plain.c src/dsn/dsn_ses.c src/dsn/dsn_util.c src/status/status.c src/status/status_codes.c
  *
  * Properties checked on every input, beyond "no crash, no sanitizer report,
  * no leak":
