@@ -26,6 +26,9 @@ CREATE FUNCTION @extschema@.record_dsn_batch(messages bytea[], registrars intege
 	RETURNS TABLE (message integer, recipient text, action text, status @extschema@.smtp_status,
 	               reply_code integer, format text, outcome text, bounce_id bigint, is_new boolean)
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	-- a custom plan would hold the messages as a constant, copied at
+	-- every planning: megabytes per batch
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 DECLARE
 	v_bad integer;
@@ -36,21 +39,15 @@ DECLARE
 	v_text text;
 	v_detail text;
 	v_hint text;
-	-- the parsed rows, one array per column, in message and row order
+	-- the answer, one array per column, in message and row order
 	r_o integer[];
-	r_n integer[];
 	r_rcpt text[];
 	r_action text[];
 	r_status @extschema@.smtp_status[];
 	r_code integer[];
-	r_diag text[];
-	r_host text[];
-	r_cmd text[];
-	r_stated @extschema@.reason[];
 	r_format text[];
 	r_outcome text[];
 	r_key text[];
-	r_time timestamptz[];
 	r_id bigint[];
 	r_new boolean[];
 BEGIN
@@ -76,14 +73,18 @@ BEGIN
 	END IF;
 	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
 
-	-- Parse every message, and decide each row's outcome and key as
-	-- record_dsn does.  A parse error fails the query; only then is each
-	-- message parsed alone, to name the first bad one.
+	-- One statement: parse every message, decide each row's outcome, key
+	-- and time as record_dsn does, check the rows to be recorded as
+	-- record() does (problem), and insert the good ones.  A bad row
+	-- raises an error right after it, which undoes the inserts.  A parse
+	-- error fails the statement; only then is each message parsed alone,
+	-- to name the first bad one.
 	BEGIN
 		WITH parsed AS (
-			SELECT m.o::integer AS o, coalesce(d.rn, 1)::integer AS n, m.msg, d.*,
-			       @extschema@.address_problem(d.recipient) AS problem
-			  FROM unnest(messages) WITH ORDINALITY AS m(msg, o)
+			-- unnest() in the select list streams the messages;
+			-- in FROM it would copy them all into a tuplestore first
+			SELECT m.o, coalesce(d.rn, 1)::integer AS n, m.msg, d.*
+			  FROM (SELECT unnest(messages) AS msg, generate_series(1, cardinality(messages)) AS o) m
 			  LEFT JOIN LATERAL @extschema@.parse_dsn_fields(m.msg) WITH ORDINALITY
 			       AS d(recipient, original_recipient, action, status, reply_code, diagnostic,
 			            remote_mta, reporting_mta, last_attempt, smtp_command, format, message_id,
@@ -97,30 +98,74 @@ BEGIN
 				WHEN p.action IN ('delivered', 'relayed', 'expanded') THEN 'not a bounce: ' || p.action
 				WHEN p.action = 'delayed' THEN 'not a bounce: delivery delayed'
 				WHEN p.action IS DISTINCT FROM 'failed' THEN 'not a bounce: action ' || coalesce(p.action, 'missing')
-				WHEN p.problem IS NOT NULL THEN 'skipped: ' || p.problem
+				WHEN @extschema@.address_problem(p.recipient) IS NOT NULL
+					THEN 'skipped: ' || @extschema@.address_problem(p.recipient)
 				ELSE 'recorded' END AS outcome
 			  FROM parsed p
+		), keyed AS MATERIALIZED (
+			SELECT d.o, d.n, d.recipient, d.action, d.status, d.reply_code, d.diagnostic,
+			       coalesce(d.remote_mta, d.reporting_mta) AS host, d.smtp_command, d.stated_reason,
+			       d.format, d.outcome, k.k, k.t,
+			       CASE WHEN d.outcome <> 'recorded' THEN NULL
+			            -- record()'s checks that a parsed row can fail; its
+			            -- key, from a Message-ID of at most 255 bytes and an
+			            -- address of at most 254, is never empty nor too long
+			            WHEN NOT isfinite(k.t) THEN '22023 ' || pg_catalog.format('bounce time must be a finite timestamp, not %s', k.t)
+			            WHEN k.t < '1970-01-01 00:00+00' THEN '22023 ' || pg_catalog.format('bounce time %s is before 1970-01-01, the oldest accepted', k.t)
+			            WHEN k.t > now() + coalesce(v_tol, '0') THEN '22023 ' || pg_catalog.format('bounce time %s is in the future (config.future_tolerance allows %s)', k.t, coalesce(v_tol, '0'))
+			            WHEN d.reply_code IS NOT NULL AND NOT @extschema@.is_valid_reply_code(d.reply_code)
+			                 THEN '22023 ' || pg_catalog.format('invalid SMTP reply code: %s', d.reply_code)
+			            WHEN octet_length(k.k) > 1000 THEN '22001 bounce idempotency key is longer than 1000 bytes' END AS problem
+			  FROM decided d,
+			  LATERAL (SELECT CASE WHEN d.outcome = 'recorded' THEN
+			                  -- record_dsn's key, as record() stores it: without
+			                  -- surrounding blanks (normalize_key)
+			                  btrim(coalesce(CASE WHEN octet_length(d.message_id) > 255
+			                                      THEN 'sha256:' || encode(sha256(convert_to(d.message_id, 'UTF8')), 'hex')
+			                                      ELSE d.message_id END,
+			                                 'sha256:' || encode(sha256(d.msg), 'hex'))
+			                        || ' ' || lower(d.recipient), E' \t\r\n') END AS k,
+			                  CASE WHEN d.outcome = 'recorded'
+			                       THEN coalesce(record_dsn_batch.occurred_at, d.last_attempt, d.message_date, now()) END AS t) k
+		), firsts AS (
+			-- the first row of each key is the one recorded, as when the
+			-- messages are sent to record_dsn one by one
+			SELECT DISTINCT ON (r.k) r.o, r.n, r.k, r.t, r.reply_code, r.status, r.diagnostic,
+			       @extschema@.normalize_address(r.recipient) AS addr,
+			       coalesce(r.stated_reason, @extschema@.classify(r.diagnostic, r.reply_code, r.status,
+			                                                     r.smtp_command, r.host), 'undefined') AS reason
+			  FROM keyed r WHERE r.outcome = 'recorded' AND r.problem IS NULL
+			 ORDER BY r.k, r.o, r.n
+		), ins AS (
+			-- in key order, as record_batch(): concurrent batches with the
+			-- same keys wait for each other instead of deadlocking
+			INSERT INTO @extschema@.event (idempotency_key, address, occurred_at, reply_code, status,
+			                               diagnostic, reason, hard, permanent)
+			SELECT f.k, f.addr, f.t, f.reply_code, f.status, f.diagnostic, f.reason,
+			       @extschema@.is_hard(f.reason, f.reply_code, f.status), @extschema@.is_permanent(f.reply_code, f.status)
+			  FROM firsts f ORDER BY f.k COLLATE "C"
+			ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
+			RETURNING id, idempotency_key
+		), att AS (
+			INSERT INTO @extschema@.attribution (event_id, registrar_id)
+			SELECT ins.id, g.r FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
+		), pend AS (
+			INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
 		)
-		SELECT array_agg(d.o ORDER BY d.o, d.n), array_agg(d.n ORDER BY d.o, d.n),
-		       array_agg(d.recipient ORDER BY d.o, d.n), array_agg(d.action ORDER BY d.o, d.n),
-		       array_agg(d.status ORDER BY d.o, d.n), array_agg(d.reply_code ORDER BY d.o, d.n),
-		       array_agg(d.diagnostic ORDER BY d.o, d.n),
-		       array_agg(coalesce(d.remote_mta, d.reporting_mta) ORDER BY d.o, d.n),
-		       array_agg(d.smtp_command ORDER BY d.o, d.n), array_agg(d.stated_reason ORDER BY d.o, d.n),
-		       array_agg(d.format ORDER BY d.o, d.n), array_agg(d.outcome ORDER BY d.o, d.n),
-		       -- record_dsn's key, as record() stores it (normalize_key)
-		       array_agg(CASE WHEN d.outcome = 'recorded' THEN @extschema@.normalize_key(
-		                   coalesce(CASE WHEN octet_length(d.message_id) > 255
-		                                 THEN 'sha256:' || encode(sha256(convert_to(d.message_id, 'UTF8')), 'hex')
-		                                 ELSE d.message_id END,
-		                            'sha256:' || encode(sha256(d.msg), 'hex'))
-		                   || ' ' || lower(d.recipient)) END ORDER BY d.o, d.n),
-		       array_agg(CASE WHEN d.outcome = 'recorded'
-		                      THEN coalesce(record_dsn_batch.occurred_at, d.last_attempt, d.message_date, now()) END
-		                 ORDER BY d.o, d.n)
-		  INTO r_o, r_n, r_rcpt, r_action, r_status, r_code, r_diag, r_host, r_cmd, r_stated,
-		       r_format, r_outcome, r_key, r_time
-		  FROM decided d;
+		SELECT array_agg(r.o ORDER BY r.o, r.n), array_agg(r.recipient ORDER BY r.o, r.n),
+		       array_agg(r.action ORDER BY r.o, r.n), array_agg(r.status ORDER BY r.o, r.n),
+		       array_agg(r.reply_code ORDER BY r.o, r.n), array_agg(r.format ORDER BY r.o, r.n),
+		       array_agg(r.outcome ORDER BY r.o, r.n), array_agg(r.k ORDER BY r.o, r.n),
+		       array_agg(coalesce(ins.id, e.id) ORDER BY r.o, r.n),
+		       array_agg(CASE WHEN r.outcome = 'recorded' THEN ins.id IS NOT NULL AND f.o = r.o AND f.n = r.n END
+		                 ORDER BY r.o, r.n),
+		       min(r.o) FILTER (WHERE r.problem IS NOT NULL),
+		       (array_agg(r.problem ORDER BY r.o, r.n) FILTER (WHERE r.problem IS NOT NULL))[1]
+		  INTO r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new, v_el, v_text
+		  FROM keyed r
+		  LEFT JOIN firsts f ON f.k = r.k
+		  LEFT JOIN ins ON ins.idempotency_key = r.k
+		  LEFT JOIN @extschema@.event e ON e.idempotency_key = r.k;
 	EXCEPTION WHEN OTHERS THEN
 		v_el := 0;
 		FOREACH v_msg IN ARRAY messages LOOP
@@ -139,62 +184,11 @@ BEGIN
 		END LOOP;
 		RAISE;
 	END;
-
-	-- Check every row to be recorded as record() does; the first bad one
-	-- (in message and row order) fails the batch.
-	SELECT t.o, t.p INTO v_el, v_text FROM (
-		SELECT r.o, CASE
-			WHEN @extschema@.key_problem(r.k) IS NOT NULL THEN '22001 bounce idempotency key ' || @extschema@.key_problem(r.k)
-			WHEN NOT isfinite(r.t) THEN '22023 ' || format('bounce time must be a finite timestamp, not %s', r.t)
-			WHEN r.t < '1970-01-01 00:00+00' THEN '22023 ' || format('bounce time %s is before 1970-01-01, the oldest accepted', r.t)
-			WHEN r.t > now() + coalesce(v_tol, '0') THEN '22023 ' || format('bounce time %s is in the future (config.future_tolerance allows %s)', r.t, coalesce(v_tol, '0'))
-			WHEN r.c IS NOT NULL AND NOT @extschema@.is_valid_reply_code(r.c) THEN '22023 ' || format('invalid SMTP reply code: %s', r.c)
-			END AS p
-		  FROM unnest(r_o, r_n, r_outcome, r_key, r_time, r_code) AS r(o, n, outcome, k, t, c)
-		 WHERE r.outcome = 'recorded'
-		 ORDER BY r.o, r.n) t
-	 WHERE t.p IS NOT NULL
-	 LIMIT 1;
 	IF v_el IS NOT NULL THEN
+		-- this undoes what the statement inserted
 		RAISE EXCEPTION 'bounce message %: %', v_el, substr(v_text, 7)
 			USING ERRCODE = left(v_text, 5), DETAIL = 'Nothing of the batch was recorded.';
 	END IF;
-
-	WITH rows AS (
-		SELECT * FROM unnest(r_o, r_n, r_rcpt, r_action, r_status, r_code, r_diag, r_host, r_cmd,
-		                     r_stated, r_format, r_outcome, r_key, r_time)
-		       AS r(o, n, rcpt, act, st, rc, diag, host, cmd, stated, fmt, outcome, k, t)
-	), firsts AS (
-		-- the first row of each key is the one recorded, as when the
-		-- messages are sent to record_dsn one by one
-		SELECT DISTINCT ON (r.k) r.*, @extschema@.normalize_address(r.rcpt) AS addr,
-		       coalesce(r.stated, @extschema@.classify(r.diag, r.rc, r.st, r.cmd, r.host), 'undefined') AS reason
-		  FROM rows r WHERE r.outcome = 'recorded'
-		 ORDER BY r.k, r.o, r.n
-	), ins AS (
-		-- in key order, as record_batch(): concurrent batches with the
-		-- same keys wait for each other instead of deadlocking
-		INSERT INTO @extschema@.event (idempotency_key, address, occurred_at, reply_code, status,
-		                               diagnostic, reason, hard, permanent)
-		SELECT f.k, f.addr, f.t, f.rc, f.st, f.diag, f.reason,
-		       @extschema@.is_hard(f.reason, f.rc, f.st), @extschema@.is_permanent(f.rc, f.st)
-		  FROM firsts f ORDER BY f.k COLLATE "C"
-		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
-		RETURNING id, idempotency_key
-	), att AS (
-		INSERT INTO @extschema@.attribution (event_id, registrar_id)
-		SELECT ins.id, g.r FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
-	), pend AS (
-		INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
-	)
-	SELECT array_agg(coalesce(ins.id, e.id) ORDER BY r.o, r.n),
-	       array_agg(CASE WHEN r.outcome = 'recorded' THEN ins.id IS NOT NULL AND f.o = r.o AND f.n = r.n END
-	                 ORDER BY r.o, r.n)
-	  INTO r_id, r_new
-	  FROM rows r
-	  LEFT JOIN firsts f ON f.k = r.k
-	  LEFT JOIN ins ON ins.idempotency_key = r.k
-	  LEFT JOIN @extschema@.event e ON e.idempotency_key = r.k;
 
 	-- A key committed by a concurrent caller during the insert is not in
 	-- that statement's snapshot: look it up again.
@@ -203,9 +197,8 @@ BEGIN
 	       CASE WHEN r.outcome = 'recorded'
 	            THEN coalesce(r.id, (SELECT e.id FROM @extschema@.event e WHERE e.idempotency_key = r.k)) END,
 	       r.isnew
-	  FROM unnest(r_o, r_n, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new)
-	       AS r(o, n, rcpt, act, st, rc, fmt, outcome, k, id, isnew)
-	 ORDER BY r.o, r.n;
+	  FROM unnest(r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new)
+	       AS r(o, rcpt, act, st, rc, fmt, outcome, k, id, isnew);
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
 	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, plus is_new (false: the key was already recorded); all or nothing: a message record_dsn would refuse stops the batch, naming its position';
