@@ -6,8 +6,10 @@
  * A path is
  *	- a maildir (a directory with cur/ or new/): every file of cur/ and new/
  *	  (names starting with '.' aside, tmp/ never: a message there is still
- *	  being delivered), in name order, which in a maildir is delivery order;
- *	- another directory: each of its files (not its subdirectories);
+ *	  being delivered), in byte order of their names, which in a maildir is
+ *	  delivery order;
+ *	- another directory: each of its files (not its subdirectories), in
+ *	  byte order of their names;
  *	- a file: an mbox when it starts with a "From " line, else one message
  *	  (an .eml file: a message starts with a header field, "From:" at the
  *	  earliest, never with "From ");
@@ -121,12 +123,19 @@ not_hidden(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
+/* Byte order of the names, whatever the locale (alphasort follows it). */
+static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
 /* Every regular file of dir, in name order, as sources of kind. */
 static bool
 add_dir_files(Input *in, const char *dir, SourceKind kind)
 {
 	struct dirent **names;
-	int			n = scandir(dir, &names, not_hidden, alphasort);
+	int			n = scandir(dir, &names, not_hidden, by_name);
 	int			i;
 
 	if (n < 0)
