@@ -42,6 +42,13 @@ PG_CPPFLAGS += -Werror
 endif
 SHLIB_LINK =
 
+# The loader, a libpq client (tools/bounce-load/, doc/bounce-load.md).
+# PGXS builds one PROGRAM per Makefile, and not beside a MODULE_big: it is
+# built by the rule below and installed into the server's bindir as a
+# built script (SCRIPTS_built), which is what PGXS does with those.
+LOAD_SRCS = $(sort $(wildcard tools/bounce-load/*.c))
+SCRIPTS_built = tools/bounce-load/bounce-load
+
 EXTRA_CLEAN = src/$(EXTENSION)--$(EXTVERSION).sql src/$(EXTENSION)--$(EXTVERSION).sql.sed \
 	src/$(EXTENSION)--$(EXTVERSION).sql.tmp results regression.diffs regression.out
 
@@ -72,6 +79,12 @@ src/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(FLAG_HEADER)
 	mv $@.tmp $@
 
 $(OBJS): $(wildcard src/*.h src/*/*.h)
+
+# libpq's header is in pg_config --includedir, the library in --libdir
+# (or the linker's default path, where Debian puts it).
+LOAD_CFLAGS = -O2 -g -Wall -Wextra -std=gnu99 $(if $(filter 1,$(WERROR)),-Werror)
+tools/bounce-load/bounce-load: $(LOAD_SRCS) tools/bounce-load/load.h
+	$(CC) $(LOAD_CFLAGS) -I$(includedir) -o $@ $(LOAD_SRCS) -L$(libdir) $(LDFLAGS_EX) -lpq
 
 # ---- tests ------------------------------------------------------------
 

@@ -12,6 +12,7 @@
  *		status/status.h			status codes and reply codes
  *		address/address.h		e-mail addresses: checks, normal form
  *		dsn/dsn.h				parse: the DSN parser
+ *		esp/esp.h				parse: e-mail service providers' JSON events
  *		classify/classify.h		classify: reasons, rules, the classifier
  *		classify/matcher.h		classify: the multi-pattern matcher
  *		flag/recurring.h		flag: the recurring and suppression rules
