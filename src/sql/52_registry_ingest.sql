@@ -140,12 +140,12 @@ BEGIN
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
-		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.idempotency_key = v_key;
+		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.address = v_addr AND e.idempotency_key = v_key;
 		RETURN v_id;
 	END IF;
-	INSERT INTO @extschema@.attribution (event_id, registrar_id)
-	SELECT DISTINCT v_id, r FROM unnest(registrars) r;
-	INSERT INTO @extschema@.pending (event_id) VALUES (v_id);
+	INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+	SELECT DISTINCT v_addr, v_id, r FROM unnest(registrars) r;
+	INSERT INTO @extschema@.pending (address, event_id) VALUES (v_addr, v_id);
 	RETURN v_id;
 END $$;
 COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
@@ -165,6 +165,7 @@ DECLARE
 	v_ids bigint[];
 	v_new boolean[];
 	v_keys text[];
+	v_addrs text[];
 	v_tol interval;
 	v_time timestamptz;
 	v_text text;
@@ -252,38 +253,39 @@ BEGIN
 		             CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) x) AS regs
 		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
 	), firsts AS (	-- as in record(): codes not given are read from the text
-		SELECT DISTINCT ON (i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
+		SELECT DISTINCT ON (i.addr, i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
 		       coalesce(i.rc, p.reply_code) AS rc, coalesce(i.st, p.status) AS st,
 		       coalesce(p.reason, 'undefined') AS reason
 		  FROM input i, LATERAL @extschema@.parse(i.diag, i.rc, i.st, i.cmd, i.rh) p
-		 ORDER BY i.k, i.o
+		 ORDER BY i.addr, i.k, i.o
 	), ins AS (
 		-- in key order: two batches with the same keys in other orders
 		-- wait for each other instead of deadlocking
 		INSERT INTO @extschema@.event (idempotency_key, address, occurred_at, reply_code, status,
 		                               diagnostic, reason, hard, permanent)
 		SELECT k, addr, t, rc, st, diag, f.reason, @extschema@.is_hard(f.reason, rc, st), @extschema@.is_permanent(rc, st)
-		  FROM firsts f ORDER BY f.k COLLATE "C"
+		  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
-		RETURNING id, idempotency_key
+		RETURNING id, address, idempotency_key
 	), att AS (
-		INSERT INTO @extschema@.attribution (event_id, registrar_id)
-		SELECT ins.id, r FROM ins JOIN firsts f ON f.k = ins.idempotency_key, unnest(f.regs) r
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+		SELECT ins.address, ins.id, r FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key, unnest(f.regs) r
 	), pend AS (
-		INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
+		INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 	)
 	SELECT array_agg(i.o ORDER BY i.o), array_agg(coalesce(ins.id, e.id) ORDER BY i.o),
-	       array_agg(ins.id IS NOT NULL AND i.o = f.o ORDER BY i.o), array_agg(i.k ORDER BY i.o)
-	  INTO v_ord, v_ids, v_new, v_keys
-	  FROM input i JOIN firsts f ON f.k = i.k
-	  LEFT JOIN ins ON ins.idempotency_key = i.k
-	  LEFT JOIN @extschema@.event e ON e.idempotency_key = i.k;
+	       array_agg(ins.id IS NOT NULL AND i.o = f.o ORDER BY i.o), array_agg(i.k ORDER BY i.o),
+	       array_agg(i.addr ORDER BY i.o)
+	  INTO v_ord, v_ids, v_new, v_keys, v_addrs
+	  FROM input i JOIN firsts f ON f.addr = i.addr AND f.k = i.k
+	  LEFT JOIN ins ON ins.address = i.addr AND ins.idempotency_key = i.k
+	  LEFT JOIN @extschema@.event e ON e.address = i.addr AND e.idempotency_key = i.k;
 
 	-- A key committed by a concurrent caller during the insert is not in
 	-- that statement's snapshot: look it up again.
 	RETURN QUERY
-	SELECT t.o, coalesce(t.id, (SELECT e.id FROM @extschema@.event e WHERE e.idempotency_key = t.k)), t.n
-	  FROM unnest(v_ord, v_ids, v_new, v_keys) AS t(o, id, n, k)
+	SELECT t.o, coalesce(t.id, (SELECT e.id FROM @extschema@.event e WHERE e.address = t.a AND e.idempotency_key = t.k)), t.n
+	  FROM unnest(v_ord, v_ids, v_new, v_keys, v_addrs) AS t(o, id, n, k, a)
 	 ORDER BY t.o;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
@@ -301,12 +303,15 @@ CREATE FUNCTION @extschema@.record_attribution(bounce_id bigint, registrars inte
 DECLARE
 	v_bad integer;
 	v_added integer;
+	v_addr text;
 BEGIN
 	IF array_position(registrars, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id) THEN
+	-- the bounce's address keys its attribution and pending rows
+	SELECT e.address INTO v_addr FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id;
+	IF v_addr IS NULL THEN
 		RAISE EXCEPTION 'unknown bounce: %', bounce_id
 			USING ERRCODE = 'foreign_key_violation',
 				HINT = 'Give the id record() or record_batch() returned.';
@@ -318,12 +323,12 @@ BEGIN
 			USING ERRCODE = 'foreign_key_violation',
 				HINT = 'Add it to bounce.registrar first.';
 	END IF;
-	INSERT INTO @extschema@.attribution (event_id, registrar_id)
-	SELECT DISTINCT record_attribution.bounce_id, r FROM unnest(registrars) r
+	INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+	SELECT DISTINCT v_addr, record_attribution.bounce_id, r FROM unnest(registrars) r
 	ON CONFLICT ON CONSTRAINT attribution_pkey DO NOTHING;
 	GET DIAGNOSTICS v_added = ROW_COUNT;
 	IF v_added > 0 THEN
-		INSERT INTO @extschema@.pending (event_id, recount) VALUES (record_attribution.bounce_id, true);
+		INSERT INTO @extschema@.pending (address, event_id, recount) VALUES (v_addr, record_attribution.bounce_id, true);
 	END IF;
 	RETURN v_added;
 END $$;

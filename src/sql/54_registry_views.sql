@@ -163,7 +163,7 @@ CREATE VIEW @extschema@.fix_list WITH (security_invoker = true) AS
 WITH hit AS (
 	SELECT DISTINCT a.registrar_id, e.address
 	  FROM @extschema@.flagged_event e
-	  JOIN @extschema@.attribution a ON a.event_id = e.id
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id
 	 WHERE e.recurring
 ), per AS (
 	SELECT h.registrar_id, h.address,
@@ -178,7 +178,7 @@ WITH hit AS (
 	       max(e.occurred_at) FILTER (WHERE NOT e.counted) AS last_uncounted_bounce
 	  FROM hit h
 	  JOIN @extschema@.flagged_event e ON e.address = h.address
-	  JOIN @extschema@.attribution a ON a.event_id = e.id AND a.registrar_id = h.registrar_id
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
 	 GROUP BY h.registrar_id, h.address
 )
 SELECT per.registrar_id, r.name AS registrar,

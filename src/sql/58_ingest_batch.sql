@@ -48,6 +48,7 @@ DECLARE
 	r_format text[];
 	r_outcome text[];
 	r_key text[];
+	r_addr text[];
 	r_id bigint[];
 	r_new boolean[];
 BEGIN
@@ -106,6 +107,7 @@ BEGIN
 			SELECT d.o, d.n, d.recipient, d.action, d.status, d.reply_code, d.diagnostic,
 			       coalesce(d.remote_mta, d.reporting_mta) AS host, d.smtp_command, d.stated_reason,
 			       d.format, d.outcome, k.k, k.t,
+			       CASE WHEN d.outcome = 'recorded' THEN @extschema@.normalize_address(d.recipient) END AS addr,
 			       CASE WHEN d.outcome <> 'recorded' THEN NULL
 			            -- record()'s checks that a parsed row can fail; its
 			            -- key, from a Message-ID of at most 255 bytes and an
@@ -130,12 +132,11 @@ BEGIN
 		), firsts AS (
 			-- the first row of each key is the one recorded, as when the
 			-- messages are sent to record_dsn one by one
-			SELECT DISTINCT ON (r.k) r.o, r.n, r.k, r.t, r.reply_code, r.status, r.diagnostic,
-			       @extschema@.normalize_address(r.recipient) AS addr,
+			SELECT DISTINCT ON (r.addr, r.k) r.o, r.n, r.k, r.t, r.reply_code, r.status, r.diagnostic, r.addr,
 			       coalesce(r.stated_reason, @extschema@.classify(r.diagnostic, r.reply_code, r.status,
 			                                                     r.smtp_command, r.host), 'undefined') AS reason
 			  FROM keyed r WHERE r.outcome = 'recorded' AND r.problem IS NULL
-			 ORDER BY r.k, r.o, r.n
+			 ORDER BY r.addr, r.k, r.o, r.n
 		), ins AS (
 			-- in key order, as record_batch(): concurrent batches with the
 			-- same keys wait for each other instead of deadlocking
@@ -143,29 +144,29 @@ BEGIN
 			                               diagnostic, reason, hard, permanent)
 			SELECT f.k, f.addr, f.t, f.reply_code, f.status, f.diagnostic, f.reason,
 			       @extschema@.is_hard(f.reason, f.reply_code, f.status), @extschema@.is_permanent(f.reply_code, f.status)
-			  FROM firsts f ORDER BY f.k COLLATE "C"
+			  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 			ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
-			RETURNING id, idempotency_key
+			RETURNING id, address, idempotency_key
 		), att AS (
-			INSERT INTO @extschema@.attribution (event_id, registrar_id)
-			SELECT ins.id, g.r FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
+			INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+			SELECT ins.address, ins.id, g.r FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
 		), pend AS (
-			INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
+			INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 		)
 		SELECT array_agg(r.o ORDER BY r.o, r.n), array_agg(r.recipient ORDER BY r.o, r.n),
 		       array_agg(r.action ORDER BY r.o, r.n), array_agg(r.status ORDER BY r.o, r.n),
 		       array_agg(r.reply_code ORDER BY r.o, r.n), array_agg(r.format ORDER BY r.o, r.n),
 		       array_agg(r.outcome ORDER BY r.o, r.n), array_agg(r.k ORDER BY r.o, r.n),
-		       array_agg(coalesce(ins.id, e.id) ORDER BY r.o, r.n),
+		       array_agg(r.addr ORDER BY r.o, r.n), array_agg(coalesce(ins.id, e.id) ORDER BY r.o, r.n),
 		       array_agg(CASE WHEN r.outcome = 'recorded' THEN ins.id IS NOT NULL AND f.o = r.o AND f.n = r.n END
 		                 ORDER BY r.o, r.n),
 		       min(r.o) FILTER (WHERE r.problem IS NOT NULL),
 		       (array_agg(r.problem ORDER BY r.o, r.n) FILTER (WHERE r.problem IS NOT NULL))[1]
-		  INTO r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new, v_el, v_text
+		  INTO r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_addr, r_id, r_new, v_el, v_text
 		  FROM keyed r
-		  LEFT JOIN firsts f ON f.k = r.k
-		  LEFT JOIN ins ON ins.idempotency_key = r.k
-		  LEFT JOIN @extschema@.event e ON e.idempotency_key = r.k;
+		  LEFT JOIN firsts f ON f.addr = r.addr AND f.k = r.k
+		  LEFT JOIN ins ON ins.address = r.addr AND ins.idempotency_key = r.k
+		  LEFT JOIN @extschema@.event e ON e.address = r.addr AND e.idempotency_key = r.k;
 	EXCEPTION WHEN OTHERS THEN
 		v_el := 0;
 		FOREACH v_msg IN ARRAY messages LOOP
@@ -195,10 +196,10 @@ BEGIN
 	RETURN QUERY
 	SELECT r.o, r.rcpt, r.act, r.st, r.rc, r.fmt, r.outcome,
 	       CASE WHEN r.outcome = 'recorded'
-	            THEN coalesce(r.id, (SELECT e.id FROM @extschema@.event e WHERE e.idempotency_key = r.k)) END,
+	            THEN coalesce(r.id, (SELECT e.id FROM @extschema@.event e WHERE e.address = r.a AND e.idempotency_key = r.k)) END,
 	       r.isnew
-	  FROM unnest(r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new)
-	       AS r(o, rcpt, act, st, rc, fmt, outcome, k, id, isnew);
+	  FROM unnest(r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_addr, r_id, r_new)
+	       AS r(o, rcpt, act, st, rc, fmt, outcome, k, a, id, isnew);
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
 	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, plus is_new (false: the key was already recorded); all or nothing: a message record_dsn would refuse stops the batch, naming its position';
