@@ -46,6 +46,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -273,46 +274,16 @@ row_nothing(DestReceiver *self)
 #endif
 
 /*
- * Run a read-only query with up to two parameters and pass every row to
- * fn.  PostgreSQL 14+ streams the rows through a DestReceiver; 13 fetches
- * them through a cursor, in batches.
+ * Run a read-only query through a cursor, passing every row to fn, in
+ * batches of 10000.  PostgreSQL 13's way, and on every version the way on
+ * a Citus node: a distributed query (the coordinator reading a
+ * distributed event) is not streamed into a DestReceiver of our own (that
+ * crashed Citus 13.2's executor), but is read through a cursor.
  */
 static void
-run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
-		  void (*fn) (RefreshScan *, Datum *, bool *, int))
+run_query_cursor(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
+				 void (*fn) (RefreshScan *, Datum *, bool *, int))
 {
-#if PG_VERSION_NUM >= 140000
-	RowReceiver r;
-	SPIExecuteOptions opts;
-	ParamListInfo params = makeParamList(nargs);
-	int			rc;
-	int			i;
-
-	for (i = 0; i < nargs; i++)
-	{
-		params->params[i].value = values[i];
-		params->params[i].isnull = false;
-		params->params[i].pflags = PARAM_FLAG_CONST;
-		params->params[i].ptype = types[i];
-	}
-	memset(&r, 0, sizeof(r));
-	r.pub.receiveSlot = row_receive;
-	r.pub.rStartup = row_startup;
-	r.pub.rShutdown = row_nothing;
-	r.pub.rDestroy = row_nothing;
-	r.pub.mydest = DestNone;
-	r.st = st;
-	r.row = fn;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.params = params;
-	opts.read_only = true;
-	opts.dest = (DestReceiver *) &r;
-	rc = SPI_execute_extended(sql, &opts);
-	/* a SELECT sent to a receiver other than SPI's own reports UTILITY */
-	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
-		elog(ERROR, "bounce.refresh_scan: query failed: %s", SPI_result_code_string(rc));
-#else
 	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
 	Portal		portal;
 	Datum	   *vals;
@@ -342,6 +313,56 @@ run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+}
+
+/*
+ * Run a read-only query with up to two parameters and pass every row to
+ * fn.  PostgreSQL 14+ streams the rows through a DestReceiver, except
+ * where Citus is loaded (run_query_cursor()); 13 uses the cursor.
+ */
+static void
+run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
+		  void (*fn) (RefreshScan *, Datum *, bool *, int))
+{
+#if PG_VERSION_NUM >= 140000
+	RowReceiver r;
+	SPIExecuteOptions opts;
+	ParamListInfo params;
+	int			rc;
+	int			i;
+
+	if (GetConfigOption("citus.version", true, false) != NULL)
+	{
+		run_query_cursor(st, sql, nargs, types, values, fn);
+		return;
+	}
+	params = makeParamList(nargs);
+	for (i = 0; i < nargs; i++)
+	{
+		params->params[i].value = values[i];
+		params->params[i].isnull = false;
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = types[i];
+	}
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = row_receive;
+	r.pub.rStartup = row_startup;
+	r.pub.rShutdown = row_nothing;
+	r.pub.rDestroy = row_nothing;
+	r.pub.mydest = DestNone;
+	r.st = st;
+	r.row = fn;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.params = params;
+	opts.read_only = true;
+	opts.dest = (DestReceiver *) &r;
+	rc = SPI_execute_extended(sql, &opts);
+	/* a SELECT sent to a receiver other than SPI's own reports UTILITY */
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+		elog(ERROR, "bounce.refresh_scan: query failed: %s", SPI_result_code_string(rc));
+#else
+	run_query_cursor(st, sql, nargs, types, values, fn);
 #endif
 }
 

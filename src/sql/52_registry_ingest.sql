@@ -282,10 +282,17 @@ BEGIN
 	  LEFT JOIN @extschema@.event e ON e.address = i.addr AND e.idempotency_key = i.k;
 
 	-- A key committed by a concurrent caller during the insert is not in
-	-- that statement's snapshot: look it up again.
+	-- that statement's snapshot: look it up again (a semi-join, not a
+	-- correlated subquery, which Citus does not plan over unnest()).
 	RETURN QUERY
-	SELECT t.o, coalesce(t.id, (SELECT e.id FROM @extschema@.event e WHERE e.address = t.a AND e.idempotency_key = t.k)), t.n
+	WITH late AS MATERIALIZED (
+		SELECT e.address, e.idempotency_key, e.id FROM @extschema@.event e
+		 WHERE (e.address, e.idempotency_key) IN (
+		       SELECT u.a, u.k FROM unnest(v_addrs, v_keys, v_ids) AS u(a, k, id) WHERE u.id IS NULL)
+	)
+	SELECT t.o, coalesce(t.id, l.id), t.n
 	  FROM unnest(v_ord, v_ids, v_new, v_keys, v_addrs) AS t(o, id, n, k, a)
+	  LEFT JOIN late l ON l.address = t.a AND l.idempotency_key = t.k
 	 ORDER BY t.o;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS

@@ -193,13 +193,22 @@ BEGIN
 
 	-- A key committed by a concurrent caller during the insert is not in
 	-- that statement's snapshot: look it up again.
+	-- (A semi-join, not a correlated subquery, which Citus does not plan
+	-- over unnest().)
 	RETURN QUERY
+	WITH late AS MATERIALIZED (
+		SELECT e.address, e.idempotency_key, e.id FROM @extschema@.event e
+		 WHERE (e.address, e.idempotency_key) IN (
+		       SELECT u.a, u.k FROM unnest(r_addr, r_key, r_id, r_outcome) AS u(a, k, id, outcome)
+		        WHERE u.id IS NULL AND u.outcome = 'recorded')
+	)
 	SELECT r.o, r.rcpt, r.act, r.st, r.rc, r.fmt, r.outcome,
-	       CASE WHEN r.outcome = 'recorded'
-	            THEN coalesce(r.id, (SELECT e.id FROM @extschema@.event e WHERE e.address = r.a AND e.idempotency_key = r.k)) END,
+	       CASE WHEN r.outcome = 'recorded' THEN coalesce(r.id, l.id) END,
 	       r.isnew
 	  FROM unnest(r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_addr, r_id, r_new)
-	       AS r(o, rcpt, act, st, rc, fmt, outcome, k, a, id, isnew);
+	       WITH ORDINALITY AS r(o, rcpt, act, st, rc, fmt, outcome, k, a, id, isnew, i)
+	  LEFT JOIN late l ON l.address = r.a AND l.idempotency_key = r.k
+	 ORDER BY r.i;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
 	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, plus is_new (false: the key was already recorded); all or nothing: a message record_dsn would refuse stops the batch, naming its position';
