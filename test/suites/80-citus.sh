@@ -22,6 +22,9 @@
 #                keys) on the plain node and on the cluster: every view and
 #                summary identical after the full refresh, the incremental
 #                one and a full one again
+#   registrars   two registrars' my_ functions give the same rows through
+#                the coordinator as on one node; a registrar's role may
+#                not read the distributed tables
 #   clean-up     an interrupted cluster stops its nodes and removes its
 #                directory
 #
@@ -314,6 +317,36 @@ echo "# load 2 holds $late late bounces (earlier than a bounce of the same addre
 compare "after the incremental refresh"
 plain -c "CALL bounce.refresh(full => true)"; c -c "CALL bounce.refresh(full => true)"
 compare "after a full refresh of both loads"
+
+# ---- a registrar's rows through the coordinator -----------------------
+# Registrars read only through the my_ functions (SECURITY DEFINER, on the
+# coordinator); their roles have no privilege on any table.
+for node in plain c; do
+	$node >/dev/null <<-SQL
+	CREATE ROLE bt_citus_reg3 LOGIN; CREATE ROLE bt_citus_reg7 LOGIN;
+	SELECT bounce.grant_registrar(3, 'bt_citus_reg3'), bounce.grant_registrar(7, 'bt_citus_reg7');
+	SQL
+done
+mine="my_fix_list my_flagged_event my_monthly_score my_quarterly_score my_top_errors my_address_status my_benchmark"
+rls_bad="" rls_rows=0
+for role in bt_citus_reg3 bt_citus_reg7; do
+	for f in $mine; do
+		q="SELECT (to_jsonb(x) - 'id')::text FROM bounce.$f() x ORDER BY 1"
+		p_out=$(plain -c "SET ROLE $role" -c "$q" 2>&1)
+		c_out=$(c -c "SET ROLE $role" -c "$q" 2>&1)
+		rls_rows=$((rls_rows + $(echo -n "$p_out" | grep -c .)))
+		[ "$p_out" = "$c_out" ] || rls_bad="$rls_bad $role:$f($(diff <(echo "$p_out") <(echo "$c_out") | grep -c '^[<>]') lines)"
+	done
+done
+[ -z "$rls_bad" ] && [ "$rls_rows" -gt 100 ] &&
+	ok "two registrars' my_ functions give the same rows on one node and through the coordinator ($rls_rows rows)" ||
+	bad "registrars' my_ functions differ:$rls_bad ($rls_rows rows)"
+check "through the coordinator a registrar sees only its own: its fix list holds its registrar alone" \
+	"$(c -c "SET ROLE bt_citus_reg3" -c "SELECT string_agg(DISTINCT registrar_id::text, ',') FROM bounce.my_fix_list()")" "3"
+out=$(c -c "SET ROLE bt_citus_reg3" -c "SELECT count(*) FROM bounce.event" 2>&1)
+[[ $out == *"permission denied for table event"* ]] && ok "a registrar's role reading the distributed event directly: permission denied" ||
+	bad "a registrar reading bounce.event on the cluster: $out"
+plain -c "DROP OWNED BY bt_citus_reg3, bt_citus_reg7" -c "DROP ROLE bt_citus_reg3" -c "DROP ROLE bt_citus_reg7" >/dev/null
 
 # ---- clean-up ----------------------------------------------------------
 # A cluster in a child shell, interrupted as Ctrl-C would: its nodes stop
