@@ -40,12 +40,12 @@ INSERT INTO registration SELECT i, ('2024-01-01'::date + k * interval '1 month')
        greatest(20, round(1800000 * (1.0 / power(i, 1.07)) / 6.5))::bigint
   FROM generate_series(1, 500) i, generate_series(0, 23) k;
 INSERT INTO event (id, idempotency_key, address, occurred_at, reply_code, status, reason, hard, permanent)
-SELECT g, 'k' || g, 'user' || hashint8(g * 7919 % ($n / 4)) % ($n / 4) || '@d' || (g % 1000) || '.example', t, rc, st::smtp_status,
+SELECT g, 'k' || g, 'user' || a || '@d' || (a % 1000) || '.example', t, rc, st::smtp_status,
        CASE WHEN rc = 550 THEN 'userunknown' WHEN rc = 552 THEN 'mailboxfull' ELSE 'blocked' END::reason,
        rc = 550, rc >= 500
-  FROM (SELECT g, timestamptz '2024-01-01 00:00+00' + ((hashint8(g) & 1048575) / 1048576.0) * interval '729 days' AS t,
+  FROM (SELECT g, abs(hashint8(g * 7919)) % ($n / 4) AS a, timestamptz '2024-01-01 00:00+00' + ((hashint8(g) & 1048575) / 1048576.0) * interval '729 days' AS t,
                (ARRAY[550, 550, 550, 550, 552, 554, 451])[1 + (hashint8(g + 1) & 65535) % 7] AS rc
-          FROM generate_series(1, $n) g) s,
+          FROM generate_series(1::bigint, $n) g) s,
        LATERAL (SELECT CASE rc WHEN 550 THEN '5.1.1' WHEN 552 THEN '5.2.2' WHEN 554 THEN '5.7.1' ELSE '4.2.2' END AS st) x;
 SELECT setval('event_id_seq', $n);
 INSERT INTO attribution (address, event_id, registrar_id)
