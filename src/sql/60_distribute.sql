@@ -17,7 +17,7 @@
 -- in it is known to Citus, and it cannot take the summaries over (it
 -- recreates a table it adds to its metadata, which the extension's views
 -- on them forbid).  Nothing on a worker reads a small table: the
--- registrar check is record()'s own, and attribution's foreign key to
+-- registrar check is record_bounce()'s own, and attribution's foreign key to
 -- registrar, which Citus cannot keep towards a coordinator table, is
 -- dropped.  See doc/scaling.md.
 -- ---------------------------------------------------------------------
