@@ -31,7 +31,8 @@ DECLARE
 	v_workers integer;
 	v_fk record;
 	v_done boolean;
-	v_readd text;
+	v_readd text[];
+	v_sql text;
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
 		RAISE EXCEPTION 'bounce.distribute() needs Citus: the citus extension is not installed in database "%"', current_database()
@@ -60,21 +61,25 @@ BEGIN
 				DETAIL = 'bounce.event is a distributed table.';
 	END IF;
 
-	-- The foreign keys of attribution are dropped, on the coordinator and
-	-- on the workers' copies of the table (made by the propagated CREATE
-	-- EXTENSION, which Citus uses as the shell of the distributed table);
-	-- the one to event is made again once both are distributed, and
-	-- reaches every node and shard.
+	-- The foreign keys of the tables to distribute (attribution's, and
+	-- contact's when it exists) are dropped, on the coordinator and on the
+	-- workers' copies of the tables (made by the propagated CREATE
+	-- EXTENSION, which Citus uses as the shells of the distributed
+	-- tables); those to event are made again once all are distributed,
+	-- and reach every node and shard.  Citus keeps none to a table of the
+	-- coordinator: the writers check registrars themselves.
 	FOR v_fk IN
-		SELECT c.conname::text AS name, pg_get_constraintdef(c.oid) AS def, c.confrelid = '@extschema@.event'::regclass AS keep
+		SELECT c.conrelid::regclass AS rel, c.conname::text AS name, pg_get_constraintdef(c.oid) AS def,
+		       c.confrelid = '@extschema@.event'::regclass AS keep
 		  FROM pg_catalog.pg_constraint c
-		 WHERE c.contype = 'f' AND c.conrelid = '@extschema@.attribution'::regclass
+		 WHERE c.contype = 'f' AND c.conrelid IN (SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending', 'contact']) n)
+		 ORDER BY 1, 2
 	LOOP
-		EXECUTE format('ALTER TABLE @extschema@.attribution DROP CONSTRAINT %I', v_fk.name);
+		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', v_fk.rel, v_fk.name);
 		EXECUTE format('SELECT run_command_on_workers(%L)',
-		               format('ALTER TABLE @extschema@.attribution DROP CONSTRAINT IF EXISTS %I', v_fk.name));
+		               format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', v_fk.rel, v_fk.name));
 		IF v_fk.keep THEN
-			v_readd := format('ALTER TABLE @extschema@.attribution ADD CONSTRAINT %I %s', v_fk.name, v_fk.def);
+			v_readd := array_append(v_readd, format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_fk.rel, v_fk.name, v_fk.def));
 		END IF;
 	END LOOP;
 
@@ -92,9 +97,9 @@ BEGIN
 		kind := 'distributed by address, co-located with event';
 		RETURN NEXT;
 	END LOOP;
-	IF v_readd IS NOT NULL THEN
-		EXECUTE v_readd;
-	END IF;
+	FOREACH v_sql IN ARRAY coalesce(v_readd, '{}') LOOP
+		EXECUTE v_sql;
+	END LOOP;
 
 	-- An insert executed on a worker takes its id from the worker's own
 	-- copy of the sequence, which starts at 1 as the coordinator's does
