@@ -1,17 +1,17 @@
 -- ---------------------------------------------------------------------
--- record_dsn: ingest a bounce e-mail through bounce.record.
--- After the ingestion fragment (52_registry_ingest.sql), whose record()
+-- record_dsn: ingest a bounce e-mail through bounce.record_bounce.
+-- After the ingestion fragment (52_registry_ingest.sql), whose record_bounce()
 -- and address_problem() it calls.
 -- ---------------------------------------------------------------------
 
--- Each failed recipient of the message becomes one bounce.record() call,
+-- Each failed recipient of the message becomes one bounce.record_bounce() call,
 -- keyed by the returned message's Message-ID plus the recipient (the
 -- SHA-256 of the message when it has no Message-ID, of the Message-ID
 -- when that is longer than 255 bytes), so that the same
 -- e-mail ingested twice records nothing new.  Everything else is reported,
 -- not recorded: feedback reports, auto-replies, delayed and success DSNs,
 -- malformed recipient addresses, and messages with no recipient at all.
--- One statement: an error in any record() call records nothing.
+-- One statement: an error in any record_bounce() call records nothing.
 CREATE FUNCTION @extschema@.record_dsn(message bytea, registrars integer[],
 		occurred_at timestamptz DEFAULT NULL)
 	RETURNS TABLE (recipient text, action text, status @extschema@.smtp_status,
@@ -58,13 +58,13 @@ BEGIN
 			outcome := 'skipped: ' || v_problem;
 		ELSE
 			-- a Message-ID longer than 255 bytes gives its SHA-256 instead,
-			-- so that the key stays within the 1000 bytes record() takes
+			-- so that the key stays within the 1000 bytes record_bounce() takes
 			v_key := coalesce(CASE WHEN octet_length(d.message_id) > 255
 			                       THEN 'sha256:' || encode(sha256(convert_to(d.message_id, 'UTF8')), 'hex')
 			                       ELSE d.message_id END,
 			                  'sha256:' || encode(sha256(message), 'hex'))
 				|| ' ' || lower(d.recipient);
-			bounce_id := @extschema@.record(v_key, d.recipient,
+			bounce_id := @extschema@.record_bounce(v_key, d.recipient,
 				coalesce(record_dsn.occurred_at, d.last_attempt, d.message_date, now()), registrars,
 				d.reply_code, d.status::text, d.diagnostic, coalesce(d.remote_mta, d.reporting_mta), d.smtp_command,
 				d.stated_reason);
@@ -92,8 +92,8 @@ CREATE FUNCTION @extschema@.record_dsn(message text, registrars integer[],
 	AS $$ SELECT * FROM @extschema@.record_dsn(
 	        convert_to(message, current_setting('server_encoding')), registrars, occurred_at) $$;
 
-COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail with bounce.record (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now()); reports, without recording, feedback reports, auto-replies, delayed and success notices';
+COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail with bounce.record_bounce (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now()); reports, without recording, feedback reports, auto-replies, delayed and success notices';
 COMMENT ON FUNCTION @extschema@.record_dsn(text, integer[], timestamptz) IS 'record_dsn for a message as text';
--- It records through record(), which only writers may run.
+-- It records through record_bounce(), which only writers may run.
 REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz),
 	@extschema@.record_dsn(text, integer[], timestamptz) FROM PUBLIC;

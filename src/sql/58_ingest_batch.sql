@@ -3,7 +3,7 @@
 -- After record_dsn (55_record_dsn.sql), whose rules it applies to each
 -- message; bounce-load (tools/bounce-load/) calls it.
 --
--- record_dsn calls record() once per failed recipient: one PL/pgSQL call,
+-- record_dsn calls record_bounce() once per failed recipient: one PL/pgSQL call,
 -- with its checks and three INSERTs, per bounce.  A mailbox of thousands
 -- of bounces is loaded faster set-based: every message parsed in one
 -- query, every row checked in one query, and the bounces, their
@@ -16,7 +16,7 @@
 -- ---------------------------------------------------------------------
 
 -- All or nothing, like record_batch(): a message that record_dsn would
--- refuse (a parse past the parser's limits, a bounce time record() does
+-- refuse (a parse past the parser's limits, a bounce time record_bounce() does
 -- not accept) stops the whole batch with record_dsn's SQLSTATE and a
 -- message naming the message's position; the caller (bounce-load) then
 -- sends that batch's messages one at a time.  The registrars are checked
@@ -75,7 +75,7 @@ BEGIN
 
 	-- One statement: parse every message, decide each row's outcome, key
 	-- and time as record_dsn does, check the rows to be recorded as
-	-- record() does (problem), and insert the good ones.  A bad row
+	-- record_bounce() does (problem), and insert the good ones.  A bad row
 	-- raises an error right after it, which undoes the inserts.  A parse
 	-- error fails the statement; only then is each message parsed alone,
 	-- to name the first bad one.
@@ -107,7 +107,7 @@ BEGIN
 			       coalesce(d.remote_mta, d.reporting_mta) AS host, d.smtp_command, d.stated_reason,
 			       d.format, d.outcome, k.k, k.t,
 			       CASE WHEN d.outcome <> 'recorded' THEN NULL
-			            -- record()'s checks that a parsed row can fail; its
+			            -- record_bounce()'s checks that a parsed row can fail; its
 			            -- key, from a Message-ID of at most 255 bytes and an
 			            -- address of at most 254, is never empty nor too long
 			            WHEN NOT isfinite(k.t) THEN '22023 ' || pg_catalog.format('bounce time must be a finite timestamp, not %s', k.t)
@@ -118,7 +118,7 @@ BEGIN
 			            WHEN octet_length(k.k) > 1000 THEN '22001 bounce idempotency key is longer than 1000 bytes' END AS problem
 			  FROM decided d,
 			  LATERAL (SELECT CASE WHEN d.outcome = 'recorded' THEN
-			                  -- record_dsn's key, as record() stores it: without
+			                  -- record_dsn's key, as record_bounce() stores it: without
 			                  -- surrounding blanks (normalize_key)
 			                  btrim(coalesce(CASE WHEN octet_length(d.message_id) > 255
 			                                      THEN 'sha256:' || encode(sha256(convert_to(d.message_id, 'UTF8')), 'hex')
@@ -202,5 +202,5 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
 	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, plus is_new (false: the key was already recorded); all or nothing: a message record_dsn would refuse stops the batch, naming its position';
--- It writes the registry's tables, as record() does: writers only.
+-- It writes the registry's tables, as record_bounce() does: writers only.
 REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) FROM PUBLIC;
