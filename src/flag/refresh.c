@@ -275,6 +275,18 @@ row_nothing(DestReceiver *self)
 #endif
 
 /*
+ * Whether Citus is loaded in this server.  The refresh's queries then read
+ * distributed tables, whose rows come back from the shards' tasks
+ * interleaved: they are read through a cursor (run_query_cursor()) and
+ * every query states its order.
+ */
+static bool
+citus_loaded(void)
+{
+	return GetConfigOption("citus.version", true, false) != NULL;
+}
+
+/*
  * Run a read-only query through a cursor, passing every row to fn, in
  * batches of 10000.  PostgreSQL 13's way, and on every version the way on
  * a Citus node: a distributed query (the coordinator reading a
@@ -332,7 +344,7 @@ run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values
 	int			rc;
 	int			i;
 
-	if (GetConfigOption("citus.version", true, false) != NULL)
+	if (citus_loaded())
 	{
 		run_query_cursor(st, sql, nargs, types, values, fn);
 		return;
@@ -972,16 +984,22 @@ scan_incremental(RefreshScan *st, const char *nsp, ArrayType *new_ids)
 		values[0] = Int64GetDatum(st->new_min);
 		values[1] = Int64GetDatum(st->new_max);
 	}
+	/*
+	 * On one node the nested loop gives the rows in address order; Citus
+	 * gathers its tasks' rows as they arrive, which can split an address,
+	 * so there the order is stated.
+	 */
 	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
 				   " e.reason, e.status, e.reply_code, t.first_at"
 				   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
 				   "         FROM %s.event n WHERE %s GROUP BY n.address ORDER BY n.address) t"
 				   " CROSS JOIN LATERAL (SELECT * FROM %s.event e"
 				   "                      WHERE e.address = t.address"
-				   "                      ORDER BY e.occurred_at, e.id) e",
+				   "                      ORDER BY e.occurred_at, e.id) e%s",
 				   nsp,
 				   dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)",
-				   nsp);
+				   nsp,
+				   citus_loaded() ? " ORDER BY e.address, e.occurred_at, e.id" : "");
 	run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
 	compare_affected(st, nsp);
 }
