@@ -243,6 +243,11 @@ like($err, qr/permission denied for function record_dsn_batch.*grant_writer/s, '
 is(psql_ok($node, 'mbox', 'SELECT count(*) FROM bounce.event'), $events, 'nothing recorded by the refused runs');
 psql_ok($node, 'mbox', q{CREATE ROLE bt_load_writer LOGIN; SELECT bounce.grant_writer('bt_load_writer')});
 ($rc, undef, $err) = load(['-d', $node->connstr('mbox') . ' user=bt_load_writer', $md]);
-is($rc, 0, 'the application\'s writer role (grant_writer) may run the loader: exit status 0');
+# The maildir holds the two bad messages: the writer's run fails on them, as
+# the owner's did, and on nothing else (no permission error).
+is($rc, 1, 'the application\'s writer role (grant_writer) may run the loader: exit status 1, the bad messages only');
+my @failed = $err =~ /^bounce-load: failed: /mg;
+is(scalar @failed, 2, 'the writer role: the two bad messages fail, as for the owner');
+unlike($err, qr/permission denied/, 'the writer role: no permission error');
 
 done_testing();
