@@ -15,13 +15,13 @@ SELECT d, classify(d) FROM (VALUES
   ('421 4.4.7 ..'),
   ('250 2.1.5 Ok')) v(d);
 -- a transcript: the failure code wins over the success codes before it
-SELECT reply_code, status, reason FROM parse('250 2.1.0 Sender OK 250 2.1.5 Recipient OK 354 go ahead 552 5.2.2 Mailbox full');
-SELECT reply_code, status, reason FROM parse('MAIL FROM 250 2.1.0 ok; RCPT TO 550 5.1.1 nope');
+SELECT reply_code, status, reason FROM classify_explain('250 2.1.0 Sender OK 250 2.1.5 Recipient OK 354 go ahead 552 5.2.2 Mailbox full');
+SELECT reply_code, status, reason FROM classify_explain('MAIL FROM 250 2.1.0 ok; RCPT TO 550 5.1.1 nope');
 -- explicit arguments win over the text
 SELECT classify('550 5.1.1 nope', NULL, '5.2.2'), classify('550 5.2.2 whatever', NULL, '5.1.1');
 -- embedded codes that are not codes: IP addresses, long numbers, 4-part versions
-SELECT (parse('from 192.0.2.1 port 5500 ver 4.16.55.1 id 12345')).reply_code,
-       (parse('from 192.0.2.1 port 5500 ver 4.16.55.1 id 12345')).status;
+SELECT (classify_explain('from 192.0.2.1 port 5500 ver 4.16.55.1 id 12345')).reply_code,
+       (classify_explain('from 192.0.2.1 port 5500 ver 4.16.55.1 id 12345')).status;
 -- postfix, sendmail, exim, qmail generic texts
 SELECT classify('550 5.1.1 <a@example.com>: Recipient address rejected: User unknown in local recipient table') AS postfix,
        classify('550 5.1.1 <a@example.com>... User unknown') AS sendmail,
@@ -175,14 +175,14 @@ SELECT is_hard('userunknown'), is_hard('hostunknown'), is_hard('hasmoved'), is_h
 SELECT is_permanent(550, NULL), is_permanent(450, NULL), is_permanent(NULL, '5.1.1'), is_permanent(550, '4.2.2'),
        is_permanent(NULL, NULL) IS NULL AS unknown;
 -- parse: NULL only for all-NULL input; command forms
-SELECT parse(NULL) IS NULL AS all_null, (parse(NULL, 550)).reason AS code_only;
+SELECT classify_explain(NULL) IS NULL AS all_null, (classify_explain(NULL, 550)).reason AS code_only;
 SELECT left(c, 16) AS command, classify('550 User unknown', NULL, NULL, c) FROM (VALUES ('rcpt to'), (' RCPT'), ('Data'), ('BDAT'), ('mail from:<a@b>'), ('ehlo'), ('CONNECT'), ('RCPTX'), (repeat('x', 100000))) v(c);
 -- parse explains
-SELECT * FROM parse('host mx.example.jp said: 550 5.1.1 <x@example.jp>... User Unknown (in reply to RCPT TO command)', NULL, NULL, 'RCPT');
-SELECT reason, rule, rule_source FROM parse('', 550, '5.1.1');
-SELECT reason, rule FROM parse('totally unexplained words');
-SELECT reason, rule FROM parse('', 451, '4.3.2');
-SELECT reason, rule FROM parse('', 450);
+SELECT * FROM classify_explain('host mx.example.jp said: 550 5.1.1 <x@example.jp>... User Unknown (in reply to RCPT TO command)', NULL, NULL, 'RCPT');
+SELECT reason, rule, rule_source FROM classify_explain('', 550, '5.1.1');
+SELECT reason, rule FROM classify_explain('totally unexplained words');
+SELECT reason, rule FROM classify_explain('', 451, '4.3.2');
+SELECT reason, rule FROM classify_explain('', 450);
 -- reason_group
 SELECT reason_group('userunknown'), reason_group('mailboxfull'), reason_group('blocked'), reason_group('authfailure'),
        reason_group('spamdetected'), reason_group('expired'), reason_group('onhold'), reason_group('vacation'), reason_group(NULL);
@@ -218,7 +218,7 @@ SELECT count(*) AS text_rules,
                               IS DISTINCT FROM r.reason) AS shadowed,
        count(*) FILTER (WHERE r.provider IS NOT NULL AND h.host IS NULL) AS provider_without_host
   FROM r LEFT JOIN hosts h ON h.provider = r.provider,
-  LATERAL parse(r.txt, NULL, replace(r.st0, 'X', '5')::smtp_status, r.command, h.host) p;
+  LATERAL classify_explain(r.txt, NULL, replace(r.st0, 'X', '5')::smtp_status, r.command, h.host) p;
 -- gap rules ("user * was not found"): both parts, in order, with 1 to 120 bytes between
 SELECT d, classify(d) FROM (VALUES
   ('550 user kijitora was not found'),
@@ -292,7 +292,7 @@ SELECT d, classify(d) FROM (VALUES
 \set VERBOSITY default
 SELECT classify('x', 600);
 SELECT classify('x', 99);
-SELECT parse('x', -1);
+SELECT classify_explain('x', -1);
 SELECT is_permanent(1000, NULL);
 SELECT is_hard('userunknown', 199);
 SELECT classify('x', NULL, '5.1');
@@ -527,8 +527,8 @@ SELECT classify('Ciao kijitora@example.jp, il gruppo libsisimai potrebbe non esi
 -- markings: IMMUTABLE PARALLEL SAFE, commented
 SELECT p.proname, p.provolatile, p.proparallel, obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented
   FROM pg_proc p WHERE p.pronamespace = 'bounce'::regnamespace
-   AND p.proname IN ('classify', 'parse', 'is_hard', 'is_permanent', 'reason_group', 'reasons', 'classifier_rules')
+   AND p.proname IN ('classify', 'classify_explain', 'is_hard', 'is_permanent', 'reason_group', 'reasons', 'classifier_rules')
  ORDER BY 1;
 -- fully qualified, without bounce on the search path
 SET search_path = public;
-SELECT bounce.classify('550 5.1.1 User unknown'), (bounce.parse('552 5.2.2 Mailbox full')).reason_group;
+SELECT bounce.classify('550 5.1.1 User unknown'), (bounce.classify_explain('552 5.2.2 Mailbox full')).reason_group;

@@ -95,15 +95,15 @@ ROLLBACK TO s;
 
 -- Attribution from the contacts: registrars NULL.  ann@example.be in
 -- 2025-04 was ann.be's and ann-shop.be's (registrar 1) and ann.eu's (2).
-SELECT record('c1', 'ann@example.be', '2025-04-01', NULL, 550, '5.1.1') AS c1 \gset
+SELECT record_bounce('c1', 'ann@example.be', '2025-04-01', NULL, 550, '5.1.1') AS c1 \gset
 SELECT registrar_id, domains FROM attribution WHERE event_id = :c1 ORDER BY registrar_id;
 -- in 2025-10 only ann-shop.be (1) and ann.eu (2); in 2023 nobody's: recorded against no registrar
-SELECT record('c2', 'ann@EXAMPLE.be', '2025-10-01', NULL, 550, '5.1.1') AS c2 \gset
+SELECT record_bounce('c2', 'ann@EXAMPLE.be', '2025-10-01', NULL, 550, '5.1.1') AS c2 \gset
 SELECT registrar_id, domains FROM attribution WHERE event_id = :c2 ORDER BY registrar_id;
-SELECT record('c3', 'ann@example.be', '2023-01-01', NULL, 550, '5.1.1') AS c3 \gset
+SELECT record_bounce('c3', 'ann@example.be', '2023-01-01', NULL, 550, '5.1.1') AS c3 \gset
 SELECT count(*) AS attributed FROM attribution WHERE event_id = :c3;
 -- registrars given: those, with no domains
-SELECT record('c4', 'ann@example.be', '2025-04-01', '{3}', 550, '5.1.1') AS c4 \gset
+SELECT record_bounce('c4', 'ann@example.be', '2025-04-01', '{3}', 550, '5.1.1') AS c4 \gset
 SELECT registrar_id, domains FROM attribution WHERE event_id = :c4;
 -- record_batch: null or missing registrars, from the contacts
 SELECT element, is_new FROM record_batch('[{"key": "c5", "address": "bob@example.be", "occurred_at": "2025-04-01", "reply_code": 550},
@@ -158,7 +158,7 @@ SELECT count(*) AS differences FROM (
 
 -- fix_list names the domains: a second bounce of ann@example.be a month
 -- later makes the first recurring
-SELECT record('c9', 'ann@example.be', '2025-05-01', NULL, 550, '5.1.1') > 0 AS recorded;
+SELECT record_bounce('c9', 'ann@example.be', '2025-05-01', NULL, 550, '5.1.1') > 0 AS recorded;
 CALL refresh();
 SELECT registrar, address, recurring_bounces, counted_bounces, domains FROM fix_list
  WHERE address = 'ann@example.be' ORDER BY registrar_id;
@@ -175,7 +175,7 @@ SELECT revoke_role('regress_bounce_contact_alpha');
 
 -- with no contact at all, NULL is an error again
 DELETE FROM contact;
-SELECT record('c10', 'ann@example.be', '2025-04-01', NULL, 550);
+SELECT record_bounce('c10', 'ann@example.be', '2025-04-01', NULL, 550);
 ROLLBACK;
 SELECT setval('bounce.event_id_seq', :seq_last, :'seq_called'::boolean) IS NOT NULL AS sequence_restored;
 SELECT count(*) AS contacts_left FROM bounce.contact;

@@ -1,4 +1,4 @@
--- record_dsn: bounce e-mails ingested through bounce.record.
+-- record_dsn: bounce e-mails ingested through bounce.record_bounce.
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
 SET search_path = bounce, public;
@@ -114,10 +114,10 @@ SELECT outcome, recipient FROM record_dsn('\x89504e470d0a1a0a40e9e92e62650a'::by
 SELECT count(*) AS events FROM event;
 
 -- the reason PowerMTA states (X-PowerMTA-BounceCategory) is the one recorded, via
--- record(..., reason => ...); the classifier alone would say filtered for 5.2.1
+-- record_bounce(..., reason => ...); the classifier alone would say filtered for 5.2.1
 SELECT outcome, recipient FROM record_dsn(E'From: MAILER-DAEMON@mta.example.org\nMessage-ID: <pmta-1@mta.example.org>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; pmta@example.jp\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp; 550 5.2.1 <pmta@example.jp>... User Unknown\nX-PowerMTA-BounceCategory: bad-mailbox\n\n--B--\n', '{1}');
 SELECT reason, hard, classify(diagnostic, reply_code, status) AS classifier_alone FROM event WHERE address = 'pmta@example.jp';
-SELECT record('explicit-reason', 'x@example.jp', '2025-01-01', '{1}', 550, '5.2.1', 'User Unknown', reason => 'userunknown') AS xid \gset
+SELECT record_bounce('explicit-reason', 'x@example.jp', '2025-01-01', '{1}', 550, '5.2.1', 'User Unknown', reason => 'userunknown') AS xid \gset
 SELECT reason, hard FROM event WHERE id = :xid;
 
 -- a Message-ID of 3 KB: the key holds its SHA-256 (a 3 KB key would be

@@ -100,7 +100,7 @@ SELECT * FROM record_esp_event('{"notificationType": "Bounce", "bounce": {"bounc
 ROLLBACK TO s;
 SELECT * FROM record_esp_event('"just a string"', '{}');
 ROLLBACK TO s;
--- a row record() refuses: named by its event and recipient
+-- a row record_bounce() refuses: named by its event and recipient
 SELECT * FROM record_esp_event('[{"email": "ok@example.net", "timestamp": 1735689600, "event": "bounce", "type": "bounce", "sg_message_id": "ok2"},
   {"email": "future@example.net", "timestamp": 32503680000, "event": "bounce", "type": "bounce", "sg_message_id": "f1"}]', '{}');
 ROLLBACK TO s;

@@ -11,11 +11,11 @@ INSERT INTO registrar VALUES (1, 'Alpha'), (2, 'Beta');
 -- bounces on both sides of local month boundaries, in zones with a DST
 -- change at midnight or a skipped day at the end of a month (Samoa left
 -- out 30 December 2011), plus a reply code without status
-SELECT count(record('k' || i, 'a' || (i % 3) || '@x.be', t, '{1,2}', 550, '5.1.1')) AS recorded
+SELECT count(record_bounce('k' || i, 'a' || (i % 3) || '@x.be', t, '{1,2}', 550, '5.1.1')) AS recorded
   FROM (SELECT i, timestamptz '2011-12-29 00:00+00' + i * interval '5 hours 7 minutes' AS t
           FROM generate_series(1, 40) i) s;
-SELECT record('rc4', 'b@x.be', '2012-01-05 00:00+00', '{1}', 451) > 0 AS recorded,
-       record('rc5', 'b@x.be', '2012-01-25 00:00+00', '{1}', 554) > 0 AS recorded;
+SELECT record_bounce('rc4', 'b@x.be', '2012-01-05 00:00+00', '{1}', 451) > 0 AS recorded,
+       record_bounce('rc5', 'b@x.be', '2012-01-25 00:00+00', '{1}', 554) > 0 AS recorded;
 
 -- each zone: a full refresh, then the months of the summaries against date_trunc in SQL
 CREATE FUNCTION pg_temp.months_unlike_sql(zone text) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -45,19 +45,19 @@ CALL refresh();
 SELECT count(*) FILTER (WHERE block IS NOT NULL) AS blocks, min(octet_length(flags)) AS bytes,
        count(*) FILTER (WHERE registrar_id IS NOT NULL) AS counts,
        max(counted) FILTER (WHERE block IS NULL AND registrar_id IS NULL) AS flagged
-  FROM refresh_scan(NULL, '14 days', '3 months', 3, '15 days', false);
+  FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', 3, '15 days', false);
 -- counting hard bounces: the 451 does not count either way, the 554 only as permanent
 SELECT sum(counted) FILTER (WHERE registrar_id IS NOT NULL) AS permanent
-  FROM refresh_scan(NULL, '14 days', '3 months', 3, '15 days', false);
+  FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', 3, '15 days', false);
 SELECT sum(counted) FILTER (WHERE registrar_id IS NOT NULL) AS hard
-  FROM refresh_scan(NULL, '14 days', '3 months', 3, '15 days', true);
+  FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', 3, '15 days', true);
 -- nothing new: no block changes, no differences
-SELECT count(*) AS rows, max(counted) AS compared FROM refresh_scan('{}', '14 days', '3 months', 3, '15 days', false);
+SELECT count(*) AS rows, max(counted) AS compared FROM bounce_internal.refresh_scan('{}', '14 days', '3 months', 3, '15 days', false);
 -- an id that is not a bounce is ignored
-SELECT count(*) AS rows FROM refresh_scan('{-7}', '14 days', '3 months', 3, '15 days', false);
+SELECT count(*) AS rows FROM bounce_internal.refresh_scan('{-7}', '14 days', '3 months', 3, '15 days', false);
 -- the same bounces again: compared, nothing changes
 SELECT count(*) FILTER (WHERE block IS NOT NULL OR registrar_id IS NOT NULL) AS changed, max(counted) AS compared
-  FROM refresh_scan(ARRAY(SELECT id FROM event), '14 days', '3 months', 3, '15 days', false);
+  FROM bounce_internal.refresh_scan(ARRAY(SELECT id FROM event), '14 days', '3 months', 3, '15 days', false);
 -- new ids far apart are read id by id; a dense run of ids (as the identity
 -- hands them out) as one range, old bounces inside it included (harmless:
 -- they are compared and found unchanged).  compared: the bounces from each
@@ -71,25 +71,25 @@ SELECT r.changed, r.compared, r.compared = pg_temp.from_first(x.lo, x.hi, ARRAY[
        r.compared = pg_temp.from_first(x.lo, x.hi, NULL) AS as_range
   FROM (SELECT min(id) AS lo, max(id) AS hi FROM event) x,
        LATERAL (SELECT count(*) FILTER (WHERE block IS NOT NULL OR registrar_id IS NOT NULL) AS changed, max(counted) AS compared
-                  FROM refresh_scan(ARRAY[x.lo, x.hi], '14 days', '3 months', 3, '15 days', false)) r;
+                  FROM bounce_internal.refresh_scan(ARRAY[x.lo, x.hi], '14 days', '3 months', 3, '15 days', false)) r;
 SELECT r.changed, r.compared, r.compared = pg_temp.from_first(x.lo, x.lo + 2, ARRAY[x.lo, x.lo + 2]) AS id_by_id,
        r.compared = pg_temp.from_first(x.lo, x.lo + 2, NULL) AS as_range
   FROM (SELECT min(id) AS lo FROM event) x,
        LATERAL (SELECT count(*) FILTER (WHERE block IS NOT NULL OR registrar_id IS NOT NULL) AS changed, max(counted) AS compared
-                  FROM refresh_scan(ARRAY[x.lo, x.lo + 2], '14 days', '3 months', 3, '15 days', false)) r;
+                  FROM bounce_internal.refresh_scan(ARRAY[x.lo, x.lo + 2], '14 days', '3 months', 3, '15 days', false)) r;
 -- other settings: the differences are returned, nothing is written
 SELECT sum(recurring) FILTER (WHERE registrar_id IS NOT NULL) AS recurring_change
-  FROM refresh_scan(ARRAY(SELECT id FROM event), '0 days', '1 year', 3, '15 days', false);
+  FROM bounce_internal.refresh_scan(ARRAY(SELECT id FROM event), '0 days', '1 year', 3, '15 days', false);
 SELECT sum(recurring) AS recurring FROM monthly_status;
 
 -- bad arguments
-SELECT * FROM refresh_scan(NULL, NULL, '3 months', 3, '15 days', false);
-SELECT * FROM refresh_scan(NULL, '-1 day', '3 months', 3, '15 days', false);
-SELECT * FROM refresh_scan(NULL, '14 days', '1 day', 3, '15 days', false);
-SELECT * FROM refresh_scan(NULL, '14 days', '3 months', 0, '15 days', false);
-SELECT * FROM refresh_scan(NULL, '14 days', '3 months', NULL, '15 days', false);
-SELECT * FROM refresh_scan(NULL, '14 days', '3 months', 3, '1 mon -40 days', false);
-SELECT * FROM refresh_scan('{{1,2},{3,4}}', '14 days', '3 months', 3, '15 days', false);
+SELECT * FROM bounce_internal.refresh_scan(NULL, NULL, '3 months', 3, '15 days', false);
+SELECT * FROM bounce_internal.refresh_scan(NULL, '-1 day', '3 months', 3, '15 days', false);
+SELECT * FROM bounce_internal.refresh_scan(NULL, '14 days', '1 day', 3, '15 days', false);
+SELECT * FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', 0, '15 days', false);
+SELECT * FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', NULL, '15 days', false);
+SELECT * FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', 3, '1 mon -40 days', false);
+SELECT * FROM bounce_internal.refresh_scan('{{1,2},{3,4}}', '14 days', '3 months', 3, '15 days', false);
 
 -- leave an empty registry for the next test
 DROP EXTENSION bounce CASCADE;

@@ -9,7 +9,7 @@ SELECT star3_max, star2_max, star1_max, count_kind, recurring_min_gap, recurring
 UPDATE config SET star3_max = 500;          -- bands must stay ordered
 UPDATE config SET count_kind = 'soft';
 UPDATE config SET time_zone = 'Mars/Olympus';
--- settings that would pass a plain CHECK but break every later refresh or record()
+-- settings that would pass a plain CHECK but break every later refresh or record_bounce()
 \set VERBOSITY default
 UPDATE config SET time_zone = 'CEST';       -- an abbreviation: refresh() cannot SET TimeZone to it
 UPDATE config SET time_zone = 'europe/brussels';
@@ -43,32 +43,32 @@ INSERT INTO registration SELECT r, m, n FROM (VALUES (1, 1000000), (2, 200000), 
        generate_series('2025-01-01'::date, '2025-12-01', '1 month') m;
 INSERT INTO registration VALUES (1, '2025-01-15', 5);   -- must be a month's first day
 
--- record(): returns the id; a repeated key returns the same id
-SELECT record('m1/a', ' ann@Example.BE', '2025-01-10 10:00', '{1,2}', 550, '5.1.1', '550 5.1.1 user unknown') AS id1 \gset
-SELECT record('m1/a', 'other@example.be', '2025-06-01', '{3}') = :id1 AS same_id;
+-- record_bounce(): returns the id; a repeated key returns the same id
+SELECT record_bounce('m1/a', ' ann@Example.BE', '2025-01-10 10:00', '{1,2}', 550, '5.1.1', '550 5.1.1 user unknown') AS id1 \gset
+SELECT record_bounce('m1/a', 'other@example.be', '2025-06-01', '{3}') = :id1 AS same_id;
 SELECT id = :id1 AS same, address, status, permanent FROM event;
 SELECT registrar_id FROM attribution ORDER BY 1;
 -- bad input: clear errors, nothing written
-SELECT record('', 'a@x.be', '2025-01-01', '{1}');
-SELECT record('k', NULL, '2025-01-01', '{1}');
-SELECT record('k', 'a@@', '2025-01-01', '{1}');
-SELECT record('k', 'a@x.be', NULL, '{1}');
-SELECT record('k', 'a@x.be', 'infinity', '{1}');
-SELECT record('k', 'a@x.be', '2999-01-01', '{1}');
-SELECT record(repeat('k', 3000), 'a@x.be', '2025-01-01', '{1}');    -- longer than 1000 bytes: a poison message otherwise (54000)
-SELECT record(E' \t\n ', 'a@x.be', '2025-01-01', '{1}');
-SELECT record('k', 'a@x.be', '4714-11-24 00:00+00 BC', '{1}');    -- before 1970: the oldest bounce time accepted
-SELECT record('k', 'a@x.be', '1969-12-31 23:59:59+00', '{1}');
-SELECT record('k', 'a@x.be', '2025-01-01', '{1,99}');
-SELECT record('k', 'a@x.be', '2025-01-01', '{1,NULL}');
-SELECT record('k', 'a@x.be', '2025-01-01', '{1}', 650);
-SELECT record('k', 'a@x.be', '2025-01-01', '{1}', 550, '5.01.1');
+SELECT record_bounce('', 'a@x.be', '2025-01-01', '{1}');
+SELECT record_bounce('k', NULL, '2025-01-01', '{1}');
+SELECT record_bounce('k', 'a@@', '2025-01-01', '{1}');
+SELECT record_bounce('k', 'a@x.be', NULL, '{1}');
+SELECT record_bounce('k', 'a@x.be', 'infinity', '{1}');
+SELECT record_bounce('k', 'a@x.be', '2999-01-01', '{1}');
+SELECT record_bounce(repeat('k', 3000), 'a@x.be', '2025-01-01', '{1}');    -- longer than 1000 bytes: a poison message otherwise (54000)
+SELECT record_bounce(E' \t\n ', 'a@x.be', '2025-01-01', '{1}');
+SELECT record_bounce('k', 'a@x.be', '4714-11-24 00:00+00 BC', '{1}');    -- before 1970: the oldest bounce time accepted
+SELECT record_bounce('k', 'a@x.be', '1969-12-31 23:59:59+00', '{1}');
+SELECT record_bounce('k', 'a@x.be', '2025-01-01', '{1,99}');
+SELECT record_bounce('k', 'a@x.be', '2025-01-01', '{1,NULL}');
+SELECT record_bounce('k', 'a@x.be', '2025-01-01', '{1}', 650);
+SELECT record_bounce('k', 'a@x.be', '2025-01-01', '{1}', 550, '5.01.1');
 SELECT count(*) AS events, (SELECT count(*) FROM attribution) AS attributions, (SELECT count(*) FROM pending) AS pending FROM event;
 -- no registrar ('{}'): kept for address_status, counts against nobody;
 -- NULL, with no contact loaded, is an error, so that a caller's bug is not
 -- silently counted against nobody (contact.sql: NULL with contacts)
-SELECT record('m0', 'former@x.be', '2025-01-02', '{}', 550, '5.1.1') > 0 AS recorded;
-SELECT record('m0x', 'former@x.be', '2025-01-02', NULL, 550, '5.1.1');
+SELECT record_bounce('m0', 'former@x.be', '2025-01-02', '{}', 550, '5.1.1') > 0 AS recorded;
+SELECT record_bounce('m0x', 'former@x.be', '2025-01-02', NULL, 550, '5.1.1');
 
 -- record_batch(): all or nothing, errors name the element
 SELECT * FROM record_batch('[
@@ -83,11 +83,11 @@ SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": "1"}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1], "status": "5.1"}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2999-03-01", "registrars": [1]}]');
--- keys as record() checks them
+-- keys as record_bounce() checks them
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": " \t ", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}]');
 SELECT * FROM record_batch(jsonb_build_array(jsonb_build_object('key', 'z1', 'address', 'z@x.be', 'occurred_at', '2025-03-01', 'registrars', '[1]'::jsonb),
                                              jsonb_build_object('key', repeat('z', 1001), 'address', 'z@x.be', 'occurred_at', '2025-03-01', 'registrars', '[1]'::jsonb)));
--- times as record() checks them, and one that does not parse, each named by its element
+-- times as record_bounce() checks them, and one that does not parse, each named by its element
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "address": "z@x.be", "occurred_at": "4714-11-24 00:00+00 BC", "registrars": [1]}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "2025-03-01", "registrars": [1]}, {"key": "z2", "address": "z@x.be", "occurred_at": "1969-12-31 23:59+00", "registrars": [1]}]');
 SELECT * FROM record_batch('[{"key": "z1", "address": "z@x.be", "occurred_at": "-infinity", "registrars": [1]}]');
@@ -103,11 +103,11 @@ SELECT * FROM record_batch('{"key": "z1"}');
 SELECT * FROM record_batch('[]');
 SELECT count(*) FROM event WHERE idempotency_key LIKE 'z%';
 
--- keys are stored as they are checked, trimmed, by record(), record_batch()
+-- keys are stored as they are checked, trimmed, by record_bounce(), record_batch()
 -- and COPY alike (rolled back, the id sequence put back)
 SELECT last_value AS seq_last, is_called AS seq_called FROM bounce.event_id_seq \gset
 BEGIN;
-SELECT record(E' t1\t', 't@x.be', '2025-03-01', '{1}') = record('t1', 't@x.be', '2025-03-01', '{1}') AS same_bounce;
+SELECT record_bounce(E' t1\t', 't@x.be', '2025-03-01', '{1}') = record_bounce('t1', 't@x.be', '2025-03-01', '{1}') AS same_bounce;
 SELECT element, is_new FROM record_batch('[{"key": " t2 ", "address": "t@x.be", "occurred_at": "2025-03-02", "registrars": [1]},
   {"key": "t2", "address": "t@x.be", "occurred_at": "2025-03-02", "registrars": [1]}, {"key": "t1 ", "address": "t@x.be", "occurred_at": "2025-03-01", "registrars": [1]}]');
 COPY ingest (idempotency_key, address, occurred_at, registrars) FROM stdin;
@@ -143,7 +143,7 @@ SELECT count(*) AS flags_unlike_window_functions FROM (
  WHERE (x.counted, x.recurring, x.suppressed) IS DISTINCT FROM (coalesce(x.permanent, false), x.r, x.s);
 -- one byte per bounce, 256 to a row; a bounce not refreshed yet has NULL flags
 SELECT count(*) AS blocks, min(octet_length(flags)) AS bytes FROM event_flags;
-SELECT record('unrefreshed', 'new@example.be', '2025-01-03 00:00', '{1}', 550, '5.1.1') > 0 AS recorded;
+SELECT record_bounce('unrefreshed', 'new@example.be', '2025-01-03 00:00', '{1}', 550, '5.1.1') > 0 AS recorded;
 SELECT counted, recurring, suppressed FROM flagged_event WHERE address = 'new@example.be';
 SELECT * FROM monthly_score WHERE counted > 0 ORDER BY registrar_id, month;
 SELECT period, period_start, registrar, status, status_text, errors, per_1m, rank FROM top_errors ORDER BY registrar, period, period_start, rank, status;
@@ -156,8 +156,8 @@ SELECT registrar, rank, address, recurring_bounces, counted_bounces, first_bounc
 SELECT address, last_bounce, last_status, streak, suppressed FROM address_status WHERE address = normalize_address(' ann@EXAMPLE.be ');
 
 -- a late bounce changes the next bounce's flag, in a later month
-SELECT record('late', 'bob@example.be', '2025-01-20 08:00', '{3}', 550, '5.1.1') > 0 AS recorded;
-SELECT record('late2', 'ann@example.be', '2025-03-20 08:00', '{1}', 550, '5.1.1') > 0 AS recorded;
+SELECT record_bounce('late', 'bob@example.be', '2025-01-20 08:00', '{3}', 550, '5.1.1') > 0 AS recorded;
+SELECT record_bounce('late2', 'ann@example.be', '2025-03-20 08:00', '{1}', 550, '5.1.1') > 0 AS recorded;
 CALL refresh();
 SELECT last_kind, last_events FROM refresh_state;
 SELECT address, occurred_at, recurring FROM flagged_event WHERE address IN ('ann@example.be', 'bob@example.be') ORDER BY 1, 2;
@@ -209,11 +209,11 @@ SELECT c.relname, c.relkind, c.relrowsecurity, c.reloptions
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'bounce') AND c.relkind IN ('r', 'v')
  ORDER BY c.relkind, c.relname;
 
--- a bounce known only by its diagnostic text: record(), record_batch() and
+-- a bounce known only by its diagnostic text: record_bounce(), record_batch() and
 -- COPY store the codes the text states (a code given is kept), so it is
 -- permanent and counts
 BEGIN;
-SELECT record('d1', 'diag@x.be', '2025-05-01', '{1}', diagnostic => '550 5.1.1 User unknown') > 0 AS recorded;
+SELECT record_bounce('d1', 'diag@x.be', '2025-05-01', '{1}', diagnostic => '550 5.1.1 User unknown') > 0 AS recorded;
 SELECT count(*) FROM record_batch('[{"key": "d2", "address": "diag@x.be", "occurred_at": "2025-05-20", "registrars": [1], "diagnostic": "550-5.1.1 The email account does not exist"}]');
 COPY ingest (idempotency_key, address, occurred_at, registrars, reply_code, diagnostic) FROM stdin;
 d3	diag@x.be	2025-06-10	{1}	551	550 5.1.1 User unknown

@@ -12,7 +12,7 @@ SELECT 560::reply_code;
 SELECT 1000::reply_code;
 SELECT reply_class(99);
 SELECT reply_class(-1);
-SELECT reply_code_check(2147483647);
+SELECT bounce_internal.reply_code_check(2147483647);
 \set VERBOSITY terse
 SELECT reply_class(NULL), is_valid_reply_code(NULL), NULL::reply_code;
 -- a domain column rejects bad codes on INSERT

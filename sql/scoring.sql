@@ -137,7 +137,7 @@ SELECT col_description(attrelid, attnum) AS trend_comment FROM pg_attribute
 
 -- 5. A bounce known only by its diagnostic text: the codes the text states
 -- are stored, and it counts as the permanent bounce it is
-SELECT record('t1', 'tom@x.be', '2025-05-01 10:00', '{2}', diagnostic => '550 5.1.1 User unknown') > 0 AS recorded;
+SELECT record_bounce('t1', 'tom@x.be', '2025-05-01 10:00', '{2}', diagnostic => '550 5.1.1 User unknown') > 0 AS recorded;
 SELECT count(*) FROM record_batch('[{"key": "t2", "address": "tom@x.be", "occurred_at": "2025-05-20 10:00", "registrars": [2],
                                      "diagnostic": "550 5.1.1 <tom@x.be>: Recipient address rejected: User unknown"}]');
 COPY ingest (idempotency_key, address, occurred_at, registrars, diagnostic) FROM stdin;
@@ -145,22 +145,22 @@ t3	tom@x.be	2025-06-10 10:00	{2}	550 5.1.1 User unknown
 t4	tim@x.be	2025-06-10 10:00	{2}	452 4.2.2 Mailbox full
 \.
 -- a code the caller gives is kept; the missing one comes from the text
-SELECT record('t5', 'tim@x.be', '2025-06-11 10:00', '{2}', 550, diagnostic => 'said 550 5.2.2 mailbox full') > 0 AS recorded;
+SELECT record_bounce('t5', 'tim@x.be', '2025-06-11 10:00', '{2}', 550, diagnostic => 'said 550 5.2.2 mailbox full') > 0 AS recorded;
 -- text with no code leaves the codes NULL (and the bounce uncounted)
-SELECT record('t6', 'tim@x.be', '2025-06-12 10:00', '{2}', diagnostic => 'User unknown') > 0 AS recorded;
+SELECT record_bounce('t6', 'tim@x.be', '2025-06-12 10:00', '{2}', diagnostic => 'User unknown') > 0 AS recorded;
 CALL refresh();
 SELECT e.idempotency_key, f.reply_code, f.status, f.reason, f.hard, f.permanent, f.counted, f.recurring
   FROM flagged_event f JOIN event e ON e.id = f.id WHERE e.idempotency_key ~ '^t[0-9]' ORDER BY 1;
 
 -- 6. registrars NULL, with no contact loaded, is an error (22004); '{}' (or []) is no registrar
-SELECT pg_temp.err($$SELECT record('n1', 'nul@x.be', '2025-05-01', NULL, 550, '5.1.1')$$);
+SELECT pg_temp.err($$SELECT record_bounce('n1', 'nul@x.be', '2025-05-01', NULL, 550, '5.1.1')$$);
 SELECT pg_temp.err($$SELECT * FROM record_batch('[{"key": "n2", "address": "nul@x.be", "occurred_at": "2025-05-01", "reply_code": 550}]')$$);
 SELECT pg_temp.err($$SELECT * FROM record_batch('[{"key": "n3", "address": "nul@x.be", "occurred_at": "2025-05-01", "registrars": null}]')$$);
 SELECT pg_temp.err($$INSERT INTO ingest (idempotency_key, address, occurred_at, registrars, reply_code) VALUES ('n4', 'nul@x.be', '2025-05-01', NULL, 550)$$);
 SELECT pg_temp.err($$SELECT * FROM record_dsn('not a bounce', NULL)$$);
 SELECT pg_temp.err($$SELECT * FROM record_dsn(NULL::bytea, NULL)$$);
 SELECT count(*) AS recorded FROM event WHERE address = 'nul@x.be';
-SELECT record('n5', 'nul@x.be', '2025-05-01', '{}', 550, '5.1.1') > 0 AS recorded;
+SELECT record_bounce('n5', 'nul@x.be', '2025-05-01', '{}', 550, '5.1.1') > 0 AS recorded;
 SELECT element, is_new FROM record_batch('[{"key": "n6", "address": "nul@x.be", "occurred_at": "2025-05-02", "registrars": [], "reply_code": 550}]');
 SELECT count(*) AS recorded, (SELECT count(*) FROM attribution a JOIN event e ON e.id = a.event_id WHERE e.address = 'nul@x.be') AS attributed
   FROM event WHERE address = 'nul@x.be';
@@ -190,7 +190,7 @@ SELECT count(*) AS queued FROM quarter_queue;
 -- new bounces that move no count (a soft one) rescore no quarter, and
 -- leave the benchmark groups as they are
 SELECT count(*) AS groups_before FROM group_score \gset
-SELECT record('s1', 'soft@x.be', '2025-05-02 10:00', '{2}', 452, '4.2.2') > 0 AS recorded;
+SELECT record_bounce('s1', 'soft@x.be', '2025-05-02 10:00', '{2}', 452, '4.2.2') > 0 AS recorded;
 CALL refresh();
 SELECT last_kind, last_events, (SELECT count(*) FROM group_score) AS groups, :groups_before AS groups_before FROM refresh_state;
 -- a changed registration queues its quarter, and the next refresh rescores it

@@ -58,7 +58,7 @@ SELECT '5.1.1'::smtp_status = '5.1.1', '5.1.1'::smtp_status <> '5.1.2',
        '4.9.9'::smtp_status < '5.0.0', '5.1.2'::smtp_status <= '5.1.10',
        '5.2.0'::smtp_status > '5.1.999', '5.1.1'::smtp_status >= '5.1.1';
 SELECT '5.1.10'::smtp_status > '5.1.2' AS numeric_not_textual;
-SELECT smtp_status_cmp('5.1.1', '5.1.2'), smtp_status_cmp('5.1.1', '5.1.1'), smtp_status_cmp('5.2.1', '5.1.1');
+SELECT bounce_internal.smtp_status_cmp('5.1.1', '5.1.2'), bounce_internal.smtp_status_cmp('5.1.1', '5.1.1'), bounce_internal.smtp_status_cmp('5.2.1', '5.1.1');
 -- commutators and negators are declared
 SELECT o.oprname, c.oprname AS commutator, n.oprname AS negator, o.oprrest, o.oprjoin, o.oprcanhash, o.oprcanmerge
   FROM pg_operator o
@@ -73,9 +73,9 @@ SELECT am.amname, opc.opcname, opc.opcdefault
  WHERE opc.opcintype = 'bounce.smtp_status'::regtype ORDER BY 1;
 SELECT amprocnum, amproc::regproc
   FROM pg_amproc WHERE amproclefttype = 'bounce.smtp_status'::regtype ORDER BY amprocfamily, amprocnum;
-SELECT smtp_status_hash('5.1.1') = smtp_status_hash('5.1.1') AS hash_stable,
-       smtp_status_hash_extended('5.1.1', 0) = smtp_status_hash_extended('5.1.1', 0) AS ext_stable,
-       smtp_status_hash_extended('5.1.1', 0) <> smtp_status_hash_extended('5.1.1', 1) AS seed_matters;
+SELECT bounce_internal.smtp_status_hash('5.1.1') = bounce_internal.smtp_status_hash('5.1.1') AS hash_stable,
+       bounce_internal.smtp_status_hash_extended('5.1.1', 0) = bounce_internal.smtp_status_hash_extended('5.1.1', 0) AS ext_stable,
+       bounce_internal.smtp_status_hash_extended('5.1.1', 0) <> bounce_internal.smtp_status_hash_extended('5.1.1', 1) AS seed_matters;
 
 -- a table exercising ORDER BY, GROUP BY, DISTINCT, indexes and hash joins
 CREATE TEMP TABLE st AS
@@ -153,8 +153,8 @@ SELECT count(*) FROM status_registry() r, unnest(ARRAY['2','4','5']) c
  WHERE status_text((c || substr(r.code, 2))::smtp_status) <> r.name;
 
 -- binary I/O round trip
-SELECT smtp_status_send('5.1.10');
-SELECT smtp_status_send('2.999.0');
+SELECT bounce_internal.smtp_status_send('5.1.10');
+SELECT bounce_internal.smtp_status_send('2.999.0');
 CREATE TEMP TABLE bin AS SELECT DISTINCT code FROM st;
 -- scratch files go to the cluster's private directory, not a shared /tmp path
 \getenv pgwork PGHOST

@@ -42,6 +42,9 @@ extern struct FuncCallContext *bounce_table_srf_init(FunctionCallInfo fcinfo,
  */
 extern void bounce_check_interrupts(void *arg);
 
+/* The schema of the bounce extension, where its tables and types live. */
+extern Oid	bounce_extension_schema(void);
+
 #endif							/* PG_VERSION_NUM */
 
 #endif							/* BOUNCE_H */

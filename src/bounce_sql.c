@@ -7,8 +7,16 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
 
 #include "bounce.h"
 
@@ -43,4 +51,40 @@ bounce_table_srf_init(FunctionCallInfo fcinfo, uint64 rows)
 	funcctx->max_calls = rows;
 	MemoryContextSwitchTo(oldcontext);
 	return funcctx;
+}
+
+/*
+ * The schema of the bounce extension (bounce.control's schema).  Its
+ * internal functions live in a schema of their own, bounce_internal, and
+ * find the extension's tables and types here rather than beside themselves.
+ * PostgreSQL 16 exports get_extension_schema(); before it, the same index
+ * scan of pg_extension by name.
+ */
+Oid
+bounce_extension_schema(void)
+{
+#if PG_VERSION_NUM >= 160000
+	return get_extension_schema(get_extension_oid("bounce", false));
+#else
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("bounce"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(nsp))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"bounce\" is not installed in this database")));
+	return nsp;
+#endif
 }

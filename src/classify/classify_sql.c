@@ -193,13 +193,13 @@ bounce_classify_sql(PG_FUNCTION_ARGS)
 }
 
 /*
- * parse(...same arguments...) -> bounce.classification: the codes used,
+ * classify_explain(...same arguments...) -> bounce.classification: the codes used,
  * the reason and its group, hard, permanent, and the rule that decided
  * with its source.
  */
-PG_FUNCTION_INFO_V1(bounce_parse_sql);
+PG_FUNCTION_INFO_V1(bounce_classify_explain_sql);
 Datum
-bounce_parse_sql(PG_FUNCTION_ARGS)
+bounce_classify_explain_sql(PG_FUNCTION_ARGS)
 {
 	BounceClassifyInput in;
 	BounceClassification out;

@@ -52,6 +52,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "bounce.h"
 #include "flag/event_flags.h"
 #include "flag/recurring.h"
 #include "status/status.h"
@@ -1068,8 +1069,8 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	st->blocks = blockhash_create(st->cxt, 1024, NULL);
 	st->counts = counthash_create(st->cxt, 1024, NULL);
 
-	nsp = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
-	st->delivered = delivered_oid(get_func_namespace(fcinfo->flinfo->fn_oid));
+	nsp = quote_identifier(get_namespace_name(bounce_extension_schema()));
+	st->delivered = delivered_oid(bounce_extension_schema());
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "bounce.refresh_scan: SPI_connect failed: %s", SPI_result_code_string(rc));
 	if (!st->incremental)

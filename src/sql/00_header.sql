@@ -94,3 +94,15 @@ BEGIN
 END $$;
 
 COMMENT ON SCHEMA @extschema@ IS 'bounce: bounce classification, recurring-bounce flags and registrar scoring';
+
+-- The helpers no one calls by name -- trigger functions, the steps of
+-- refresh(), the ingest checks, the grant functions' internals and the
+-- input, output and operator support functions of smtp_status -- live in a
+-- schema of their own, so that \df bounce.* lists what users call.  The
+-- extension creates it (CREATE SCHEMA fails if it exists: a schema someone
+-- else made could hold objects in bounce's way) and owns it; no one but the
+-- owner has any privilege on it.  Everything calls them schema-qualified,
+-- parsed when bounce's own functions, views and triggers are created or
+-- run with the owner's rights.
+CREATE SCHEMA bounce_internal;
+COMMENT ON SCHEMA bounce_internal IS 'bounce: internal helpers of the bounce extension (triggers, refresh steps, type support); not called directly';

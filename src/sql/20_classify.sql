@@ -38,12 +38,12 @@ CREATE FUNCTION @extschema@.classify(diagnostic text, reply_code integer DEFAULT
 	AS 'MODULE_PATHNAME', 'bounce_classify_sql' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.classify(text, integer, @extschema@.smtp_status, text, text) IS 'bounce reason of a diagnostic text, reply code, status, SMTP command and remote host; NULL only if all are NULL';
 
-CREATE FUNCTION @extschema@.parse(diagnostic text, reply_code integer DEFAULT NULL,
+CREATE FUNCTION @extschema@.classify_explain(diagnostic text, reply_code integer DEFAULT NULL,
 		status @extschema@.smtp_status DEFAULT NULL, command text DEFAULT NULL,
 		remote_host text DEFAULT NULL)
 	RETURNS @extschema@.classification
-	AS 'MODULE_PATHNAME', 'bounce_parse_sql' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.parse(text, integer, @extschema@.smtp_status, text, text) IS 'classify and explain: codes used, reason, reason_group, hard, permanent, rule and rule_source';
+	AS 'MODULE_PATHNAME', 'bounce_classify_explain_sql' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.classify_explain(text, integer, @extschema@.smtp_status, text, text) IS 'classify and explain: codes used, reason, reason_group, hard, permanent, rule and rule_source';
 
 CREATE FUNCTION @extschema@.is_hard(reason @extschema@.reason, reply_code integer DEFAULT NULL,
 		status @extschema@.smtp_status DEFAULT NULL)

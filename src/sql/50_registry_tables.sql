@@ -16,7 +16,7 @@
 -- its TimeZone (which takes no abbreviation) and the month boundaries
 -- follow the zone's daylight-saving rules.  Raises 22023 naming the value,
 -- with a hint; STABLE: it reads the server's time zone database.
-CREATE FUNCTION @extschema@.valid_time_zone(tz text) RETURNS boolean
+CREATE FUNCTION bounce_internal.valid_time_zone(tz text) RETURNS boolean
 	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -39,12 +39,12 @@ BEGIN
 			HINT = CASE WHEN v_spelled IS NOT NULL THEN format('Zone names are spelled as in pg_timezone_names: %s.', v_spelled)
 			            ELSE 'Use a full zone name from pg_timezone_names, such as Europe/Brussels or UTC.' END;
 END $$;
-COMMENT ON FUNCTION @extschema@.valid_time_zone(text) IS 'true for a full time zone name (pg_timezone_names), else error 22023 naming the value (an abbreviation such as CEST is refused)';
+COMMENT ON FUNCTION bounce_internal.valid_time_zone(text) IS 'true for a full time zone name (pg_timezone_names), else error 22023 naming the value (an abbreviation such as CEST is refused)';
 
 -- config's CHECK of the gaps and the suppression span: refresh() refuses
 -- an interval with a negative part (months, days or time), so such a
 -- setting would make every refresh fail.  Raises 22023 naming it.
-CREATE FUNCTION @extschema@.valid_span(span interval, setting text) RETURNS boolean
+CREATE FUNCTION bounce_internal.valid_span(span interval, setting text) RETURNS boolean
 	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -56,7 +56,7 @@ BEGIN
 	END IF;
 	RETURN true;
 END $$;
-COMMENT ON FUNCTION @extschema@.valid_span(interval, text) IS 'true for an interval with no negative part (months, days, time), else error 22023 naming the setting';
+COMMENT ON FUNCTION bounce_internal.valid_span(interval, text) IS 'true for an interval with no negative part (months, days, time), else error 22023 naming the setting';
 
 CREATE TABLE @extschema@.config (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -64,15 +64,15 @@ CREATE TABLE @extschema@.config (
 	star2_max numeric NOT NULL DEFAULT 400,
 	star1_max numeric NOT NULL DEFAULT 1000,
 	count_kind text NOT NULL DEFAULT 'permanent' CHECK (count_kind IN ('permanent', 'hard')),
-	recurring_min_gap interval NOT NULL DEFAULT '14 days' CHECK (@extschema@.valid_span(recurring_min_gap, 'recurring_min_gap')),
-	recurring_max_gap interval NOT NULL DEFAULT '3 months' CHECK (@extschema@.valid_span(recurring_max_gap, 'recurring_max_gap')),
+	recurring_min_gap interval NOT NULL DEFAULT '14 days' CHECK (bounce_internal.valid_span(recurring_min_gap, 'recurring_min_gap')),
+	recurring_max_gap interval NOT NULL DEFAULT '3 months' CHECK (bounce_internal.valid_span(recurring_max_gap, 'recurring_max_gap')),
 	suppress_strikes integer NOT NULL DEFAULT 3 CHECK (suppress_strikes >= 1),
-	suppress_span interval NOT NULL DEFAULT '15 days' CHECK (@extschema@.valid_span(suppress_span, 'suppress_span')),
+	suppress_span interval NOT NULL DEFAULT '15 days' CHECK (bounce_internal.valid_span(suppress_span, 'suppress_span')),
 	-- a bounce dated more than a day ahead is a clock or zone error; a
-	-- tolerance of centuries would overflow now() + tolerance in record()
+	-- tolerance of centuries would overflow now() + tolerance in record_bounce()
 	future_tolerance interval NOT NULL DEFAULT '1 hour'
 		CONSTRAINT future_tolerance_range CHECK (future_tolerance BETWEEN '0' AND '1 day'),
-	time_zone text NOT NULL DEFAULT 'UTC' CHECK (@extschema@.valid_time_zone(time_zone)),
+	time_zone text NOT NULL DEFAULT 'UTC' CHECK (bounce_internal.valid_time_zone(time_zone)),
 	trend_quarters integer NOT NULL DEFAULT 8 CHECK (trend_quarters BETWEEN 2 AND 40),
 	CONSTRAINT star_bands_ordered CHECK (star3_max <= star2_max AND star2_max <= star1_max),
 	CONSTRAINT recurring_gaps_ordered CHECK (recurring_min_gap <= recurring_max_gap)
@@ -86,7 +86,7 @@ COMMENT ON COLUMN @extschema@.config.recurring_min_gap IS 'a counted bounce is r
 COMMENT ON COLUMN @extschema@.config.recurring_max_gap IS 'and at most this long before it (calendar arithmetic in time_zone)';
 COMMENT ON COLUMN @extschema@.config.suppress_strikes IS 'suppress an address after this many consecutive bounces';
 COMMENT ON COLUMN @extschema@.config.suppress_span IS 'spanning more than this';
-COMMENT ON COLUMN @extschema@.config.future_tolerance IS 'record() refuses a bounce time later than now() plus this (0 to 1 day)';
+COMMENT ON COLUMN @extschema@.config.future_tolerance IS 'record_bounce() refuses a bounce time later than now() plus this (0 to 1 day)';
 COMMENT ON COLUMN @extschema@.config.time_zone IS 'time zone of month and quarter boundaries and of the recurring-gap arithmetic: a full zone name from pg_timezone_names, not an abbreviation';
 COMMENT ON COLUMN @extschema@.config.trend_quarters IS 'quarters shown in the quarterly_score trend sparkline';
 
@@ -94,7 +94,7 @@ INSERT INTO @extschema@.config DEFAULT VALUES;
 
 -- pg_restore loads the dumped config row after CREATE EXTENSION has made
 -- the default one: an INSERT into the singleton replaces it.
-CREATE FUNCTION @extschema@.config_upsert() RETURNS trigger
+CREATE FUNCTION bounce_internal.config_upsert() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -103,9 +103,9 @@ BEGIN
 	END IF;
 	RETURN NEW;
 END $$;
-COMMENT ON FUNCTION @extschema@.config_upsert() IS 'trigger: an INSERT into the one-row config table replaces the row (so pg_restore keeps the dumped settings)';
+COMMENT ON FUNCTION bounce_internal.config_upsert() IS 'trigger: an INSERT into the one-row config table replaces the row (so pg_restore keeps the dumped settings)';
 CREATE TRIGGER config_upsert BEFORE INSERT ON @extschema@.config
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.config_upsert();
+	FOR EACH ROW EXECUTE FUNCTION bounce_internal.config_upsert();
 
 -- ---- registrars, roles, registrations -------------------------------
 
@@ -156,12 +156,12 @@ CREATE TABLE @extschema@.event (
 -- the table in address order (about a third of a full refresh).
 CREATE INDEX event_address_idx ON @extschema@.event (address, occurred_at, id)
 	INCLUDE (reason, hard, permanent, status, reply_code);
-COMMENT ON TABLE @extschema@.event IS 'every bounce, recorded once (by idempotency_key), with its classification computed at ingest; write through record(), record_batch() or COPY into ingest';
+COMMENT ON TABLE @extschema@.event IS 'every bounce, recorded once (by idempotency_key), with its classification computed at ingest; write through record_bounce(), record_batch() or COPY into ingest';
 COMMENT ON COLUMN @extschema@.event.address IS 'recipient, as normalize_address() gives it';
 COMMENT ON COLUMN @extschema@.event.idempotency_key IS 'the source''s unique key of the bounce, e.g. Message-ID plus recipient; a repeated key is not recorded again';
-COMMENT ON COLUMN @extschema@.event.reply_code IS 'SMTP reply code as the caller gave it, or, when it gave none, the one the diagnostic text states (parse() at ingest); NULL if neither';
-COMMENT ON COLUMN @extschema@.event.status IS 'enhanced status code as the caller gave it, or, when it gave none, the one the diagnostic text states (parse() at ingest); NULL if neither';
-COMMENT ON COLUMN @extschema@.event.reason IS 'the reason the source stated (record(..., reason)), else classify(diagnostic, reply_code, status, command, remote_host) at ingest';
+COMMENT ON COLUMN @extschema@.event.reply_code IS 'SMTP reply code as the caller gave it, or, when it gave none, the one the diagnostic text states (classify_explain() at ingest); NULL if neither';
+COMMENT ON COLUMN @extschema@.event.status IS 'enhanced status code as the caller gave it, or, when it gave none, the one the diagnostic text states (classify_explain() at ingest); NULL if neither';
+COMMENT ON COLUMN @extschema@.event.reason IS 'the reason the source stated (record_bounce(..., reason)), else classify(diagnostic, reply_code, status, command, remote_host) at ingest';
 COMMENT ON COLUMN @extschema@.event.hard IS 'is_hard(reason, reply_code, status) at ingest: the address itself is bad';
 COMMENT ON COLUMN @extschema@.event.permanent IS 'is_permanent(reply_code, status) at ingest, over the stored codes: SMTP 5xx or 5.x.x';
 

@@ -70,7 +70,7 @@ CREATE POLICY refresh_state_read ON @extschema@.refresh_state FOR SELECT TO CURR
 -- differ.  The grant_ functions call it, and so does refresh(): pg_dump
 -- does not dump an extension's policies, so after a restore the first
 -- refresh gives them their roles again (until then only the owner reads).
-CREATE FUNCTION @extschema@.apply_policies(wait boolean DEFAULT true) RETURNS integer
+CREATE FUNCTION bounce_internal.apply_policies(wait boolean DEFAULT true) RETURNS integer
 	LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -101,5 +101,5 @@ BEGIN
 	END LOOP;
 	RETURN v_changed;
 END $$;
-COMMENT ON FUNCTION @extschema@.apply_policies(boolean) IS 'internal to the grant_ functions and refresh(): give each table''s read policy the analysts and writers of role_map (and the owner); returns how many policies changed; wait => false: error 55P03 instead of waiting for a table in use';
-REVOKE EXECUTE ON FUNCTION @extschema@.apply_policies(boolean) FROM PUBLIC;
+COMMENT ON FUNCTION bounce_internal.apply_policies(boolean) IS 'internal to the grant_ functions and refresh(): give each table''s read policy the analysts and writers of role_map (and the owner); returns how many policies changed; wait => false: error 55P03 instead of waiting for a table in use';
+REVOKE EXECUTE ON FUNCTION bounce_internal.apply_policies(boolean) FROM PUBLIC;

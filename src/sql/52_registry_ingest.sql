@@ -1,13 +1,13 @@
 -- ---------------------------------------------------------------------
 -- Registry: ingestion
 --
--- record() validates and records one bounce with its classification;
+-- record_bounce() validates and records one bounce with its classification;
 -- record_batch() a JSON array of them, all or nothing; COPY into ingest
--- records each row through record().  Addresses are stored as
+-- records each row through record_bounce().  Addresses are stored as
 -- normalize_address() gives them.
 --
 -- Writers (the application) have no privilege on the registry's tables:
--- they write through record(), record_batch(), record_attribution() and
+-- they write through record_bounce(), record_batch(), record_attribution() and
 -- record_registration(),
 -- which are SECURITY DEFINER so that every row is validated and queued for
 -- the refresh, and so that a writer holds no UPDATE or DELETE privilege,
@@ -30,7 +30,7 @@ CREATE FUNCTION @extschema@.normalize_address(address text) RETURNS text
 COMMENT ON FUNCTION @extschema@.normalize_address(text) IS 'canonical form of an e-mail address: trimmed, local part kept exactly (RFC 5321 2.4: it may be case-sensitive), domain without a trailing dot and case-folded by Unicode simple case folding, the same under every locale; error 22P02 naming a malformed address';
 
 -- The idempotency key as it is checked and stored: without surrounding
--- blanks.  One rule for record(), record_batch() and COPY into ingest.
+-- blanks.  One rule for record_bounce(), record_batch() and COPY into ingest.
 CREATE FUNCTION @extschema@.normalize_key(key text) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$ SELECT btrim(key, E' \t\r\n') $$;
@@ -52,13 +52,13 @@ COMMENT ON FUNCTION @extschema@.key_problem(text) IS 'why an idempotency key can
 
 -- Record one bounce.  Validates everything before writing; a repeated
 -- idempotency key returns the existing id, is_new false, and writes
--- nothing.  Internal to record() and record_dsn(), which run it as the
+-- nothing.  Internal to record_bounce(), record_dsn() and record_esp_event(), which run it as the
 -- owner (SECURITY DEFINER); it tells them whether the bounce is new,
 -- which the id alone cannot (a concurrent caller may insert the key
 -- between a look-up and the insert).  registrars NULL: each registrar
 -- whose contacts (contact) used the address at the bounce's time, with
 -- their domains; no such contact, no registrar.
-CREATE FUNCTION @extschema@.record_event(idempotency_key text, address text, occurred_at timestamptz,
+CREATE FUNCTION bounce_internal.record_event(idempotency_key text, address text, occurred_at timestamptz,
 		registrars integer[], reply_code integer, status text, diagnostic text,
 		remote_host text, command text, reason @extschema@.reason,
 		OUT bounce_id bigint, OUT is_new boolean)
@@ -109,7 +109,7 @@ BEGIN
 				HINT = 'Check the clock and time zone of the source.';
 	END IF;
 	IF reply_code IS NOT NULL THEN
-		PERFORM @extschema@.reply_code_check(reply_code);
+		PERFORM bounce_internal.reply_code_check(reply_code);
 	END IF;
 	-- NULL: from the contacts; with none loaded, NULL is a caller's bug
 	-- (a bounce silently counted against nobody), as it always was
@@ -135,7 +135,7 @@ BEGIN
 	-- the diagnostic text, so that a bounce known only by its text is
 	-- permanent (and counted) when the text says so.  The reason the source
 	-- states itself wins; else the classifier's.
-	v_parsed := @extschema@.parse(diagnostic, reply_code, v_status, command, remote_host);
+	v_parsed := @extschema@.classify_explain(diagnostic, reply_code, v_status, command, remote_host);
 	v_code := coalesce(record_event.reply_code, v_parsed.reply_code);
 	v_status := coalesce(v_status, v_parsed.status);
 	v_reason := coalesce(record_event.reason, v_parsed.reason, 'undefined');
@@ -165,23 +165,23 @@ BEGIN
 	bounce_id := v_id;
 	is_new := true;
 END $$;
-COMMENT ON FUNCTION @extschema@.record_event(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
-	'internal to record() and record_dsn(): record one bounce as record() does and say whether it is new';
-REVOKE EXECUTE ON FUNCTION @extschema@.record_event(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
+COMMENT ON FUNCTION bounce_internal.record_event(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
+	'internal to record_bounce(), record_dsn() and record_esp_event(): record one bounce as record_bounce() does and say whether it is new';
+REVOKE EXECUTE ON FUNCTION bounce_internal.record_event(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
 
 -- Record one bounce (record_event() does it) and return its id.
-CREATE FUNCTION @extschema@.record(idempotency_key text, address text, occurred_at timestamptz,
+CREATE FUNCTION @extschema@.record_bounce(idempotency_key text, address text, occurred_at timestamptz,
 		registrars integer[], reply_code integer DEFAULT NULL,
 		status text DEFAULT NULL, diagnostic text DEFAULT NULL,
 		remote_host text DEFAULT NULL, command text DEFAULT NULL,
 		reason @extschema@.reason DEFAULT NULL)
 	RETURNS bigint
 	LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-	AS $$ SELECT r.bounce_id FROM @extschema@.record_event(idempotency_key, address, occurred_at, registrars,
+	AS $$ SELECT r.bounce_id FROM bounce_internal.record_event(idempotency_key, address, occurred_at, registrars,
 	        reply_code, status, diagnostic, remote_host, command, reason) r $$;
-COMMENT ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
-	'record one bounce against its registrars (''{}'': none; NULL: the registrars whose contacts used the address at the bounce''s time, none if no contact) and return its id; a reply code or status not given is the one the diagnostic text states (as parse() reads it), stored in the event; reason: the one the source states itself, e.g. an MTA''s bounce category, else the classifier''s; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
-REVOKE EXECUTE ON FUNCTION @extschema@.record(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
+	'record one bounce against its registrars (''{}'': none; NULL: the registrars whose contacts used the address at the bounce''s time, none if no contact) and return its id; a reply code or status not given is the one the diagnostic text states (as classify_explain() reads it), stored in the event; reason: the one the source states itself, e.g. an MTA''s bounce category, else the classifier''s; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
 
 -- Record a jsonb array of bounces; all or nothing.
 CREATE FUNCTION @extschema@.record_batch(bounces jsonb)
@@ -247,7 +247,7 @@ BEGIN
 			USING ERRCODE = v_code, DETAIL = 'Nothing of the batch was recorded.';
 	END IF;
 
-	-- Times, as record() checks them: finite, from 1970 on, not in the
+	-- Times, as record_bounce() checks them: finite, from 1970 on, not in the
 	-- future.  A time that does not parse fails the whole statement; only
 	-- then is each element cast alone, to name the first bad one.
 	BEGIN
@@ -284,11 +284,11 @@ BEGIN
 		       CASE WHEN jsonb_typeof(v->'registrars') = 'array'
 		            THEN ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(v->'registrars') x) END AS regs
 		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
-	), firsts AS (	-- as in record(): codes not given are read from the text
+	), firsts AS (	-- as in record_bounce(): codes not given are read from the text
 		SELECT DISTINCT ON (i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
 		       coalesce(i.rc, p.reply_code) AS rc, coalesce(i.st, p.status) AS st,
 		       coalesce(p.reason, 'undefined') AS reason
-		  FROM input i, LATERAL @extschema@.parse(i.diag, i.rc, i.st, i.cmd, i.rh) p
+		  FROM input i, LATERAL @extschema@.classify_explain(i.diag, i.rc, i.st, i.cmd, i.rh) p
 		 ORDER BY i.k, i.o
 	), ins AS (
 		-- in key order: two batches with the same keys in other orders
@@ -300,7 +300,7 @@ BEGIN
 		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 		RETURNING id, idempotency_key, address, occurred_at
 	), att AS (
-		-- "registrars" null or missing: from the contacts, as record() does
+		-- "registrars" null or missing: from the contacts, as record_bounce() does
 		INSERT INTO @extschema@.attribution (event_id, registrar_id, domains)
 		SELECT ins.id, r, NULL FROM ins JOIN firsts f ON f.k = ins.idempotency_key, unnest(f.regs) r
 		UNION ALL
@@ -327,10 +327,10 @@ BEGIN
 	 ORDER BY t.o;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
-	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command; registrars [] for none, null or missing: from contact), each as record() does; returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
+	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command; registrars [] for none, null or missing: from contact), each as record_bounce() does; returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_batch(jsonb) FROM PUBLIC;
 
--- Add registrars to a bounce already recorded (a repeated key in record()
+-- Add registrars to a bounce already recorded (a repeated key in record_bounce()
 -- adds none).  The incremental refresh counts a bounce for its registrars
 -- only when the bounce's flags change, so the bounce is queued to be
 -- recounted: the next refresh is a full one.
@@ -349,7 +349,7 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id) THEN
 		RAISE EXCEPTION 'unknown bounce: %', bounce_id
 			USING ERRCODE = 'foreign_key_violation',
-				HINT = 'Give the id record() or record_batch() returned.';
+				HINT = 'Give the id record_bounce() or record_batch() returned.';
 	END IF;
 	SELECT min(r) INTO v_bad FROM unnest(registrars) r
 	 WHERE NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = r);
@@ -405,7 +405,7 @@ COMMENT ON FUNCTION @extschema@.record_registration(integer, date, bigint) IS
 	'record a registrar''s registrations at the end of a month (month: its first day); replaces an earlier number for that month';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_registration(integer, date, bigint) FROM PUBLIC;
 
--- COPY target: each row is recorded by record(); the table stays empty.
+-- COPY target: each row is recorded by record_bounce(); the table stays empty.
 CREATE TABLE @extschema@.ingest (
 	idempotency_key text,
 	address text,
@@ -415,16 +415,16 @@ CREATE TABLE @extschema@.ingest (
 	status @extschema@.smtp_status,
 	diagnostic text
 );
-COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record() and not kept (registrars {} for none, NULL: from contact); one bad row fails the whole COPY';
+COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record_bounce() and not kept (registrars {} for none, NULL: from contact); one bad row fails the whole COPY';
 
-CREATE FUNCTION @extschema@.ingest_row() RETURNS trigger
+CREATE FUNCTION bounce_internal.ingest_row() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	PERFORM @extschema@.record(NEW.idempotency_key, NEW.address, NEW.occurred_at, NEW.registrars,
+	PERFORM @extschema@.record_bounce(NEW.idempotency_key, NEW.address, NEW.occurred_at, NEW.registrars,
 	                           NEW.reply_code, NEW.status::text, NEW.diagnostic);
 	RETURN NULL;
 END $$;
-COMMENT ON FUNCTION @extschema@.ingest_row() IS 'trigger on ingest: record() the row instead of storing it';
+COMMENT ON FUNCTION bounce_internal.ingest_row() IS 'trigger on ingest: record_bounce() the row instead of storing it';
 CREATE TRIGGER ingest_row BEFORE INSERT ON @extschema@.ingest
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.ingest_row();
+	FOR EACH ROW EXECUTE FUNCTION bounce_internal.ingest_row();

@@ -20,7 +20,7 @@
 -- A registration row decides its registrar's quarter (its rating and the
 -- benchmark groups of that quarter): queue the quarter of the old and the
 -- new row.
-CREATE FUNCTION @extschema@.registration_changed() RETURNS trigger
+CREATE FUNCTION bounce_internal.registration_changed() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -36,31 +36,31 @@ BEGIN
 	END IF;
 	RETURN NULL;
 END $$;
-COMMENT ON FUNCTION @extschema@.registration_changed() IS 'trigger on registration: queue the changed registrar-quarters for the next refresh()';
+COMMENT ON FUNCTION bounce_internal.registration_changed() IS 'trigger on registration: queue the changed registrar-quarters for the next refresh()';
 CREATE TRIGGER registration_changed AFTER INSERT OR UPDATE OR DELETE ON @extschema@.registration
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.registration_changed();
+	FOR EACH ROW EXECUTE FUNCTION bounce_internal.registration_changed();
 CREATE TRIGGER registration_truncated AFTER TRUNCATE ON @extschema@.registration
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.registration_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION bounce_internal.registration_changed();
 
 -- A registrar's category names one of its benchmark groups: a change
 -- rescores every quarter (rare, and done by the extension's owner).
-CREATE FUNCTION @extschema@.registrar_changed() RETURNS trigger
+CREATE FUNCTION bounce_internal.registrar_changed() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
 	INSERT INTO @extschema@.quarter_queue VALUES (NULL, NULL);
 	RETURN NULL;
 END $$;
-COMMENT ON FUNCTION @extschema@.registrar_changed() IS 'trigger on registrar: a changed category or id queues every quarter for the next refresh()';
+COMMENT ON FUNCTION bounce_internal.registrar_changed() IS 'trigger on registrar: a changed category or id queues every quarter for the next refresh()';
 CREATE TRIGGER registrar_changed AFTER UPDATE OF id, category OR DELETE ON @extschema@.registrar
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.registrar_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION bounce_internal.registrar_changed();
 
 -- A change of the settings that the stored flags and summaries depend on
 -- (all but the star bands and future_tolerance, which are read when used)
 -- queues a mark, so that the next refresh() finds work without reading
 -- config: it then compares the settings and refreshes in full, or redraws
 -- the trends.
-CREATE FUNCTION @extschema@.config_changed() RETURNS trigger
+CREATE FUNCTION bounce_internal.config_changed() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -71,9 +71,9 @@ BEGIN
 	END IF;
 	RETURN NULL;
 END $$;
-COMMENT ON FUNCTION @extschema@.config_changed() IS 'trigger on config: a changed setting that refresh() depends on queues a mark in quarter_queue for the next refresh()';
+COMMENT ON FUNCTION bounce_internal.config_changed() IS 'trigger on config: a changed setting that refresh() depends on queues a mark in quarter_queue for the next refresh()';
 CREATE TRIGGER config_changed AFTER INSERT OR UPDATE ON @extschema@.config
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.config_changed();
+	FOR EACH ROW EXECUTE FUNCTION bounce_internal.config_changed();
 
 -- ---- the refresh -----------------------------------------------------
 
@@ -86,13 +86,13 @@ COMMENT ON FUNCTION @extschema@.sparkline(numeric[]) IS 'a small bar chart of th
 -- The per-bounce work of refresh(), in C (src/flag/refresh.c): one ordered pass
 -- over event_address_idx that applies the rules of recurring() and
 -- suppress() and counts per registrar, month and status.
-CREATE FUNCTION @extschema@.refresh_scan(new_ids bigint[], min_gap interval, max_gap interval,
+CREATE FUNCTION bounce_internal.refresh_scan(new_ids bigint[], min_gap interval, max_gap interval,
 		strikes integer, span interval, count_hard boolean)
 	RETURNS TABLE (block bigint, flags bytea, registrar_id integer, month date,
 	               status @extschema@.smtp_status, counted bigint, recurring bigint)
 	AS 'MODULE_PATHNAME', 'bounce_refresh_scan'
 	LANGUAGE C STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integer, interval, boolean) IS
+COMMENT ON FUNCTION bounce_internal.refresh_scan(bigint[], interval, interval, integer, interval, boolean) IS
 	'internal to refresh(): with new_ids NULL, every event_flags row and the counted and recurring bounces per registrar, month and status; with new_ids, only the event_flags rows that change and the count differences, for the addresses of those bounces from each one''s first new bounce on (a dense run of ids is read as one range: older bounces inside it are compared too, and found unchanged); plus one row with only counted set: the bounces flagged';
 
 -- Recompute the flags of the bounces of the addresses of the given new
@@ -101,7 +101,7 @@ COMMENT ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integ
 -- flags: refresh_scan() reads every bounce of the address (for its state)
 -- but compares only those from the first new one on.  Returns how many
 -- bounces it compared and the registrar-quarters whose counts moved.
-CREATE FUNCTION @extschema@.refresh_addresses(new_ids bigint[], OUT compared bigint,
+CREATE FUNCTION bounce_internal.refresh_addresses(new_ids bigint[], OUT compared bigint,
 		OUT registrar_ids integer[], OUT quarters date[])
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -115,7 +115,7 @@ BEGIN
 	-- One statement, no temp tables (creating them costs more than a day's
 	-- work); the summaries that drop to zero are collected for the DELETE.
 	WITH r AS MATERIALIZED (
-		SELECT * FROM @extschema@.refresh_scan(new_ids, c.recurring_min_gap, c.recurring_max_gap,
+		SELECT * FROM bounce_internal.refresh_scan(new_ids, c.recurring_min_gap, c.recurring_max_gap,
 		                                       c.suppress_strikes, c.suppress_span, c.count_kind = 'hard')
 	), f AS (
 		INSERT INTO @extschema@.event_flags AS b (block, flags)
@@ -143,10 +143,10 @@ BEGIN
 		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status OPERATOR(@extschema@.=) z.st AND m.counted = 0 AND m.recurring = 0;
 	END IF;
 END $$;
-COMMENT ON FUNCTION @extschema@.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, apply the differences to the summaries, and return how many bounces were compared and the registrar-quarters whose counts moved';
+COMMENT ON FUNCTION bounce_internal.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, apply the differences to the summaries, and return how many bounces were compared and the registrar-quarters whose counts moved';
 
 -- Full recompute of event_flags and the summaries.
-CREATE FUNCTION @extschema@.refresh_full() RETURNS bigint
+CREATE FUNCTION bounce_internal.refresh_full() RETURNS bigint
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -160,7 +160,7 @@ BEGIN
 	-- the previous state until this commits instead of waiting for a lock,
 	-- and a full refresh that changes little writes little.
 	WITH r AS MATERIALIZED (
-		SELECT * FROM @extschema@.refresh_scan(NULL, c.recurring_min_gap, c.recurring_max_gap,
+		SELECT * FROM bounce_internal.refresh_scan(NULL, c.recurring_min_gap, c.recurring_max_gap,
 		                                       c.suppress_strikes, c.suppress_span, c.count_kind = 'hard')
 	), df AS MATERIALIZED (	-- blocks that differ from the stored ones, or are gone
 		SELECT n.block AS nb, n.flags, o.block AS ob
@@ -196,14 +196,14 @@ BEGIN
 	SELECT r.counted INTO n FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL;
 	RETURN coalesce(n, 0);
 END $$;
-COMMENT ON FUNCTION @extschema@.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
+COMMENT ON FUNCTION bounce_internal.refresh_full() IS 'internal to refresh(): recompute every bounce''s flags and all summaries';
 
 -- Rescore the given registrar-quarters (or all of them), redraw the
 -- trends they move and recompute the benchmark groups of their quarters
 -- (and the portfolio ranks, where a registration count moved).  Each
 -- statement costs its planning in the new session a pg_cron job runs in,
 -- so those a small refresh does not need are skipped.
-CREATE FUNCTION @extschema@.refresh_quarters(all_quarters boolean, trend_quarters integer,
+CREATE FUNCTION bounce_internal.refresh_quarters(all_quarters boolean, trend_quarters integer,
 		registrar_ids integer[], quarters date[]) RETURNS void
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -336,20 +336,20 @@ BEGIN
 	   SET members = excluded.members, recurring = excluded.recurring, registrations = excluded.registrations
 	 WHERE (g.members, g.recurring, g.registrations) IS DISTINCT FROM (excluded.members, excluded.recurring, excluded.registrations);
 END $$;
-COMMENT ON FUNCTION @extschema@.refresh_quarters(boolean, integer, integer[], date[]) IS 'internal to refresh(): rescore the given registrar-quarters (all_quarters, or a NULL pair: every one), redraw their trends (of trend_quarters quarters) from each one on, and recompute the benchmark groups of their quarters and, where registrations moved, the portfolio ranks';
+COMMENT ON FUNCTION bounce_internal.refresh_quarters(boolean, integer, integer[], date[]) IS 'internal to refresh(): rescore the given registrar-quarters (all_quarters, or a NULL pair: every one), redraw their trends (of trend_quarters quarters) from each one on, and recompute the benchmark groups of their quarters and, where registrations moved, the portfolio ranks';
 
 -- The refresh's internals are for refresh() alone, which its owner (or the
 -- pg_cron job) runs.
-REVOKE EXECUTE ON FUNCTION @extschema@.refresh_scan(bigint[], interval, interval, integer, interval, boolean),
-	@extschema@.refresh_addresses(bigint[]), @extschema@.refresh_full(),
-	@extschema@.refresh_quarters(boolean, integer, integer[], date[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION bounce_internal.refresh_scan(bigint[], interval, interval, integer, interval, boolean),
+	bounce_internal.refresh_addresses(bigint[]), bounce_internal.refresh_full(),
+	bounce_internal.refresh_quarters(boolean, integer, integer[], date[]) FROM PUBLIC;
 
 -- The refresh proper, for refresh() when there is work.  jit off: the
 -- refresh's statements are index scans feeding C and joins of a few
 -- thousand summary rows, whose 10M-row estimates cross jit_above_cost;
 -- compiling them cost about 150 ms of a 5 s full refresh at 10M and
 -- bought nothing.
-CREATE PROCEDURE @extschema@.refresh_run(full boolean)
+CREATE PROCEDURE bounce_internal.refresh_run(full boolean)
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off
 	AS $$
 DECLARE
@@ -377,7 +377,7 @@ BEGIN
 	-- needs the table to itself: when a reader holds it, the refresh goes
 	-- on without, and policies_behind makes the next refresh try again.
 	BEGIN
-		PERFORM @extschema@.apply_policies(wait => false);
+		PERFORM bounce_internal.apply_policies(wait => false);
 	EXCEPTION WHEN lock_not_available THEN
 		v_behind := true;
 		RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
@@ -400,24 +400,24 @@ BEGIN
 	  INTO v_ids, v_qr, v_qq;
 	IF v_full THEN
 		v_kind := 'full';
-		n := @extschema@.refresh_full();
-		PERFORM @extschema@.refresh_quarters(true, c.trend_quarters, NULL, NULL);
+		n := bounce_internal.refresh_full();
+		PERFORM bounce_internal.refresh_quarters(true, c.trend_quarters, NULL, NULL);
 	ELSE
 		v_kind := 'incremental';
 		n := 0;
 		IF v_ids IS NOT NULL THEN
 			SELECT a.compared, a.registrar_ids, a.quarters INTO n, v_ar, v_aq
-			  FROM @extschema@.refresh_addresses(v_ids) a;
+			  FROM bounce_internal.refresh_addresses(v_ids) a;
 		END IF;
 		-- a new trend length redraws every trend
-		PERFORM @extschema@.refresh_quarters(v_trend, c.trend_quarters, v_qr || v_ar, v_qq || v_aq);
+		PERFORM bounce_internal.refresh_quarters(v_trend, c.trend_quarters, v_qr || v_ar, v_qq || v_aq);
 	END IF;
 	UPDATE @extschema@.refresh_state
 	   SET settings = v_settings, refreshed_at = now(), last_kind = v_kind, last_events = n,
 	       trend_quarters = c.trend_quarters, policies_behind = v_behind;
 	PERFORM set_config('TimeZone', v_tz, true);
 END $$;
-COMMENT ON PROCEDURE @extschema@.refresh_run(boolean) IS 'internal to refresh(): the refresh when there may be work: take the lock, apply the read policies, claim both queues, and refresh incrementally or (full, changed settings, a bounce to recount) in full';
+COMMENT ON PROCEDURE bounce_internal.refresh_run(boolean) IS 'internal to refresh(): the refresh when there may be work: take the lock, apply the read policies, claim both queues, and refresh incrementally or (full, changed settings, a bounce to recount) in full';
 
 -- Bring the summaries up to date.  With nothing to do it ends after one
 -- statement; refresh_run() is the rest, so that a pg_cron run with
@@ -443,7 +443,7 @@ BEGIN
 	   AND NOT EXISTS (SELECT FROM @extschema@.pending) AND NOT EXISTS (SELECT FROM @extschema@.quarter_queue) THEN
 		RETURN;
 	END IF;
-	CALL @extschema@.refresh_run(refresh.full);
+	CALL bounce_internal.refresh_run(refresh.full);
 END $$;
 COMMENT ON PROCEDURE @extschema@.refresh(boolean) IS
 	'bring the summaries up to date: recompute only the addresses with new bounces and the registrar-quarters queued (full => true, or changed settings, recomputes everything); with nothing new it writes nothing and takes no lock; one at a time (it locks the row of refresh_state); run it from pg_cron as the extension''s owner';
@@ -452,4 +452,4 @@ COMMENT ON PROCEDURE @extschema@.refresh(boolean) IS
 -- stops any other role that finds work; a refresh with nothing new ends
 -- before taking it, so EXECUTE is taken from PUBLIC as well: another role
 -- gets a plain "permission denied" either way.
-REVOKE EXECUTE ON PROCEDURE @extschema@.refresh(boolean), @extschema@.refresh_run(boolean) FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE @extschema@.refresh(boolean), bounce_internal.refresh_run(boolean) FROM PUBLIC;

@@ -1,10 +1,10 @@
 -- ---------------------------------------------------------------------
--- record_dsn: ingest a bounce e-mail through bounce.record.
--- After the ingestion fragment (52_registry_ingest.sql), whose record()
+-- record_dsn: ingest a bounce e-mail through bounce.record_bounce.
+-- After the ingestion fragment (52_registry_ingest.sql), whose record_bounce()
 -- and address_problem() it calls.
 -- ---------------------------------------------------------------------
 
--- Each failed recipient of the message is recorded as bounce.record()
+-- Each failed recipient of the message is recorded as bounce.record_bounce()
 -- records it (record_event()),
 -- keyed by the returned message's Message-ID plus the recipient (the
 -- SHA-256 of the message when it has no Message-ID, of the Message-ID
@@ -61,14 +61,14 @@ BEGIN
 			outcome := 'skipped: ' || v_problem;
 		ELSE
 			-- a Message-ID longer than 255 bytes gives its SHA-256 instead,
-			-- so that the key stays within the 1000 bytes record() takes
+			-- so that the key stays within the 1000 bytes record_bounce() takes
 			v_key := coalesce(CASE WHEN octet_length(d.message_id) > 255
 			                       THEN 'sha256:' || encode(sha256(convert_to(d.message_id, 'UTF8')), 'hex')
 			                       ELSE d.message_id END,
 			                  'sha256:' || encode(sha256(message), 'hex'))
 				|| ' ' || lower(d.recipient);
 			SELECT r.bounce_id, r.is_new INTO bounce_id, is_new
-			  FROM @extschema@.record_event(v_key, d.recipient,
+			  FROM bounce_internal.record_event(v_key, d.recipient,
 				coalesce(record_dsn.occurred_at, d.last_attempt, d.message_date, now()), registrars,
 				d.reply_code, d.status::text, d.diagnostic, coalesce(d.remote_mta, d.reporting_mta), d.smtp_command,
 				d.stated_reason) r;
@@ -97,8 +97,8 @@ CREATE FUNCTION @extschema@.record_dsn(message text, registrars integer[],
 	AS $$ SELECT * FROM @extschema@.record_dsn(
 	        convert_to(message, current_setting('server_encoding')), registrars, occurred_at) $$;
 
-COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail as bounce.record does (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now(); registrars NULL: from contact), with is_new (false: the key was already recorded); reports, without recording, feedback reports, auto-replies, delayed and success notices';
+COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail as bounce.record_bounce does (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now(); registrars NULL: from contact), with is_new (false: the key was already recorded); reports, without recording, feedback reports, auto-replies, delayed and success notices';
 COMMENT ON FUNCTION @extschema@.record_dsn(text, integer[], timestamptz) IS 'record_dsn for a message as text';
--- It writes the registry's tables, as record() does: writers only.
+-- It writes the registry's tables, as record_bounce() does: writers only.
 REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz),
 	@extschema@.record_dsn(text, integer[], timestamptz) FROM PUBLIC;

@@ -3,7 +3,7 @@
 -- After record_dsn (55_record_dsn.sql), whose rules it applies to each
 -- message; bounce-load (tools/bounce-load/) calls it.
 --
--- record_dsn calls record() once per failed recipient: one PL/pgSQL call,
+-- record_dsn calls record_bounce() once per failed recipient: one PL/pgSQL call,
 -- with its checks and three INSERTs, per bounce.  A mailbox of thousands
 -- of bounces is loaded faster set-based: every message parsed in one
 -- query, every row checked in one query, and the bounces, their
@@ -16,7 +16,7 @@
 -- ---------------------------------------------------------------------
 
 -- All or nothing, like record_batch(): a message that record_dsn would
--- refuse (a parse past the parser's limits, a bounce time record() does
+-- refuse (a parse past the parser's limits, a bounce time record_bounce() does
 -- not accept) stops the whole batch with record_dsn's SQLSTATE and a
 -- message naming the message's position; the caller (bounce-load) then
 -- sends that batch's messages one at a time.  The registrars are checked
@@ -81,7 +81,7 @@ BEGIN
 
 	-- One statement: parse every message, decide each row's outcome, key
 	-- and time as record_dsn does, check the rows to be recorded as
-	-- record() does (problem), and insert the good ones.  A bad row
+	-- record_bounce() does (problem), and insert the good ones.  A bad row
 	-- raises an error right after it, which undoes the inserts.  A parse
 	-- error fails the statement; only then is each message parsed alone,
 	-- to name the first bad one.
@@ -113,7 +113,7 @@ BEGIN
 			       coalesce(d.remote_mta, d.reporting_mta) AS host, d.smtp_command, d.stated_reason,
 			       d.format, d.outcome, k.k, k.t,
 			       CASE WHEN d.outcome <> 'recorded' THEN NULL
-			            -- record()'s checks that a parsed row can fail; its
+			            -- record_bounce()'s checks that a parsed row can fail; its
 			            -- key, from a Message-ID of at most 255 bytes and an
 			            -- address of at most 254, is never empty nor too long
 			            WHEN NOT isfinite(k.t) THEN '22023 ' || pg_catalog.format('bounce time must be a finite timestamp, not %s', k.t)
@@ -124,7 +124,7 @@ BEGIN
 			            WHEN octet_length(k.k) > 1000 THEN '22001 bounce idempotency key is longer than 1000 bytes' END AS problem
 			  FROM decided d,
 			  LATERAL (SELECT CASE WHEN d.outcome = 'recorded' THEN
-			                  -- record_dsn's key, as record() stores it: without
+			                  -- record_dsn's key, as record_bounce() stores it: without
 			                  -- surrounding blanks (normalize_key)
 			                  btrim(coalesce(CASE WHEN octet_length(d.message_id) > 255
 			                                      THEN 'sha256:' || encode(sha256(convert_to(d.message_id, 'UTF8')), 'hex')
@@ -153,7 +153,7 @@ BEGIN
 			ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 			RETURNING id, idempotency_key, address, event.occurred_at
 		), att AS (
-			-- registrars NULL: from the contacts, as record() does
+			-- registrars NULL: from the contacts, as record_bounce() does
 			INSERT INTO @extschema@.attribution (event_id, registrar_id, domains)
 			SELECT ins.id, g.r, NULL FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
 			UNION ALL
@@ -213,6 +213,6 @@ BEGIN
 	       AS r(o, rcpt, act, st, rc, fmt, outcome, k, id, isnew);
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
-	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, with is_new (false: the key was already recorded); registrars NULL: from contact, as record() does; all or nothing: a message record_dsn would refuse stops the batch, naming its position';
--- It writes the registry's tables, as record() does: writers only.
+	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, with is_new (false: the key was already recorded); registrars NULL: from contact, as record_bounce() does; all or nothing: a message record_dsn would refuse stops the batch, naming its position';
+-- It writes the registry's tables, as record_bounce() does: writers only.
 REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) FROM PUBLIC;

@@ -1,6 +1,6 @@
 -- ---------------------------------------------------------------------
 -- Contacts: which registrar's registration (domain) used an e-mail
--- address, and when.  record() and the other writers attribute a bounce
+-- address, and when.  record_bounce() and the other writers attribute a bounce
 -- given no registrars (NULL) to the registrars whose contacts used its
 -- address at its time (52_registry_ingest.sql, 55_record_dsn.sql,
 -- 58_ingest_batch.sql), and keep the domains in attribution.domains,
@@ -73,7 +73,7 @@ BEGIN
 		RAISE EXCEPTION 'unknown registrar: %', registrar
 			USING ERRCODE = 'foreign_key_violation', HINT = 'Add it to bounce.registrar first.';
 	END IF;
-	-- one load at a time; record() and the readers only read the table
+	-- one load at a time; record_bounce() and the readers only read the table
 	LOCK TABLE @extschema@.contact IN SHARE ROW EXCLUSIVE MODE;
 
 	-- Check the rows in scope first, so that the error names one.

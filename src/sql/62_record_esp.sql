@@ -15,7 +15,7 @@
 -- category's, else the classifier's.  Complaints, auto-replies,
 -- deliveries and delays are reported, not recorded.  A malformed
 -- payload is parse_esp_event's error (naming the event and the field),
--- and nothing is recorded; a row record() refuses stops the call, naming
+-- and nothing is recorded; a row record_bounce() refuses stops the call, naming
 -- its event.
 CREATE FUNCTION @extschema@.record_esp_event(event jsonb, registrars integer[],
 		occurred_at timestamptz DEFAULT NULL)
@@ -86,7 +86,7 @@ BEGIN
 				             ELSE v_id END;
 				v_key := d.format || ':' || v_id || ' ' || lower(d.recipient);
 				SELECT r.bounce_id, r.is_new INTO v_bid, v_isnew
-				  FROM @extschema@.record_event(v_key, d.recipient,
+				  FROM bounce_internal.record_event(v_key, d.recipient,
 					coalesce(record_esp_event.occurred_at, d.occurred_at, now()), registrars,
 					d.reply_code,
 					coalesce(d.status, CASE WHEN d.permanent THEN '5.0.0'::@extschema@.smtp_status END)::text,
@@ -123,5 +123,5 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.record_esp_event(jsonb, integer[], timestamptz) IS
 	'record the failed recipients of an e-mail service provider''s event, or of each event of a batch, as record_dsn records a bounce e-mail: one row per recipient parse_esp_event reads (element: the event''s position), with its outcome, bounce id and is_new; key: provider, message id (else event id) and recipient; time: occurred_at, else the event''s; registrars NULL: from contact; a permanent failure without a code is stored as 5.0.0; complaints, auto-replies, deliveries and delays are reported, not recorded; all or nothing';
--- It writes the registry's tables, as record() does: writers only.
+-- It writes the registry's tables, as record_bounce() does: writers only.
 REVOKE EXECUTE ON FUNCTION @extschema@.record_esp_event(jsonb, integer[], timestamptz) FROM PUBLIC;

@@ -25,7 +25,7 @@ CREATE TABLE result AS
 SELECT d.*, p.reason::text AS got, p.reason_group AS got_group, p.hard AS got_hard,
        bounce.reason_group(d.reason::bounce.reason) AS want_group, p.rule
   FROM dev d,
-       LATERAL bounce.parse(d.diagnostic, nullif(d.replycode, '')::int,
+       LATERAL bounce.classify_explain(d.diagnostic, nullif(d.replycode, '')::int,
                             nullif(d.status, '')::bounce.smtp_status,
                             nullif(d.command, ''), nullif(d.rhost, '')) p;
 SQL

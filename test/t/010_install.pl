@@ -26,12 +26,30 @@ is(psql_ok($node, $db, q{SET search_path = ''; SELECT bounce.status_text('5.1.1'
 is(psql_ok($node, $db, q{
 	SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'bounce'
 	 WHERE d.deptype = 'e' AND d.classid = 'pg_proc'::regclass
-	   AND (SELECT pronamespace FROM pg_proc WHERE oid = d.objid) <> 'bounce'::regnamespace}),
-	'0', 'every function lives in schema bounce');
+	   AND (SELECT pronamespace FROM pg_proc WHERE oid = d.objid) NOT IN ('bounce'::regnamespace, 'bounce_internal'::regnamespace)}),
+	'0', 'every function lives in schema bounce or bounce_internal');
+
+# \df bounce.* lists what users call: the trigger functions, the type's
+# support functions and the refresh's steps are in bounce_internal
+is(psql_ok($node, $db, q{
+	SELECT string_agg(p.proname, ', ' ORDER BY p.proname) FROM pg_proc p
+	 WHERE p.pronamespace = 'bounce'::regnamespace
+	   AND (p.prorettype = 'trigger'::regtype OR p.proname ~ '^(smtp_status_|refresh_)' OR p.proname IN ('revoke_all', 'check_role', 'apply_policies', 'grant_read', 'record_event'))}),
+	'', 'no trigger function, type support function or refresh step in schema bounce');
+is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'bounce_internal'::regnamespace}), '31',
+	'the internal helpers are in bounce_internal');
+is(psql_ok($node, $db, q{
+	SELECT count(*) FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+	 WHERE n.nspname = 'bounce_internal' AND a.grantee <> n.nspowner}),
+	'0', 'no role but the owner has a privilege on schema bounce_internal');
+is(psql_ok($node, $db, q{SELECT d.deptype FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'bounce'
+	 WHERE d.classid = 'pg_namespace'::regclass AND d.objid = 'bounce_internal'::regnamespace}), 'e',
+	'schema bounce_internal belongs to the extension (DROP EXTENSION drops it, pg_dump leaves it to CREATE EXTENSION)');
 
 # install script hygiene (the generated script as installed)
 my $sharedir = $node->config_data('--sharedir');
-open my $fh, '<', "$sharedir/extension/bounce--0.1.sql" or die "install script: $!";
+my ($version) = slurp_file("$sharedir/extension/bounce.control") =~ /^default_version = '([^']+)'/m;
+open my $fh, '<', "$sharedir/extension/bounce--$version.sql" or die "install script: $!";
 my $script = do { local $/; <$fh> };
 $script =~ s/^\s*--.*$//mg;    # comments may name what is forbidden
 close $fh;
@@ -77,11 +95,11 @@ is(join(', ', @unpinned), '', 'every function runs with search_path = pg_catalog
 # ingestion): none may be run by PUBLIC, and each is documented in the
 # security section of the manual
 my @secdef = split /\n/, psql_ok($node, $db, q{
-	SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'bounce'::regnamespace AND p.prosecdef ORDER BY 1});
+	SELECT p.proname FROM pg_proc p WHERE p.pronamespace IN ('bounce'::regnamespace, 'bounce_internal'::regnamespace) AND p.prosecdef ORDER BY 1});
 ok(@secdef >= 8, 'SECURITY DEFINER functions: ' . join(', ', @secdef));
 is(psql_ok($node, $db, q{
 	SELECT string_agg(p.proname, ', ') FROM pg_proc p
-	 WHERE p.pronamespace = 'bounce'::regnamespace AND p.prosecdef
+	 WHERE p.pronamespace IN ('bounce'::regnamespace, 'bounce_internal'::regnamespace) AND p.prosecdef
 	   AND (p.proacl IS NULL OR EXISTS (SELECT FROM aclexplode(p.proacl) a WHERE a.grantee = 0))}),
 	'', 'no SECURITY DEFINER function may be run by PUBLIC');
 my $manual = slurp_file(dirname(__FILE__) . '/../../doc/bounce.md');
@@ -104,6 +122,7 @@ like(slurp_file($node->config_data('--sharedir') . '/extension/bounce.control'),
 # drop leaves nothing behind, and create works again (idempotent)
 psql_ok($node, $db, 'DROP EXTENSION bounce');
 is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE proname LIKE 'smtp_status%'}), '0', 'DROP EXTENSION removes the functions');
+is(psql_ok($node, $db, q{SELECT count(*) FROM pg_namespace WHERE nspname = 'bounce_internal'}), '0', 'and schema bounce_internal');
 psql_ok($node, $db, 'DROP SCHEMA IF EXISTS bounce CASCADE; CREATE EXTENSION bounce');
 is(psql_ok($node, $db, q{SELECT '4.2.2'::bounce.smtp_status::text}), '4.2.2', 're-create after drop works');
 

@@ -32,12 +32,12 @@ psql_ok($node, $db, q{
 	SELECT bounce.grant_writer('bt_writer');
 });
 
-# the writer ingests: record(), record_batch(), COPY into ingest, record_dsn(),
+# the writer ingests: record_bounce(), record_batch(), COPY into ingest, record_dsn(),
 # and records month-end registrations
 my $w = psql_ok($node, $db, q{
 	SET search_path = bounce;
-	SELECT record('a1', 'a@x.be', '2025-01-05', '{1}', 550, '5.1.1');
-	SELECT record('a2', 'a@x.be', '2025-02-05', '{1}', 550, '5.1.1');
+	SELECT record_bounce('a1', 'a@x.be', '2025-01-05', '{1}', 550, '5.1.1');
+	SELECT record_bounce('a2', 'a@x.be', '2025-02-05', '{1}', 550, '5.1.1');
 	SELECT count(*) FROM record_batch('[{"key": "b1", "address": "b@x.be", "occurred_at": "2025-01-07", "registrars": [2], "reply_code": 550, "status": "5.1.1"},
 	                                   {"key": "b2", "address": "b@x.be", "occurred_at": "2025-02-07", "registrars": [2], "reply_code": 550, "status": "5.1.1"},
 	                                   {"key": "b3", "address": "h@x.be", "occurred_at": "2025-01-20", "registrars": [2], "reply_code": 550, "status": "5.1.1"},
@@ -52,7 +52,7 @@ s2	s@x.be	2025-02-09	{1,2}	550	5.2.2
 	SELECT record_registration(1, '2025-07-01', 1001);
 	SELECT count(*) FROM event;
 }, user => 'bt_writer');
-like($w, qr/4\n1\n1\n\n\n9\z/, 'writer records through record(), record_batch(), COPY into ingest, record_dsn() and record_attribution(), and records registrations');
+like($w, qr/4\n1\n1\n\n\n9\z/, 'writer records through record_bounce(), record_batch(), COPY into ingest, record_dsn() and record_attribution(), and records registrations');
 is(psql_ok($node, $db, q{SELECT registrations FROM bounce.registration WHERE registrar_id = 1 AND month = '2025-07-01'}), '1001',
 	'record_registration() replaces the month\'s number');
 like(psql_fails($node, $db, q{SELECT bounce.record_registration(1, '2025-07-15', 5)}, user => 'bt_writer') // '',
@@ -130,8 +130,8 @@ is(psql_ok($node, $db, q{SELECT count(*) FROM bounce.my_benchmark() WHERE all_pe
 # So B learns that some registrar had a bounce at an address B itself has
 # (documented in the manual, 5.6).
 psql_ok($node, $db, q{
-	SELECT bounce.record('r1', 'r@x.be', '2025-03-01', '{1}', 550, '5.1.1');
-	SELECT bounce.record('r2', 'r@x.be', '2025-03-20', '{2}', 550, '5.1.1');
+	SELECT bounce.record_bounce('r1', 'r@x.be', '2025-03-01', '{1}', 550, '5.1.1');
+	SELECT bounce.record_bounce('r2', 'r@x.be', '2025-03-20', '{2}', 550, '5.1.1');
 	CALL bounce.refresh();
 });
 is(psql_ok($node, $db, q{SELECT recurring FROM bounce.my_flagged_event() WHERE address = 'r@x.be'}, user => 'bt_reg_b'), 't',
@@ -152,11 +152,11 @@ for my $rel (qw(event attribution event_flags refresh_state role_map registrar r
 	like(psql_fails($node, $db, "SELECT count(*) FROM bounce.$rel", user => 'bt_reg_b') // '', qr/permission denied/, "B cannot read $rel");
 }
 for my $u (qw(bt_reg_b bt_analyst)) {
-	for my $sql (q{SELECT bounce.record('x1', 'x@x.be', '2025-01-01', '{2}')},
+	for my $sql (q{SELECT bounce.record_bounce('x1', 'x@x.be', '2025-01-01', '{2}')},
 		q{SELECT * FROM bounce.record_batch('[{"key": "x2", "address": "x@x.be", "occurred_at": "2025-01-01"}]')},
 		q{SELECT bounce.record_registration(2, '2026-01-01', 5)}, q{INSERT INTO bounce.registration VALUES (2, '2026-01-01', 5)},
 		q{UPDATE bounce.registration SET registrations = 0}, q{UPDATE bounce.config SET star3_max = 0}, q{CALL bounce.refresh()},
-		q{COPY bounce.ingest (idempotency_key) FROM stdin}, q{SELECT count(*) FROM bounce.refresh_scan(NULL, '14 days', '3 months', 3, '15 days', false)})
+		q{COPY bounce.ingest (idempotency_key) FROM stdin}, q{SELECT count(*) FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', 3, '15 days', false)})
 	{
 		like(psql_fails($node, $db, $sql, user => $u) // '', qr/permission denied/, "$u cannot: $sql");
 	}

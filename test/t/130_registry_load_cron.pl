@@ -35,7 +35,7 @@ my $dir = PostgreSQL::Test::Utils::tempdir;
 open my $fh, '>', "$dir/ingest.sql" or die;
 print $fh <<'EOF';
 \set k random(1, 1500)
-INSERT INTO attempt SELECT :k, bounce.record('msg-' || :k || '/rcpt', 'user' || (:k % 300) || '@Example.be',
+INSERT INTO attempt SELECT :k, bounce.record_bounce('msg-' || :k || '/rcpt', 'user' || (:k % 300) || '@Example.be',
        timestamptz '2024-01-01 00:00+00' + (:k * 7 % 700) * interval '1 day', ARRAY[1 + :k % 5, 1 + :k % 3],
        550, CASE WHEN :k % 4 = 0 THEN '5.2.2' ELSE '5.1.1' END, 'load test');
 EOF

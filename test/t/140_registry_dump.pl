@@ -22,7 +22,7 @@ psql_ok($node, $src, q{
 	       generate_series('2025-01-01'::date, '2025-06-01', '1 month') m;
 	SELECT bounce.grant_registrar(2, 'bt_dump_reg');
 	SELECT bounce.grant_analyst('bt_dump_ana');
-	SELECT count(bounce.record('k' || i, 'u' || (i % 7) || '@x.be', timestamptz '2025-01-01' + i * interval '5 days',
+	SELECT count(bounce.record_bounce('k' || i, 'u' || (i % 7) || '@x.be', timestamptz '2025-01-01' + i * interval '5 days',
 	       ARRAY[1 + i % 2], 550, '5.1.1', 'user unknown')) FROM generate_series(1, 30) i;
 	UPDATE bounce.config SET count_kind = 'permanent';
 	CALL bounce.refresh();
@@ -57,8 +57,8 @@ is(psql_ok($node, $dst, 'SELECT last_kind FROM bounce.refresh_state'), 'full', '
 is(psql_ok($node, $dst, 'SELECT count(*) FROM bounce.event', user => 'bt_dump_ana'), $events, 'after it the analyst reads every row again');
 is(psql_ok($node, $dst, $scores), $s0, 'and the scores are the same');
 my $max = psql_ok($node, $dst, 'SELECT max(id) FROM bounce.event');
-ok(psql_ok($node, $dst, q{SELECT bounce.record('new', 'n@x.be', '2025-03-01', '{1}', 550, '5.1.1')}) > $max, 'new bounces get new ids (sequence restored)');
-is(psql_ok($node, $dst, q{SELECT bounce.record('k3', 'n@x.be', '2025-03-01', '{1}')}), psql_ok($node, $src, q{SELECT id FROM bounce.event WHERE idempotency_key = 'k3'}),
+ok(psql_ok($node, $dst, q{SELECT bounce.record_bounce('new', 'n@x.be', '2025-03-01', '{1}', 550, '5.1.1')}) > $max, 'new bounces get new ids (sequence restored)');
+is(psql_ok($node, $dst, q{SELECT bounce.record_bounce('k3', 'n@x.be', '2025-03-01', '{1}')}), psql_ok($node, $src, q{SELECT id FROM bounce.event WHERE idempotency_key = 'k3'}),
 	'idempotency keys survive');
 is(psql_ok($node, $dst, q{SELECT string_agg(concat_ws('|', role_name, kind, registrar_id), ',' ORDER BY kind) FROM bounce.role_map}), 'bt_dump_ana|analyst,bt_dump_reg|registrar|2',
 	'the role mapping survives, by the role\'s name');

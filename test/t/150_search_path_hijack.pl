@@ -56,7 +56,7 @@ is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'boun
 
 # the owner uses every part of the extension
 psql_ok($node, $db, q{
-	SELECT bounce.record('k1', 'ann@x.be', '2025-01-05', '{1}', 550, '5.1.1', 'user unknown');
+	SELECT bounce.record_bounce('k1', 'ann@x.be', '2025-01-05', '{1}', 550, '5.1.1', 'user unknown');
 	SELECT count(*) FROM bounce.record_batch('[{"key": "k2", "address": "ann@x.be", "occurred_at": "2025-02-05", "registrars": [1, 2], "reply_code": 550, "status": "5.1.1"}]');
 	SELECT count(*) FROM bounce.record_dsn(E'From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\n<bob@x.be>: host mx.x.be said: 550 5.1.1 user unknown\r\n', '{2}', '2025-03-01');
 	CALL bounce.refresh();

@@ -10,7 +10,7 @@
  * idempotency key was recorded before: a second run over the same files
  * records nothing), not a bounce (counted by why: feedback report,
  * auto-reply, delivery delayed, no recipient found, ...), skipped (an
- * address record() refuses), and failed messages with the error.
+ * address record_bounce() refuses), and failed messages with the error.
  *
  *-------------------------------------------------------------------------
  */
