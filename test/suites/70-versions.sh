@@ -120,7 +120,7 @@ if [ -f "$work/obj13/bounce.so" ]; then
 		# The C types and functions, without the registry: the fragments
 		# of the install script that hold no view, in a plain schema.
 		q13 -d postgres -q -c 'CREATE DATABASE smoke' -c 'ALTER DATABASE smoke SET search_path = bounce, public'
-		if { echo 'CREATE SCHEMA bounce;'; cat "$ROOT"/src/sql/{10,20,30,40}_*.sql; } |
+		if { echo 'CREATE SCHEMA bounce; CREATE SCHEMA bounce_internal;'; cat "$ROOT"/src/sql/{10,20,30,40}_*.sql; } |
 			sed -e 's/@extschema@/bounce/g' -e 's#MODULE_PATHNAME#$libdir/bounce#g' |
 			q13 -d smoke -q -v ON_ERROR_STOP=1 >"$work/smoke13.log" 2>&1; then
 			regress=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress
