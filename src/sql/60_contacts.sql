@@ -97,15 +97,16 @@ BEGIN
 	-- Spans are taken as [lower, upper); those of one address, registrar
 	-- and domain that overlap or touch become one (gaps and islands).
 	EXECUTE format($q$
-		WITH src AS (
-			SELECT s.address::text AS raw, s.registrar_id::integer AS r, btrim(s.domain::text) AS d,
-			       coalesce(lower(s.valid::tstzrange), '-infinity') AS lo,
-			       coalesce(upper(s.valid::tstzrange), 'infinity') AS hi
-			  FROM %s s
-			 WHERE ($1 IS NULL OR s.registrar_id = $1) AND NOT isempty(s.valid::tstzrange)
+		WITH src AS MATERIALIZED (	-- each address checked once
+			SELECT y.*, CASE WHEN y.raw IS NULL THEN 'is NULL' ELSE @extschema@.address_problem(y.raw) END AS problem
+			  FROM (SELECT s.address::text AS raw, s.registrar_id::integer AS r, btrim(s.domain::text) AS d,
+			               coalesce(lower(s.valid::tstzrange), '-infinity') AS lo,
+			               coalesce(upper(s.valid::tstzrange), 'infinity') AS hi
+			          FROM %s s
+			         WHERE ($1 IS NULL OR s.registrar_id = $1) AND NOT isempty(s.valid::tstzrange)) y
 		), good AS (
 			SELECT @extschema@.normalize_address(x.raw) AS a, x.r, x.d, x.lo, x.hi
-			  FROM src x WHERE x.raw IS NOT NULL AND @extschema@.address_problem(x.raw) IS NULL AND x.lo < x.hi
+			  FROM src x WHERE x.problem IS NULL AND x.lo < x.hi
 		), ordered AS (
 			SELECT g.*, max(g.hi) OVER (PARTITION BY g.a, g.r, g.d ORDER BY g.lo, g.hi
 			                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_hi
@@ -133,8 +134,8 @@ BEGIN
 		)
 		SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM del),
 		       (SELECT count(*) FROM merged) - (SELECT count(*) FROM ins),
-		       (SELECT count(*) FROM src x WHERE x.raw IS NULL OR @extschema@.address_problem(x.raw) IS NOT NULL),
-		       (SELECT min(left(x.raw, 80)) FROM src x WHERE @extschema@.address_problem(x.raw) IS NOT NULL) $q$, source)
+		       (SELECT count(*) FROM src x WHERE x.problem IS NOT NULL),
+		       (SELECT min(left(x.raw, 80)) FROM src x WHERE x.raw IS NOT NULL AND x.problem IS NOT NULL) $q$, source)
 		INTO inserted, deleted, unchanged, skipped, v_first USING registrar;
 	IF skipped > 0 THEN
 		RAISE NOTICE 'load_contacts skipped % rows of % without a usable address', skipped, source
