@@ -50,6 +50,7 @@ DECLARE
 	v_bad text;
 	v_state text;
 	v_first text;
+	v_type regtype;
 BEGIN
 	IF source IS NULL THEN
 		RAISE EXCEPTION 'contact source must not be NULL'
@@ -68,6 +69,13 @@ BEGIN
 		RAISE EXCEPTION 'contact source % has no column %', source, v_missing
 			USING ERRCODE = 'undefined_column',
 				HINT = 'Give a table or view with columns address (text), registrar_id (integer), domain (text) and valid (tstzrange), e.g. a view over the registry''s tables with tstzrange(created, deleted) AS valid.';
+	END IF;
+	SELECT a.atttypid::regtype INTO v_type FROM pg_attribute a
+	 WHERE a.attrelid = source AND a.attname = 'valid' AND NOT a.attisdropped;
+	IF v_type <> 'tstzrange'::regtype THEN
+		RAISE EXCEPTION 'column valid of the contact source % is of type %, not tstzrange', source, v_type
+			USING ERRCODE = 'datatype_mismatch',
+				HINT = 'Build it with tstzrange(from, to), e.g. tstzrange(created, deleted) AS valid.';
 	END IF;
 	IF registrar IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = registrar) THEN
 		RAISE EXCEPTION 'unknown registrar: %', registrar
