@@ -13,7 +13,15 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
 SQL_FRAGMENTS = $(sort $(wildcard src/sql/*.sql))
 DATA_built = src/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard src/$(EXTENSION)--*--*.sql))
+
+# Releases (doc/releasing.md): the install script of each released version
+# is frozen in src/release/, and src/$(EXTENSION)--A--B.sql takes one
+# version to the next.  Both are installed, so that an older release can
+# be created (the upgrade test does) and updated; the current version's
+# script is always the one built from the fragments (when it is a release,
+# test/t/180_upgrade.pl checks that the two are identical).
+RELEASED = $(filter-out src/release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/release/$(EXTENSION)--*.sql))
+DATA = $(RELEASED) $(wildcard src/$(EXTENSION)--*--*.sql)
 
 # Tests on PostgreSQL's own tools (doc/testing.md):
 #   pg_regress  sql/*.sql against expected/*.out, one file per feature

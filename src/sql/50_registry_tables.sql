@@ -89,6 +89,7 @@ COMMENT ON COLUMN @extschema@.config.suppress_span IS 'spanning more than this';
 COMMENT ON COLUMN @extschema@.config.future_tolerance IS 'record_bounce() refuses a bounce time later than now() plus this (0 to 1 day)';
 COMMENT ON COLUMN @extschema@.config.time_zone IS 'time zone of month and quarter boundaries and of the recurring-gap arithmetic: a full zone name from pg_timezone_names, not an abbreviation';
 COMMENT ON COLUMN @extschema@.config.trend_quarters IS 'quarters shown in the quarterly_score trend sparkline';
+COMMENT ON COLUMN @extschema@.config.singleton IS 'always true: the table holds one row';
 
 INSERT INTO @extschema@.config DEFAULT VALUES;
 
@@ -115,6 +116,9 @@ CREATE TABLE @extschema@.registrar (
 	category text NOT NULL DEFAULT 'unspecified' CHECK (btrim(category) <> '')
 );
 COMMENT ON TABLE @extschema@.registrar IS 'registrars, by the registry''s own registrar id; category is the business model used as benchmark group';
+COMMENT ON COLUMN @extschema@.registrar.id IS 'the registry''s own registrar id (positive)';
+COMMENT ON COLUMN @extschema@.registrar.name IS 'the registrar''s name, unique, shown in every report';
+COMMENT ON COLUMN @extschema@.registrar.category IS 'business model (e.g. reseller, hosting): the registrar''s category benchmark group';
 
 -- A role is kept by its OID (regrole): a renamed role keeps its mapping,
 -- and a new role that takes an old name inherits nothing.  pg_dump writes
@@ -127,6 +131,8 @@ CREATE TABLE @extschema@.role_map (
 );
 COMMENT ON TABLE @extschema@.role_map IS 'which database role represents which registrar, and which roles are analysts or the application''s writers; maintained by grant_registrar(), grant_analyst(), grant_writer(), revoke_role()';
 COMMENT ON COLUMN @extschema@.role_map.role_name IS 'the role, by OID: renaming it keeps the mapping, a new role of an old name has none';
+COMMENT ON COLUMN @extschema@.role_map.kind IS 'registrar (reads its own reports), analyst (reads everything) or writer (the application: records bounces and registrations)';
+COMMENT ON COLUMN @extschema@.role_map.registrar_id IS 'the registrar a registrar role represents; NULL for analysts and writers';
 
 CREATE TABLE @extschema@.registration (
 	registrar_id integer NOT NULL REFERENCES @extschema@.registrar,
@@ -135,6 +141,9 @@ CREATE TABLE @extschema@.registration (
 	PRIMARY KEY (registrar_id, month)
 );
 COMMENT ON TABLE @extschema@.registration IS 'registrations (domains) of a registrar at the end of a month: the denominator of every per-million figure; month is the first day of the month';
+COMMENT ON COLUMN @extschema@.registration.registrar_id IS 'registrar';
+COMMENT ON COLUMN @extschema@.registration.month IS 'first day of the month whose end the count describes';
+COMMENT ON COLUMN @extschema@.registration.registrations IS 'registrations (domains) of the registrar at the end of that month';
 
 -- ---- bounces ---------------------------------------------------------
 
@@ -164,6 +173,10 @@ COMMENT ON COLUMN @extschema@.event.status IS 'enhanced status code as the calle
 COMMENT ON COLUMN @extschema@.event.reason IS 'the reason the source stated (record_bounce(..., reason)), else classify(diagnostic, reply_code, status, command, remote_host) at ingest';
 COMMENT ON COLUMN @extschema@.event.hard IS 'is_hard(reason, reply_code, status) at ingest: the address itself is bad';
 COMMENT ON COLUMN @extschema@.event.permanent IS 'is_permanent(reply_code, status) at ingest, over the stored codes: SMTP 5xx or 5.x.x';
+COMMENT ON COLUMN @extschema@.event.id IS 'bounce id, from event_id_seq; record_bounce() and record_batch() return it';
+COMMENT ON COLUMN @extschema@.event.occurred_at IS 'when the bounce happened (the source''s time, e.g. the report''s Arrival-Date), not when it was recorded';
+COMMENT ON COLUMN @extschema@.event.diagnostic IS 'the diagnostic text as the source gave it, e.g. the remote server''s reply';
+COMMENT ON COLUMN @extschema@.event.recorded_at IS 'when the bounce was recorded (the recording transaction''s start)';
 
 CREATE TABLE @extschema@.attribution (
 	event_id bigint NOT NULL REFERENCES @extschema@.event ON DELETE CASCADE,
@@ -173,6 +186,8 @@ CREATE TABLE @extschema@.attribution (
 );
 CREATE INDEX attribution_registrar_idx ON @extschema@.attribution (registrar_id);
 COMMENT ON TABLE @extschema@.attribution IS 'a bounce counts against every registrar with a registration using the address at the time (each is notified): one row per (bounce, registrar)';
+COMMENT ON COLUMN @extschema@.attribution.event_id IS 'the bounce';
+COMMENT ON COLUMN @extschema@.attribution.registrar_id IS 'a registrar it counts against';
 COMMENT ON COLUMN @extschema@.attribution.domains IS 'the domains of the registrar''s contacts (contact) that used the address at the bounce''s time, when the bounce was attributed from them (registrars NULL); NULL when the caller named the registrar';
 
 -- Bounces recorded since the last refresh (a queue: refresh() deletes
@@ -185,6 +200,7 @@ CREATE TABLE @extschema@.pending (
 	recount boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.pending IS 'queue of bounces recorded since the last refresh(); internal';
+COMMENT ON COLUMN @extschema@.pending.event_id IS 'a bounce recorded since the last refresh()';
 COMMENT ON COLUMN @extschema@.pending.recount IS 'the bounce was given registrars after it was recorded: the next refresh is a full one';
 
 -- Registrar-quarters whose scores may have changed since the last refresh,
@@ -214,6 +230,8 @@ CREATE TABLE @extschema@.event_flags (
 );
 ALTER TABLE @extschema@.event_flags ALTER COLUMN flags SET STORAGE PLAIN;	-- read in place, never compressed
 COMMENT ON TABLE @extschema@.event_flags IS 'flags of every bounce as of the last refresh(), packed one byte per bounce and @BOUNCE_FLAG_BLOCK@ bounces to a row (see flagged_event); internal, written by refresh()';
+COMMENT ON COLUMN @extschema@.event_flags.block IS 'bounce id divided by @BOUNCE_FLAG_BLOCK@: the row holds the flags of the bounces with ids block * @BOUNCE_FLAG_BLOCK@ up to the next block';
+COMMENT ON COLUMN @extschema@.event_flags.flags IS 'one flag byte per bounce of the block, in id order (bits in src/flag/event_flags.h)';
 
 CREATE TABLE @extschema@.monthly_status (
 	registrar_id integer NOT NULL,
@@ -224,6 +242,11 @@ CREATE TABLE @extschema@.monthly_status (
 	PRIMARY KEY (registrar_id, month, status)
 );
 COMMENT ON TABLE @extschema@.monthly_status IS 'summary kept by refresh(): counted and recurring bounces per registrar, month and status code';
+COMMENT ON COLUMN @extschema@.monthly_status.registrar_id IS 'registrar';
+COMMENT ON COLUMN @extschema@.monthly_status.month IS 'first day of the month (in config.time_zone)';
+COMMENT ON COLUMN @extschema@.monthly_status.status IS 'enhanced status code of the bounces; those that had none: 4.0.0 after a 4xx reply, else 5.0.0';
+COMMENT ON COLUMN @extschema@.monthly_status.counted IS 'counted bounces of the registrar with this status in the month';
+COMMENT ON COLUMN @extschema@.monthly_status.recurring IS 'of which recurring';
 
 -- A row for every quarter in which a registrar has a registration row or
 -- a counted bounce: a registrar with bounces but no usable quarter-end
@@ -277,6 +300,12 @@ CREATE TABLE @extschema@.refresh_state (
 );
 COMMENT ON TABLE @extschema@.refresh_state IS 'what the last refresh() that found work did, and with which settings (a settings change forces a full refresh); a refresh with nothing new leaves it as it is';
 COMMENT ON COLUMN @extschema@.refresh_state.policies_behind IS 'the last refresh could not bring the read policies in step with role_map (a table was in use): the next refresh does not end early, and tries again';
+COMMENT ON COLUMN @extschema@.refresh_state.singleton IS 'always true: the table holds one row';
+COMMENT ON COLUMN @extschema@.refresh_state.settings IS 'the config settings the stored flags and summaries were computed with';
+COMMENT ON COLUMN @extschema@.refresh_state.refreshed_at IS 'when the last refresh that found work ran';
+COMMENT ON COLUMN @extschema@.refresh_state.last_kind IS 'full or incremental: the kind of that refresh';
+COMMENT ON COLUMN @extschema@.refresh_state.last_events IS 'bounces that refresh compared';
+COMMENT ON COLUMN @extschema@.refresh_state.trend_quarters IS 'config.trend_quarters the trends were drawn with';
 INSERT INTO @extschema@.refresh_state DEFAULT VALUES;
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.config', '');

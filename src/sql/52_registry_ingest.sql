@@ -416,6 +416,13 @@ CREATE TABLE @extschema@.ingest (
 	diagnostic text
 );
 COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record_bounce() and not kept (registrars {} for none, NULL: from contact); one bad row fails the whole COPY';
+COMMENT ON COLUMN @extschema@.ingest.idempotency_key IS 'as record_bounce(idempotency_key)';
+COMMENT ON COLUMN @extschema@.ingest.address IS 'as record_bounce(address)';
+COMMENT ON COLUMN @extschema@.ingest.occurred_at IS 'as record_bounce(occurred_at)';
+COMMENT ON COLUMN @extschema@.ingest.registrars IS 'as record_bounce(registrars): {} for none, NULL from contact';
+COMMENT ON COLUMN @extschema@.ingest.reply_code IS 'as record_bounce(reply_code)';
+COMMENT ON COLUMN @extschema@.ingest.status IS 'as record_bounce(status)';
+COMMENT ON COLUMN @extschema@.ingest.diagnostic IS 'as record_bounce(diagnostic)';
 
 CREATE FUNCTION bounce_internal.ingest_row() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp

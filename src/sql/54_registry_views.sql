@@ -31,6 +31,17 @@ SELECT e.id, e.address, e.occurred_at, e.reply_code, e.status, e.reason, e.hard,
   LEFT JOIN @extschema@.event_flags b ON b.block = e.id >> @BOUNCE_FLAG_BLOCK_BITS@
   CROSS JOIN LATERAL (SELECT nullif(get_byte(b.flags, (e.id & @BOUNCE_FLAG_BLOCK_MASK@)::integer), 0) AS f) x;
 COMMENT ON VIEW @extschema@.flagged_event IS 'every bounce with its flags as of the last refresh(): counted, recurring (recurring() over the counted bounces of the address) and suppressed (suppress() over all its bounces); NULL flags = not yet refreshed';
+COMMENT ON COLUMN @extschema@.flagged_event.id IS 'bounce id (event.id)';
+COMMENT ON COLUMN @extschema@.flagged_event.address IS 'recipient, normalised';
+COMMENT ON COLUMN @extschema@.flagged_event.occurred_at IS 'when the bounce happened';
+COMMENT ON COLUMN @extschema@.flagged_event.reply_code IS 'SMTP reply code, as stored in event';
+COMMENT ON COLUMN @extschema@.flagged_event.status IS 'enhanced status code, as stored in event';
+COMMENT ON COLUMN @extschema@.flagged_event.reason IS 'bounce reason, as stored in event';
+COMMENT ON COLUMN @extschema@.flagged_event.hard IS 'the address itself is bad (is_hard at ingest)';
+COMMENT ON COLUMN @extschema@.flagged_event.permanent IS 'SMTP 5xx or 5.x.x (is_permanent at ingest)';
+COMMENT ON COLUMN @extschema@.flagged_event.counted IS 'counted in the scores (config.count_kind); NULL before the refresh that first saw the bounce';
+COMMENT ON COLUMN @extschema@.flagged_event.recurring IS 'a counted bounce 2 weeks to 3 months (config.recurring_min_gap, recurring_max_gap) after the previous counted bounce of the address; NULL before the first refresh';
+COMMENT ON COLUMN @extschema@.flagged_event.suppressed IS 'the address had config.suppress_strikes bounces spanning more than config.suppress_span without a delivery in between; NULL before the first refresh';
 
 -- Per registrar and month, the sum of its statuses: a view rather than a
 -- second summary to keep, so a refresh writes one row per registrar,
@@ -54,6 +65,14 @@ SELECT r.id AS registrar_id, r.name AS registrar, coalesce(g.month, m.month) AS 
   FULL JOIN @extschema@.monthly m ON m.registrar_id = g.registrar_id AND m.month = g.month
   JOIN @extschema@.registrar r ON r.id = coalesce(g.registrar_id, m.registrar_id);
 COMMENT ON VIEW @extschema@.monthly_score IS 'per registrar and month: registrations at month end, counted (permanent or hard, per config) and recurring bounces, both per 1M registrations';
+COMMENT ON COLUMN @extschema@.monthly_score.registrar_id IS 'registrar id';
+COMMENT ON COLUMN @extschema@.monthly_score.registrar IS 'registrar name';
+COMMENT ON COLUMN @extschema@.monthly_score.month IS 'first day of the month (in config.time_zone)';
+COMMENT ON COLUMN @extschema@.monthly_score.registrations IS 'registrations at the end of the month; NULL when the month has no registration row';
+COMMENT ON COLUMN @extschema@.monthly_score.counted IS 'counted bounces in the month';
+COMMENT ON COLUMN @extschema@.monthly_score.recurring IS 'recurring bounces in the month';
+COMMENT ON COLUMN @extschema@.monthly_score.counted_per_1m IS 'counted bounces per 1M registrations, one decimal; NULL without a registration count (or a count of 0)';
+COMMENT ON COLUMN @extschema@.monthly_score.recurring_per_1m IS 'recurring bounces per 1M registrations, one decimal; NULL without a registration count (or a count of 0)';
 
 CREATE VIEW @extschema@.top_errors WITH (security_invoker = true) AS
 WITH per AS (
@@ -75,6 +94,16 @@ SELECT p.period, p.period_start, p.registrar_id, r.name AS registrar, p.status,
   FROM per p JOIN @extschema@.registrar r ON r.id = p.registrar_id
  WHERE p.errors > 0;
 COMMENT ON VIEW @extschema@.top_errors IS 'counted bounces per registrar, period (month or quarter) and enhanced status code, per 1M registrations at the period''s end, ranked within the registrar''s period';
+COMMENT ON COLUMN @extschema@.top_errors.period IS 'month or quarter';
+COMMENT ON COLUMN @extschema@.top_errors.period_start IS 'first day of the month or quarter';
+COMMENT ON COLUMN @extschema@.top_errors.registrar_id IS 'registrar id';
+COMMENT ON COLUMN @extschema@.top_errors.registrar IS 'registrar name';
+COMMENT ON COLUMN @extschema@.top_errors.status IS 'enhanced status code (4.0.0 or 5.0.0 for bounces that had none)';
+COMMENT ON COLUMN @extschema@.top_errors.status_text IS 'the status code''s meaning (status_text)';
+COMMENT ON COLUMN @extschema@.top_errors.errors IS 'counted bounces with this status in the period';
+COMMENT ON COLUMN @extschema@.top_errors.registrations IS 'registrations at the end of the period''s last month; NULL without a registration row';
+COMMENT ON COLUMN @extschema@.top_errors.per_1m IS 'errors per 1M registrations, one decimal; NULL without a registration count (or a count of 0)';
+COMMENT ON COLUMN @extschema@.top_errors.rank IS 'rank of the status within the registrar''s period, most errors first (ties share a rank)';
 
 -- Stars compare the exact ratio with the bands: stars() is given
 -- recurring * 1M and each band times the registrations (both sides of
@@ -219,3 +248,10 @@ SELECT DISTINCT ON (x.address) x.address, x.occurred_at AS last_bounce, x.reason
           FROM @extschema@.flagged_event e) x
  ORDER BY x.address, x.occurred_at DESC, x.id DESC;
 COMMENT ON VIEW @extschema@.address_status IS 'per address: last bounce, its reason and status, current streak (bounces since the last delivery, counted now, over the bounces the reader may see) and whether to suppress mail (as of the last refresh); filter by address, e.g. WHERE address = normalize_address($1)';
+COMMENT ON COLUMN @extschema@.address_status.address IS 'recipient, normalised';
+COMMENT ON COLUMN @extschema@.address_status.last_bounce IS 'time of the address''s last bounce';
+COMMENT ON COLUMN @extschema@.address_status.last_reason IS 'reason of that bounce';
+COMMENT ON COLUMN @extschema@.address_status.last_status IS 'enhanced status code of that bounce';
+COMMENT ON COLUMN @extschema@.address_status.last_hard IS 'that bounce says the address itself is bad';
+COMMENT ON COLUMN @extschema@.address_status.streak IS 'bounces since the address''s last delivery notice, counting the last one';
+COMMENT ON COLUMN @extschema@.address_status.suppressed IS 'stop mailing the address: its last bounce was flagged suppressed by the last refresh()';

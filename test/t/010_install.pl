@@ -12,8 +12,9 @@ use BounceTest;
 my $node = bounce_node('install');
 my $db = fresh_db($node, 'bounce_tap_install');
 
+my ($default_version) = slurp_file(dirname(__FILE__) . '/../../bounce.control') =~ /^default_version = '([^']+)'/m;
 is(psql_ok($node, $db, 'CREATE EXTENSION bounce; SELECT extversion FROM pg_extension WHERE extname = $$bounce$$;'),
-	'0.1', 'CREATE EXTENSION installs the default version');
+	$default_version, "CREATE EXTENSION installs the default version, $default_version");
 is(psql_ok($node, $db, q{SELECT nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE extname = 'bounce'}),
 	'bounce', 'installed in schema bounce');
 is(psql_ok($node, $db, q{SELECT extrelocatable FROM pg_extension WHERE extname = 'bounce'}), 'f', 'not relocatable');
@@ -64,6 +65,13 @@ is(psql_ok($node, $db, q{
 	   AND obj_description(d.objid, d.classid::regclass::text) IS NULL
 	   AND NOT (d.classid = 'pg_type'::regclass AND EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objid AND (t.typelem <> 0 AND t.typlen = -1 OR t.typrelid <> 0)))}),
 	'', 'every function, type, operator and relation has a COMMENT');
+is(psql_ok($node, $db, q{
+	SELECT string_agg(c.relname || '.' || a.attname, ', ' ORDER BY c.relname, a.attnum)
+	  FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'bounce'
+	  JOIN pg_class c ON c.oid = d.objid AND c.relkind IN ('r', 'v', 'm', 'p')
+	  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+	 WHERE d.deptype = 'e' AND d.classid = 'pg_class'::regclass AND col_description(c.oid, a.attnum) IS NULL}),
+	'', 'every column of every table and view has a COMMENT');
 
 # Every function and procedure of the extension runs with the search_path
 # pg_catalog, pg_temp: a function or operator someone put in schema bounce
