@@ -232,6 +232,32 @@ SELECT (SELECT count(*) FROM (TABLE inc EXCEPT TABLE quarterly) d) + (SELECT cou
      + (SELECT count(*) FROM (TABLE inc_g EXCEPT TABLE group_score) d) + (SELECT count(*) FROM (TABLE group_score EXCEPT TABLE inc_g) d)
        AS incremental_vs_full_differences;
 
+-- every view of the extension, in whichever schema, has a comment, and so
+-- has every column of it: \d+ tells a psql user what each one means
+SELECT count(*) AS views, count(*) FILTER (WHERE obj_description(c.oid, 'pg_class') IS NULL) AS views_without_comment
+  FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'bounce') AND c.relkind IN ('v', 'm');
+SELECT c.relnamespace::regnamespace AS schema, c.relname AS view, a.attname AS column_without_comment
+  FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'bounce') AND c.relkind IN ('v', 'm')
+   AND col_description(c.oid, a.attnum) IS NULL
+ ORDER BY 1, 2, 3;
+-- the probe sees a column without one: a view of the extension's own
+-- making here, dropped again
+CREATE VIEW bounce.uncommented AS SELECT 1 AS x;
+ALTER EXTENSION bounce ADD VIEW bounce.uncommented;
+SELECT c.relname AS view, a.attname AS column_without_comment
+  FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'bounce') AND c.relkind IN ('v', 'm')
+   AND col_description(c.oid, a.attnum) IS NULL;
+ALTER EXTENSION bounce DROP VIEW bounce.uncommented;
+DROP VIEW bounce.uncommented;
+
 -- leave an empty registry for the next test
 DROP EXTENSION bounce CASCADE;
 CREATE EXTENSION bounce;
