@@ -45,12 +45,13 @@ Message-ID: <orig-1@example.com>
 --B--
 $m$::text AS m;
 
-SELECT recipient, action, status, reply_code, format, outcome, bounce_id IS NOT NULL AS recorded
+SELECT recipient, action, status, reply_code, format, outcome, bounce_id IS NOT NULL AS recorded, is_new
   FROM record_dsn((SELECT m FROM msg), '{1}');
 SELECT idempotency_key, address, occurred_at, reply_code, status, permanent FROM event;
 SELECT registrar_id FROM attribution;
--- the same e-mail again records nothing new (same id back)
-SELECT outcome FROM record_dsn((SELECT m FROM msg), '{1}');
+-- the same e-mail again records nothing new (same id back, is_new false;
+-- NULL for a row that records nothing)
+SELECT outcome, is_new FROM record_dsn((SELECT m FROM msg), '{1}');
 SELECT count(*) AS events FROM event;
 SELECT (SELECT bounce_id FROM record_dsn((SELECT m FROM msg), '{1}') WHERE outcome = 'recorded')
      = (SELECT id FROM event) AS same_id;
@@ -58,6 +59,19 @@ SELECT (SELECT bounce_id FROM record_dsn((SELECT m FROM msg), '{1}') WHERE outco
 SELECT outcome FROM record_dsn(convert_to(replace((SELECT m FROM msg), 'orig-1', 'orig-2'), 'UTF8'),
                                '{1}', '2025-02-01 00:00+00');
 SELECT occurred_at FROM event WHERE idempotency_key LIKE 'orig-2%';
+-- one message naming a recipient twice: the first row is new, the second not
+SELECT recipient, outcome, is_new FROM record_dsn(replace(replace((SELECT m FROM msg), 'orig-1', 'orig-twice'),
+       'Final-Recipient: rfc822; slow@example.com' || E'\nAction: delayed', 'Final-Recipient: rfc822; Gone@Example.NET' || E'\nAction: failed'), '{1}');
+-- local parts differing in case are two addresses (normalize_address keeps the
+-- local part as written), and the key is unique per address: both are new
+SAVEPOINT two_cases;
+SELECT recipient, outcome, is_new FROM record_dsn(replace(replace((SELECT m FROM msg), 'orig-1', 'orig-cases'),
+       'Final-Recipient: rfc822; slow@example.com' || E'\nAction: delayed', 'Final-Recipient: rfc822; gone@example.net' || E'\nAction: failed'), '{1}');
+ROLLBACK TO SAVEPOINT two_cases;
+-- is_new is record_dsn_batch's for the same messages
+SELECT b.outcome, b.is_new FROM record_dsn_batch(ARRAY[convert_to((SELECT m FROM msg), 'UTF8')], '{1}') b;
+-- the column order: the new column comes last
+SELECT string_agg(a, ', ' ORDER BY o) FROM unnest((SELECT proargnames FROM pg_proc WHERE oid = 'record_dsn(bytea, integer[], timestamptz)'::regprocedure)) WITH ORDINALITY AS x(a, o);
 
 -- a plain-text bounce has no Last-Attempt-Date: its Date header is the time
 SELECT outcome, recipient, format FROM record_dsn($m$From: MAILER-DAEMON@mail.example.org
@@ -125,7 +139,8 @@ SELECT * FROM record_dsn(NULL::text, '{1}');
 ROLLBACK TO s;
 SELECT * FROM record_dsn((SELECT replace(m, 'orig-1', 'orig-3') FROM msg), '{99}');
 ROLLBACK TO s;
--- NULL registrars is an error ('{}' is the explicit "no registrar")
+-- NULL registrars, with no contact loaded, is an error ('{}' is the
+-- explicit "no registrar"; contact.sql: NULL with contacts)
 SELECT * FROM record_dsn((SELECT replace(m, 'orig-1', 'orig-3') FROM msg), NULL);
 ROLLBACK TO s;
 SELECT count(*) AS events FROM event;

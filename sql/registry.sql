@@ -72,7 +72,8 @@ SELECT record_bounce('k', 'a@x.be', '2025-01-01', '{1}', 650);
 SELECT record_bounce('k', 'a@x.be', '2025-01-01', '{1}', 550, '5.01.1');
 SELECT count(*) AS events, (SELECT count(*) FROM attribution) AS attributions, (SELECT count(*) FROM pending) AS pending FROM event;
 -- no registrar ('{}'): kept for address_status, counts against nobody;
--- NULL is an error, so that a caller's bug is not silently counted against nobody
+-- NULL, with no contact loaded, is an error, so that a caller's bug is not
+-- silently counted against nobody (contact.sql: NULL with contacts)
 SELECT record_bounce('m0', 'former@x.be', '2025-01-02', '{}', 550, '5.1.1') > 0 AS recorded;
 SELECT record_bounce('m0x', 'former@x.be', '2025-01-02', NULL, 550, '5.1.1');
 

@@ -152,7 +152,7 @@ CALL refresh();
 SELECT e.idempotency_key, f.reply_code, f.status, f.reason, f.hard, f.permanent, f.counted, f.recurring
   FROM flagged_event f JOIN event e ON e.id = f.id WHERE e.idempotency_key ~ '^t[0-9]' ORDER BY 1;
 
--- 6. registrars NULL is an error (22004); '{}' (or []) is no registrar
+-- 6. registrars NULL, with no contact loaded, is an error (22004); '{}' (or []) is no registrar
 SELECT pg_temp.err($$SELECT record_bounce('n1', 'nul@x.be', '2025-05-01', NULL, 550, '5.1.1')$$);
 SELECT pg_temp.err($$SELECT * FROM record_batch('[{"key": "n2", "address": "nul@x.be", "occurred_at": "2025-05-01", "reply_code": 550}]')$$);
 SELECT pg_temp.err($$SELECT * FROM record_batch('[{"key": "n3", "address": "nul@x.be", "occurred_at": "2025-05-01", "registrars": null}]')$$);

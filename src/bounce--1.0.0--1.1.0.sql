@@ -1,17 +1,26 @@
--- bounce 1.0.0 -> 1.1.0
 \echo Use "ALTER EXTENSION bounce UPDATE" to load this file. \quit
 
 -- =====================================================================
--- Citus: keys with the address, and distribute()
+-- Ingestion: contacts, load_registrations, record_esp_event, is_new
+-- (src/sql/52, 54, 55, 56, 57, 58, 60, 61 and 62).  A changed function
+-- is dropped and created again (no CREATE OR REPLACE); the privileges
+-- that drops take from the writers and registrars are given back at the
+-- end of this block by grant_writer() and grant_registrar().
+-- =====================================================================
+
+ALTER TABLE @extschema@.attribution ADD COLUMN domains text[];
+COMMENT ON COLUMN @extschema@.attribution.domains IS 'the domains of the registrar''s contacts (contact) that used the address at the bounce''s time, when the bounce was attributed from them (registrars NULL); NULL when the caller named the registrar';
+
+-- =====================================================================
+-- Keys with the address (src/sql/50_registry_tables.sql)
 --
 -- The bounces' tables are keyed with the address, the column a Citus
 -- cluster distributes them by (doc/scaling.md): event's primary key is
 -- (address, id) and its idempotency key is unique per address, with a
 -- plain index on id; attribution and pending carry the address (added
--- last, filled from event).  The writers, the refresh, fix_list and the
--- my_ functions that read them go by the address too, and are made again
--- (DROP and CREATE: the project uses no CREATE OR REPLACE), with the
--- grants role_map gives.  New: distribute().
+-- last, after attribution.domains, and filled from event).  The
+-- functions that go by these keys are made again below: the writers in
+-- the ingestion block, the refresh and my_flagged_event() after it.
 -- =====================================================================
 
 -- ---- keys -------------------------------------------------------------
@@ -38,66 +47,442 @@ COMMENT ON COLUMN @extschema@.event.idempotency_key IS 'the source''s unique key
 COMMENT ON COLUMN @extschema@.attribution.address IS 'the bounce''s address (as in event): the key a Citus cluster distributes by';
 COMMENT ON COLUMN @extschema@.pending.address IS 'the bounce''s address: the key a Citus cluster distributes by';
 
--- ---- the functions that read or write them ---------------------------
-DROP FUNCTION @extschema@.my_fix_list();
-DROP FUNCTION @extschema@.my_flagged_event();
-DROP VIEW @extschema@.fix_list;
-DROP FUNCTION @extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason);
-DROP FUNCTION @extschema@.record_batch(jsonb);
-DROP FUNCTION @extschema@.record_attribution(bigint, integer[]);
-DROP FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz);
-DROP PROCEDURE bounce_internal.refresh_run(boolean);
-DROP PROCEDURE @extschema@.refresh(boolean);
+-- ---------------------------------------------------------------------
+-- Contacts: which registrar's registration (domain) used an e-mail
+-- address, and when.  record_bounce() and the other writers attribute a bounce
+-- given no registrars (NULL) to the registrars whose contacts used its
+-- address at its time (52_registry_ingest.sql, 55_record_dsn.sql,
+-- 58_ingest_batch.sql), and keep the domains in attribution.domains,
+-- which fix_list shows.
+--
+-- The table is keyed by address first, so that it can be distributed by
+-- address beside event.  No two rows of one address, registrar and
+-- domain overlap in time: an exclusion constraint would need btree_gist
+-- (and Citus accepts one only on the distribution column), so
+-- load_contacts(), the one way a writer fills the table, merges
+-- overlapping and adjacent spans before it writes.
+-- ---------------------------------------------------------------------
 
-CREATE VIEW @extschema@.fix_list WITH (security_invoker = true) AS
-WITH hit AS (
-	SELECT DISTINCT a.registrar_id, e.address
-	  FROM @extschema@.flagged_event e
-	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id
-	 WHERE e.recurring
-), per AS (
-	SELECT h.registrar_id, h.address,
-	       count(*) FILTER (WHERE e.counted) AS counted_bounces,
-	       count(*) FILTER (WHERE e.recurring) AS recurring_bounces,
-	       min(e.occurred_at) FILTER (WHERE e.counted) AS first_bounce,
-	       max(e.occurred_at) FILTER (WHERE e.counted) AS last_bounce,
-	       (array_agg(e.reason ORDER BY e.occurred_at DESC, e.id DESC) FILTER (WHERE e.counted))[1] AS last_reason,
-	       (array_agg(e.status ORDER BY e.occurred_at DESC, e.id DESC) FILTER (WHERE e.counted))[1] AS last_status,
-	       (array_agg(e.suppressed ORDER BY e.occurred_at DESC, e.id DESC))[1] AS suppressed,
-	       count(*) FILTER (WHERE NOT e.counted) AS uncounted_bounces,
-	       max(e.occurred_at) FILTER (WHERE NOT e.counted) AS last_uncounted_bounce
-	  FROM hit h
-	  JOIN @extschema@.flagged_event e ON e.address = h.address
-	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
-	 GROUP BY h.registrar_id, h.address
-)
-SELECT per.registrar_id, r.name AS registrar,
-       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.counted_bounces DESC, per.last_bounce DESC) AS rank,
-       per.address, per.recurring_bounces, per.counted_bounces, per.first_bounce, per.last_bounce,
-       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce
-  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id;
-COMMENT ON VIEW @extschema@.fix_list IS 'per registrar, the addresses behind its recurring bounces, worst first (rank), figured on the counted bounces as the score is: recurring and counted bounces, first and last, last reason and status; whether the address is suppressed; and apart, the bounces the score leaves out';
-COMMENT ON COLUMN @extschema@.fix_list.registrar_id IS 'registrar id';
-COMMENT ON COLUMN @extschema@.fix_list.registrar IS 'registrar name';
-COMMENT ON COLUMN @extschema@.fix_list.rank IS '1 = worst: by recurring_bounces, then counted_bounces, then the latest last_bounce (equal ones share a rank)';
-COMMENT ON COLUMN @extschema@.fix_list.address IS 'the recipient address';
-COMMENT ON COLUMN @extschema@.fix_list.recurring_bounces IS 'its recurring bounces attributed to the registrar';
-COMMENT ON COLUMN @extschema@.fix_list.counted_bounces IS 'its counted bounces (config.count_kind) attributed to the registrar';
-COMMENT ON COLUMN @extschema@.fix_list.first_bounce IS 'time of the first counted bounce';
-COMMENT ON COLUMN @extschema@.fix_list.last_bounce IS 'time of the last counted bounce';
-COMMENT ON COLUMN @extschema@.fix_list.last_reason IS 'reason of the last counted bounce';
-COMMENT ON COLUMN @extschema@.fix_list.last_status IS 'enhanced status code of the last counted bounce';
-COMMENT ON COLUMN @extschema@.fix_list.suppressed IS 'the suppressed flag of the address''s last bounce attributed to the registrar (suppression looks at every bounce, counted or not)';
-COMMENT ON COLUMN @extschema@.fix_list.uncounted_bounces IS 'its bounces attributed to the registrar that the score does not count (soft ones; under count_kind = hard also permanent ones whose address is not bad)';
-COMMENT ON COLUMN @extschema@.fix_list.last_uncounted_bounce IS 'time of the last of those; NULL if none';
+CREATE TABLE @extschema@.contact (
+	address text NOT NULL CHECK (@extschema@.address_problem(address) IS NULL),
+	registrar_id integer NOT NULL REFERENCES @extschema@.registrar,
+	domain text NOT NULL CHECK (btrim(domain) <> ''),
+	valid tstzrange NOT NULL CHECK (NOT isempty(valid)),
+	PRIMARY KEY (address, registrar_id, domain, valid)
+);
+CREATE INDEX contact_registrar_idx ON @extschema@.contact (registrar_id);
+COMMENT ON TABLE @extschema@.contact IS 'which registrar''s registration (domain) used an e-mail address, and when: bounces recorded without registrars (NULL) are attributed from it; filled by load_contacts(), which keeps the spans of one address, registrar and domain from overlapping';
+COMMENT ON COLUMN @extschema@.contact.address IS 'the e-mail address, as normalize_address() gives it';
+COMMENT ON COLUMN @extschema@.contact.registrar_id IS 'the registrar whose registration used it';
+COMMENT ON COLUMN @extschema@.contact.domain IS 'the registered domain name (shown by fix_list)';
+COMMENT ON COLUMN @extschema@.contact.valid IS 'when the registration used the address, [from, to); an unbounded end: still in use';
 
-CREATE FUNCTION @extschema@.record_bounce(idempotency_key text, address text, occurred_at timestamptz,
-		registrars integer[], reply_code integer DEFAULT NULL,
-		status text DEFAULT NULL, diagnostic text DEFAULT NULL,
-		remote_host text DEFAULT NULL, command text DEFAULT NULL,
-		reason @extschema@.reason DEFAULT NULL)
-	RETURNS bigint
+ALTER TABLE @extschema@.contact ENABLE ROW LEVEL SECURITY;
+CREATE POLICY contact_read ON @extschema@.contact FOR SELECT TO CURRENT_USER USING (true);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact', '');
+
+-- Replace the contacts (all, or one registrar's) by those of a table or
+-- view of the registry's own, in one statement: rows that did not change
+-- are neither deleted nor written again, so a daily pg_cron job costs
+-- little.  SECURITY DEFINER, for writers (grant_writer()); the source is
+-- read as the owner, so the session's role must itself be allowed to
+-- read it.  An address normalize_address() refuses (a typing error in a
+-- registrant's data) is skipped and counted, not an error: one bad
+-- address must not stop the nightly load; any other bad row is an error
+-- that names it, and nothing is written.
+CREATE FUNCTION @extschema@.load_contacts(source regclass, registrar integer DEFAULT NULL,
+		OUT inserted bigint, OUT deleted bigint, OUT unchanged bigint, OUT skipped bigint)
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_missing text;
+	v_bad text;
+	v_state text;
+	v_first text;
+	v_type regtype;
+BEGIN
+	IF source IS NULL THEN
+		RAISE EXCEPTION 'contact source must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT has_table_privilege(@extschema@.session_role(), source, 'SELECT') THEN
+		RAISE EXCEPTION 'permission denied to read the contact source %', source
+			USING ERRCODE = 'insufficient_privilege',
+				HINT = 'load_contacts reads the source as its caller may: grant SELECT on it to the role that calls it.';
+	END IF;
+	SELECT string_agg(c, ', ' ORDER BY o) INTO v_missing
+	  FROM unnest(ARRAY['address', 'registrar_id', 'domain', 'valid']) WITH ORDINALITY AS w(c, o)
+	 WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = source AND a.attname = w.c
+	                      AND a.attnum > 0 AND NOT a.attisdropped);
+	IF v_missing IS NOT NULL THEN
+		RAISE EXCEPTION 'contact source % has no column %', source, v_missing
+			USING ERRCODE = 'undefined_column',
+				HINT = 'Give a table or view with columns address (text), registrar_id (integer), domain (text) and valid (tstzrange), e.g. a view over the registry''s tables with tstzrange(created, deleted) AS valid.';
+	END IF;
+	SELECT a.atttypid::regtype INTO v_type FROM pg_attribute a
+	 WHERE a.attrelid = source AND a.attname = 'valid' AND NOT a.attisdropped;
+	IF v_type <> 'tstzrange'::regtype THEN
+		RAISE EXCEPTION 'column valid of the contact source % is of type %, not tstzrange', source, v_type
+			USING ERRCODE = 'datatype_mismatch',
+				HINT = 'Build it with tstzrange(from, to), e.g. tstzrange(created, deleted) AS valid.';
+	END IF;
+	IF registrar IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = registrar) THEN
+		RAISE EXCEPTION 'unknown registrar: %', registrar
+			USING ERRCODE = 'foreign_key_violation', HINT = 'Add it to bounce.registrar first.';
+	END IF;
+	-- one load at a time; record_bounce() and the readers only read the table
+	LOCK TABLE @extschema@.contact IN SHARE ROW EXCLUSIVE MODE;
+
+	-- Check the rows in scope first, so that the error names one.
+	EXECUTE format($q$
+		SELECT CASE WHEN s.registrar_id IS NULL THEN '23502 registrar_id is NULL'
+		            WHEN NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = s.registrar_id)
+		                 THEN '23503 unknown registrar ' || s.registrar_id
+		            WHEN s.domain IS NULL OR btrim(s.domain::text) = '' THEN '23502 domain is NULL or empty'
+		            WHEN s.valid IS NULL THEN '23502 valid is NULL' END
+		       || pg_catalog.format(' (address "%%s", domain "%%s")', left(s.address::text, 80), left(s.domain::text, 80))
+		  FROM %s s
+		 WHERE ($1 IS NULL OR s.registrar_id = $1 OR s.registrar_id IS NULL AND $1 IS NULL)
+		   AND (s.registrar_id IS NULL OR s.domain IS NULL OR btrim(s.domain::text) = '' OR s.valid IS NULL
+		        OR NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = s.registrar_id))
+		 LIMIT 1 $q$, source) INTO v_bad USING registrar;
+	IF v_bad IS NOT NULL THEN
+		RAISE EXCEPTION 'contact source %: %', source, substr(v_bad, 7)
+			USING ERRCODE = left(v_bad, 5), DETAIL = 'No contact was changed.';
+	END IF;
+
+	-- Spans are taken as [lower, upper); those of one address, registrar
+	-- and domain that overlap or touch become one (gaps and islands).
+	EXECUTE format($q$
+		WITH src AS MATERIALIZED (	-- each address checked once
+			SELECT y.*, CASE WHEN y.raw IS NULL THEN 'is NULL' ELSE @extschema@.address_problem(y.raw) END AS problem
+			  FROM (SELECT s.address::text AS raw, s.registrar_id::integer AS r, btrim(s.domain::text) AS d,
+			               coalesce(lower(s.valid::tstzrange), '-infinity') AS lo,
+			               coalesce(upper(s.valid::tstzrange), 'infinity') AS hi
+			          FROM %s s
+			         WHERE ($1 IS NULL OR s.registrar_id = $1) AND NOT isempty(s.valid::tstzrange)) y
+		), good AS (
+			SELECT @extschema@.normalize_address(x.raw) AS a, x.r, x.d, x.lo, x.hi
+			  FROM src x WHERE x.problem IS NULL AND x.lo < x.hi
+		), ordered AS (
+			SELECT g.*, max(g.hi) OVER (PARTITION BY g.a, g.r, g.d ORDER BY g.lo, g.hi
+			                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_hi
+			  FROM good g
+		), islands AS (
+			SELECT o.*, count(*) FILTER (WHERE o.prev_hi IS NULL OR o.lo > o.prev_hi)
+			              OVER (PARTITION BY o.a, o.r, o.d ORDER BY o.lo, o.hi ROWS UNBOUNDED PRECEDING) AS island
+			  FROM ordered o
+		), merged AS (
+			SELECT i.a, i.r, i.d,
+			       tstzrange(nullif(min(i.lo), '-infinity'), nullif(max(i.hi), 'infinity')) AS valid
+			  FROM islands i GROUP BY i.a, i.r, i.d, i.island
+		), del AS (
+			DELETE FROM @extschema@.contact c
+			 WHERE ($1 IS NULL OR c.registrar_id = $1)
+			   AND NOT EXISTS (SELECT FROM merged m WHERE m.a = c.address AND m.r = c.registrar_id
+			                      AND m.d = c.domain AND m.valid = c.valid)
+			RETURNING 1
+		), ins AS (
+			INSERT INTO @extschema@.contact (address, registrar_id, domain, valid)
+			SELECT m.a, m.r, m.d, m.valid FROM merged m
+			 WHERE NOT EXISTS (SELECT 1 FROM @extschema@.contact c WHERE c.address = m.a AND c.registrar_id = m.r
+			                      AND c.domain = m.d AND c.valid = m.valid)
+			RETURNING 1
+		)
+		SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM del),
+		       (SELECT count(*) FROM merged) - (SELECT count(*) FROM ins),
+		       (SELECT count(*) FROM src x WHERE x.problem IS NOT NULL),
+		       (SELECT min(left(x.raw, 80)) FROM src x WHERE x.raw IS NOT NULL AND x.problem IS NOT NULL) $q$, source)
+		INTO inserted, deleted, unchanged, skipped, v_first USING registrar;
+	IF skipped > 0 THEN
+		RAISE NOTICE 'load_contacts skipped % rows of % without a usable address', skipped, source
+			USING DETAIL = coalesce(format('The first malformed one is "%s".', v_first), 'Their address is NULL.');
+	END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.load_contacts(regclass, integer) IS
+	'replace the contacts, all or one registrar''s, by the rows of a table or view (columns address, registrar_id, domain, valid tstzrange) in one statement; merges overlapping spans; skips and counts rows without a usable address; returns how many rows were inserted, deleted, left unchanged and skipped; bad rows are an error naming one, and nothing changes';
+REVOKE EXECUTE ON FUNCTION @extschema@.load_contacts(regclass, integer) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------
+-- Month-end registration counts from the registry's own domain table.
+-- record_registration() (52_registry_ingest.sql) records one number;
+-- load_registrations() counts them, for every registrar of a table or
+-- view of domains with their created and deleted times, and writes them
+-- into registration, whose triggers queue the quarters to rescore.
+-- ---------------------------------------------------------------------
+
+-- A domain counts at the end of a month when it was created before the
+-- month's end and not deleted by then (deleted NULL: still registered);
+-- the month ends at midnight in config.time_zone, as every month
+-- boundary of bounce does.  A registrar of the source with no domain at a
+-- month's end gets 0; registrars absent from the source are left alone.
+-- Only months that have ended are counted.  SECURITY DEFINER, for
+-- writers (grant_writer()); the source is read as the owner, so the
+-- session's role must itself be allowed to read it.
+CREATE FUNCTION @extschema@.load_registrations(domains regclass, from_month date DEFAULT NULL,
+		to_month date DEFAULT NULL,
+		OUT months integer, OUT inserted bigint, OUT updated bigint, OUT unchanged bigint)
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_tz text;
+	v_last date;
+	v_from date;
+	v_to date;
+	v_missing text;
+	v_expr text[] := '{}';
+	v_col text;
+	v_type regtype;
+	v_bad text;
+BEGIN
+	IF domains IS NULL THEN
+		RAISE EXCEPTION 'domain source must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT has_table_privilege(@extschema@.session_role(), domains, 'SELECT') THEN
+		RAISE EXCEPTION 'permission denied to read the domain source %', domains
+			USING ERRCODE = 'insufficient_privilege',
+				HINT = 'load_registrations reads the source as its caller may: grant SELECT on it to the role that calls it.';
+	END IF;
+	SELECT string_agg(c, ', ' ORDER BY o) INTO v_missing
+	  FROM unnest(ARRAY['registrar_id', 'created', 'deleted']) WITH ORDINALITY AS w(c, o)
+	 WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = domains AND a.attname = w.c
+	                      AND a.attnum > 0 AND NOT a.attisdropped);
+	IF v_missing IS NOT NULL THEN
+		RAISE EXCEPTION 'domain source % has no column %', domains, v_missing
+			USING ERRCODE = 'undefined_column',
+				HINT = 'Give a table or view with one row per domain and columns registrar_id (integer), created and deleted (timestamptz, timestamp or date; deleted NULL while registered).';
+	END IF;
+	-- created and deleted as instants: a date or a timestamp without zone
+	-- is read in config.time_zone, whatever the session's TimeZone
+	SELECT c.time_zone INTO v_tz FROM @extschema@.config c;
+	FOREACH v_col IN ARRAY ARRAY['created', 'deleted'] LOOP
+		SELECT a.atttypid::regtype INTO v_type FROM pg_attribute a WHERE a.attrelid = domains AND a.attname = v_col;
+		IF v_type = 'timestamptz'::regtype THEN
+			v_expr := v_expr || format('s.%I', v_col);
+		ELSIF v_type IN ('timestamp'::regtype, 'date'::regtype) THEN
+			v_expr := v_expr || format('(s.%I::timestamp AT TIME ZONE %L)', v_col, v_tz);
+		ELSE
+			RAISE EXCEPTION 'column % of the domain source % is of type %, not a time', v_col, domains, v_type
+				USING ERRCODE = 'datatype_mismatch',
+					HINT = 'created and deleted must be timestamptz, timestamp or date.';
+		END IF;
+	END LOOP;
+
+	-- the months: the last one that has ended, unless told
+	v_last := (date_trunc('month', now() AT TIME ZONE v_tz) - interval '1 month')::date;
+	v_to := coalesce(to_month, from_month, v_last);
+	v_from := coalesce(from_month, v_to);
+	IF v_from <> date_trunc('month', v_from)::date OR v_to <> date_trunc('month', v_to)::date THEN
+		RAISE EXCEPTION 'months must be given as their first day, not %',
+				CASE WHEN v_from <> date_trunc('month', v_from)::date THEN v_from ELSE v_to END
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Give e.g. 2025-03-01 for March.';
+	END IF;
+	IF v_from > v_to THEN
+		RAISE EXCEPTION 'from_month % is after to_month %', v_from, v_to
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF v_to > v_last THEN
+		RAISE EXCEPTION 'month % has not ended yet (in %)', v_to, v_tz
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = format('The last month that has ended is %s.', v_last),
+				HINT = 'A month-end count is taken once the month is over.';
+	END IF;
+	IF v_from < '1970-01-01' THEN
+		RAISE EXCEPTION 'month % is before 1970-01-01', v_from
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	-- Check the rows, so that the error names one.
+	EXECUTE format($q$
+		SELECT CASE WHEN s.registrar_id IS NULL THEN '23502 registrar_id is NULL'
+		            WHEN NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = s.registrar_id)
+		                 THEN '23503 unknown registrar ' || s.registrar_id
+		            WHEN %1$s IS NULL THEN '23502 created is NULL'
+		            ELSE '22023 ' || pg_catalog.format('deleted %%s is before created %%s', %2$s, %1$s) END
+		  FROM %3$s s
+		 WHERE s.registrar_id IS NULL OR %1$s IS NULL OR %2$s < %1$s
+		    OR NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = s.registrar_id)
+		 LIMIT 1 $q$, v_expr[1], v_expr[2], domains) INTO v_bad;
+	IF v_bad IS NOT NULL THEN
+		RAISE EXCEPTION 'domain source %: %', domains, substr(v_bad, 7)
+			USING ERRCODE = left(v_bad, 5), DETAIL = 'No registration was changed.';
+	END IF;
+
+	months := (extract(year FROM age(v_to, v_from)) * 12 + extract(month FROM age(v_to, v_from)))::integer + 1;
+	EXECUTE format($q$
+		WITH m AS (
+			SELECT x::date AS month, (x + interval '1 month') AT TIME ZONE $3 AS month_end
+			  FROM generate_series($1::timestamp, $2::timestamp, interval '1 month') x
+		), src AS (
+			SELECT s.registrar_id::integer AS r, %1$s AS c, %2$s AS d FROM %3$s s
+		), n AS (
+			SELECT m.month, s.r, count(*) AS registrations
+			  FROM src s JOIN m ON s.c < m.month_end AND (s.d IS NULL OR s.d >= m.month_end)
+			 GROUP BY m.month, s.r
+		), counted AS (
+			SELECT m.month, g.r, coalesce(n.registrations, 0) AS registrations
+			  FROM m CROSS JOIN (SELECT DISTINCT s.r FROM src s) g
+			  LEFT JOIN n ON n.month = m.month AND n.r = g.r
+		), up AS (
+			INSERT INTO @extschema@.registration AS t (registrar_id, month, registrations)
+			SELECT c.r, c.month, c.registrations FROM counted c ORDER BY c.r, c.month
+			ON CONFLICT ON CONSTRAINT registration_pkey DO UPDATE SET registrations = excluded.registrations
+			 WHERE t.registrations IS DISTINCT FROM excluded.registrations
+			RETURNING t.xmax = 0 AS is_new
+		)
+		SELECT count(*) FILTER (WHERE up.is_new), count(*) FILTER (WHERE NOT up.is_new),
+		       (SELECT count(*) FROM counted) - count(*)
+		  FROM up $q$, v_expr[1], v_expr[2], domains)
+		INTO inserted, updated, unchanged USING v_from, v_to, v_tz;
+END $$;
+COMMENT ON FUNCTION @extschema@.load_registrations(regclass, date, date) IS
+	'count the registrations at the end of each month from from_month to to_month (first days; default: the last month that has ended) for every registrar of a domain table or view (columns registrar_id, created, deleted; deleted NULL while registered; month ends in config.time_zone) and write them into registration; returns the months and how many rows were inserted, updated and left unchanged; bad rows are an error naming one, and nothing changes';
+REVOKE EXECUTE ON FUNCTION @extschema@.load_registrations(regclass, date, date) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------
+-- record_esp_event: record what parse_esp_event (59_esp.sql) reads from an
+-- e-mail service provider's webhook payload, as record_dsn
+-- (55_record_dsn.sql) records a bounce e-mail: the same outcomes, the
+-- same registrars rule (NULL: from contact), is_new, all or nothing.
+-- ---------------------------------------------------------------------
+
+-- Each failed recipient is recorded by record_event(), keyed by the
+-- provider, its id of the message sent (else of the event; else the
+-- SHA-256 of the payload and the event's position) and the recipient, so
+-- that a webhook the provider posts again records nothing new.  A
+-- failure the provider calls permanent without giving a code is stored
+-- with status 5.0.0 (RFC 3463: other or undefined permanent failure), so
+-- that it counts as the provider says; the reason is the provider's
+-- category's, else the classifier's.  Complaints, auto-replies,
+-- deliveries and delays are reported, not recorded.  A malformed
+-- payload is parse_esp_event's error (naming the event and the field),
+-- and nothing is recorded; a row record_bounce() refuses stops the call, naming
+-- its event.
+CREATE FUNCTION @extschema@.record_esp_event(event jsonb, registrars integer[],
+		occurred_at timestamptz DEFAULT NULL)
+	RETURNS TABLE (element integer, recipient text, action text, status @extschema@.smtp_status,
+	               reply_code integer, format text, outcome text, bounce_id bigint, is_new boolean)
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	d record;
+	v_any boolean := false;
+	v_key text;
+	v_id text;
+	v_problem text;
+	v_state text;
+	v_text text;
+	v_detail text;
+	r_el integer[] := '{}';
+	r_rcpt text[] := '{}';
+	r_action text[] := '{}';
+	r_status @extschema@.smtp_status[] := '{}';
+	r_code integer[] := '{}';
+	r_format text[] := '{}';
+	r_outcome text[] := '{}';
+	r_id bigint[] := '{}';
+	r_new boolean[] := '{}';
+	v_bid bigint;
+	v_isnew boolean;
+	v_outcome text;
+	v_el integer;
+	v_rcpt text;
+BEGIN
+	IF event IS NULL THEN
+		RAISE EXCEPTION 'ESP event must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
+		RAISE EXCEPTION 'bounce registrars must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',
+				HINT = 'Pass an empty array, ''{}'', for bounces that count against no registrar, or load the contacts with load_contacts().';
+	END IF;
+	BEGIN
+		FOR d IN SELECT * FROM @extschema@.parse_esp_event(event) LOOP
+			v_any := true;
+			v_el := d.element;
+			v_rcpt := d.recipient;
+			v_bid := NULL;
+			v_isnew := NULL;
+			v_problem := @extschema@.address_problem(d.recipient);
+			IF d.reason = 'feedback' THEN
+				v_outcome := 'not a bounce: feedback report';
+			ELSIF d.action IS NULL AND d.reason = 'vacation' THEN
+				v_outcome := 'not a bounce: auto-reply';
+			ELSIF d.action IN ('delivered', 'relayed', 'expanded') THEN
+				v_outcome := 'not a bounce: ' || d.action;
+			ELSIF d.action = 'delayed' THEN
+				v_outcome := 'not a bounce: delivery delayed';
+			ELSIF d.action IS DISTINCT FROM 'failed' THEN
+				v_outcome := 'not a bounce: action ' || coalesce(d.action, 'missing');
+			ELSIF v_problem IS NOT NULL THEN
+				v_outcome := 'skipped: ' || v_problem;
+			ELSE
+				v_id := coalesce(d.message_id, d.event_id);
+				v_id := CASE WHEN v_id IS NULL
+				             THEN 'sha256:' || encode(sha256(convert_to(event::text, 'UTF8')), 'hex') || '#' || d.element
+				             WHEN octet_length(v_id) > 255
+				             THEN 'sha256:' || encode(sha256(convert_to(v_id, 'UTF8')), 'hex')
+				             ELSE v_id END;
+				v_key := d.format || ':' || v_id || ' ' || lower(d.recipient);
+				SELECT r.bounce_id, r.is_new INTO v_bid, v_isnew
+				  FROM bounce_internal.record_event(v_key, d.recipient,
+					coalesce(record_esp_event.occurred_at, d.occurred_at, now()), registrars,
+					d.reply_code,
+					coalesce(d.status, CASE WHEN d.permanent THEN '5.0.0'::@extschema@.smtp_status END)::text,
+					d.diagnostic, coalesce(d.remote_mta, d.reporting_mta), NULL, d.reason) r;
+				v_outcome := 'recorded';
+			END IF;
+			r_el := r_el || d.element;
+			r_rcpt := r_rcpt || d.recipient;
+			r_action := r_action || d.action;
+			r_status := r_status || d.status;
+			r_code := r_code || d.reply_code;
+			r_format := r_format || d.format;
+			r_outcome := r_outcome || v_outcome;
+			r_id := r_id || v_bid;
+			r_new := r_new || v_isnew;
+		END LOOP;
+	EXCEPTION WHEN OTHERS THEN
+		-- parse_esp_event names the event itself; a refused row is named here
+		GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_text = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
+		IF v_el IS NULL OR v_text LIKE 'invalid ESP event%' THEN
+			RAISE;
+		END IF;
+		RAISE EXCEPTION 'ESP event %, recipient "%": %', v_el, left(v_rcpt, 80), v_text
+			USING ERRCODE = v_state,
+				DETAIL = coalesce(nullif(v_detail, '') || '  ', '') || 'Nothing of the payload was recorded.';
+	END;
+	IF NOT v_any THEN
+		RETURN QUERY SELECT NULL::integer, NULL::text, NULL::text, NULL::@extschema@.smtp_status, NULL::integer,
+		                    NULL::text, 'not a bounce: no delivery event'::text, NULL::bigint, NULL::boolean;
+		RETURN;
+	END IF;
+	RETURN QUERY
+	SELECT * FROM unnest(r_el, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_id, r_new);
+END $$;
+COMMENT ON FUNCTION @extschema@.record_esp_event(jsonb, integer[], timestamptz) IS
+	'record the failed recipients of an e-mail service provider''s event, or of each event of a batch, as record_dsn records a bounce e-mail: one row per recipient parse_esp_event reads (element: the event''s position), with its outcome, bounce id and is_new; key: provider, message id (else event id) and recipient; time: occurred_at, else the event''s; registrars NULL: from contact; a permanent failure without a code is stored as 5.0.0; complaints, auto-replies, deliveries and delays are reported, not recorded; all or nothing';
+-- It writes the registry's tables, as record_bounce() does: writers only.
+REVOKE EXECUTE ON FUNCTION @extschema@.record_esp_event(jsonb, integer[], timestamptz) FROM PUBLIC;
+
+DROP FUNCTION @extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason);
+-- Record one bounce.  Validates everything before writing; a repeated
+-- idempotency key returns the existing id, is_new false, and writes
+-- nothing.  Internal to record_bounce(), record_dsn() and record_esp_event(), which run it as the
+-- owner (SECURITY DEFINER); it tells them whether the bounce is new,
+-- which the id alone cannot (a concurrent caller may insert the key
+-- between a look-up and the insert).  registrars NULL: each registrar
+-- whose contacts (contact) used the address at the bounce's time, with
+-- their domains; no such contact, no registrar.
+CREATE FUNCTION bounce_internal.record_event(idempotency_key text, address text, occurred_at timestamptz,
+		registrars integer[], reply_code integer, status text, diagnostic text,
+		remote_host text, command text, reason @extschema@.reason,
+		OUT bounce_id bigint, OUT is_new boolean)
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	v_id bigint;
@@ -146,10 +531,13 @@ BEGIN
 	IF reply_code IS NOT NULL THEN
 		PERFORM bounce_internal.reply_code_check(reply_code);
 	END IF;
-	IF registrars IS NULL THEN
+	-- NULL: from the contacts; with none loaded, NULL is a caller's bug
+	-- (a bounce silently counted against nobody), as it always was
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL (key "%")', left(v_key, 80)
 			USING ERRCODE = 'null_value_not_allowed',
-				HINT = 'Pass an empty array, ''{}'', for a bounce that counts against no registrar.';
+				DETAIL = 'NULL attributes the bounce from the contacts, and none is loaded.',
+				HINT = 'Pass an empty array, ''{}'', for a bounce that counts against no registrar, or load the contacts with load_contacts().';
 	END IF;
 	IF array_position(registrars, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
@@ -168,29 +556,55 @@ BEGIN
 	-- permanent (and counted) when the text says so.  The reason the source
 	-- states itself wins; else the classifier's.
 	v_parsed := @extschema@.classify_explain(diagnostic, reply_code, v_status, command, remote_host);
-	v_code := coalesce(record_bounce.reply_code, v_parsed.reply_code);
+	v_code := coalesce(record_event.reply_code, v_parsed.reply_code);
 	v_status := coalesce(v_status, v_parsed.status);
-	v_reason := coalesce(record_bounce.reason, v_parsed.reason, 'undefined');
+	v_reason := coalesce(record_event.reason, v_parsed.reason, 'undefined');
 	INSERT INTO @extschema@.event AS e (idempotency_key, address, occurred_at, reply_code, status,
 	                                    diagnostic, reason, hard, permanent)
-	VALUES (v_key, v_addr, record_bounce.occurred_at, v_code, v_status,
-	        record_bounce.diagnostic, v_reason, @extschema@.is_hard(v_reason, v_code, v_status),
+	VALUES (v_key, v_addr, record_event.occurred_at, v_code, v_status,
+	        record_event.diagnostic, v_reason, @extschema@.is_hard(v_reason, v_code, v_status),
 	        @extschema@.is_permanent(v_code, v_status))
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
-		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.address = v_addr AND e.idempotency_key = v_key;
-		RETURN v_id;
+		SELECT e.id INTO bounce_id FROM @extschema@.event e WHERE e.address = v_addr AND e.idempotency_key = v_key;
+		is_new := false;
+		RETURN;
 	END IF;
-	INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
-	SELECT DISTINCT v_addr, v_id, r FROM unnest(registrars) r;
+	IF registrars IS NULL THEN
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+		SELECT v_addr, v_id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+		  FROM @extschema@.contact c
+		 WHERE c.address = v_addr AND c.valid @> record_event.occurred_at
+		 GROUP BY c.registrar_id;
+	ELSE
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+		SELECT DISTINCT v_addr, v_id, r FROM unnest(registrars) r;
+	END IF;
 	INSERT INTO @extschema@.pending (address, event_id) VALUES (v_addr, v_id);
-	RETURN v_id;
+	bounce_id := v_id;
+	is_new := true;
 END $$;
+COMMENT ON FUNCTION bounce_internal.record_event(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
+	'internal to record_bounce(), record_dsn() and record_esp_event(): record one bounce as record_bounce() does and say whether it is new';
+REVOKE EXECUTE ON FUNCTION bounce_internal.record_event(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
+
+-- Record one bounce (record_event() does it) and return its id.
+CREATE FUNCTION @extschema@.record_bounce(idempotency_key text, address text, occurred_at timestamptz,
+		registrars integer[], reply_code integer DEFAULT NULL,
+		status text DEFAULT NULL, diagnostic text DEFAULT NULL,
+		remote_host text DEFAULT NULL, command text DEFAULT NULL,
+		reason @extschema@.reason DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT r.bounce_id FROM bounce_internal.record_event(idempotency_key, address, occurred_at, registrars,
+	        reply_code, status, diagnostic, remote_host, command, reason) r $$;
 COMMENT ON FUNCTION @extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
-	'record one bounce against its registrars (''{}'': none; NULL is an error) and return its id; a reply code or status not given is the one the diagnostic text states (as classify_explain() reads it), stored in the event; reason: the one the source states itself, e.g. an MTA''s bounce category, else the classifier''s; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
+	'record one bounce against its registrars (''{}'': none; NULL: the registrars whose contacts used the address at the bounce''s time, none if no contact) and return its id; a reply code or status not given is the one the diagnostic text states (as classify_explain() reads it), stored in the event; reason: the one the source states itself, e.g. an MTA''s bounce category, else the classifier''s; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
 
+DROP FUNCTION @extschema@.record_batch(jsonb);
+-- Record a jsonb array of bounces; all or nothing.
 CREATE FUNCTION @extschema@.record_batch(bounces jsonb)
 	RETURNS TABLE (element integer, bounce_id bigint, is_new boolean)
 	LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -207,6 +621,7 @@ DECLARE
 	v_tol interval;
 	v_time timestamptz;
 	v_text text;
+	v_contacts boolean;
 BEGIN
 	IF jsonb_typeof(bounces) <> 'array' THEN
 		RAISE EXCEPTION 'record_batch expects a JSON array, not a JSON %', jsonb_typeof(bounces)
@@ -214,6 +629,7 @@ BEGIN
 				HINT = 'Pass [{"key": ..., "address": ..., "occurred_at": ..., "registrars": [...], "reply_code": ..., "status": ..., "diagnostic": ...}, ...].';
 	END IF;
 	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
+	v_contacts := EXISTS (SELECT 1 FROM @extschema@.contact);
 
 	-- Validate every element first, so the error names the element.
 	SELECT o, substr(p, 7), left(p, 5) INTO v_el, v_problem, v_code FROM (
@@ -231,9 +647,9 @@ BEGIN
 			WHEN @extschema@.address_problem(v->>'address') IS NOT NULL
 				THEN '22P02 ' || format('invalid e-mail address "%s": %s', left(v->>'address', 80), @extschema@.address_problem(v->>'address'))
 			WHEN v->>'occurred_at' IS NULL THEN '22004 "occurred_at" is missing'
-			WHEN v->'registrars' IS NULL OR jsonb_typeof(v->'registrars') = 'null'
-				THEN '22004 "registrars" is missing or null (use [] for a bounce that counts against no registrar)'
-			WHEN jsonb_typeof(v->'registrars') <> 'array'
+			WHEN (v->'registrars' IS NULL OR jsonb_typeof(v->'registrars') = 'null') AND NOT v_contacts
+				THEN '22004 "registrars" is missing or null, and no contact is loaded to attribute it from (use [] for a bounce that counts against no registrar)'
+			WHEN jsonb_typeof(v->'registrars') NOT IN ('array', 'null')
 				THEN '22023 "registrars" is not an array'
 			WHEN EXISTS (SELECT FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) r
 			              WHERE jsonb_typeof(r) <> 'number' OR r::text !~ '^[0-9]{1,9}$')
@@ -287,8 +703,8 @@ BEGIN
 		       (v->>'occurred_at')::timestamptz AS t,
 		       (v->>'reply_code')::integer AS rc, btrim(v->>'status')::@extschema@.smtp_status AS st,
 		       v->>'diagnostic' AS diag, v->>'remote_host' AS rh, v->>'command' AS cmd,
-		       ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(
-		             CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) x) AS regs
+		       CASE WHEN jsonb_typeof(v->'registrars') = 'array'
+		            THEN ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(v->'registrars') x) END AS regs
 		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
 	), firsts AS (	-- as in record_bounce(): codes not given are read from the text
 		SELECT DISTINCT ON (i.addr, i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
@@ -304,10 +720,17 @@ BEGIN
 		SELECT k, addr, t, rc, st, diag, f.reason, @extschema@.is_hard(f.reason, rc, st), @extschema@.is_permanent(rc, st)
 		  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
-		RETURNING id, address, idempotency_key
+		RETURNING id, idempotency_key, address, occurred_at
 	), att AS (
-		INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
-		SELECT ins.address, ins.id, r FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key, unnest(f.regs) r
+		-- "registrars" null or missing: from the contacts, as record_bounce() does
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+		SELECT ins.address, ins.id, r, NULL FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key, unnest(f.regs) r
+		UNION ALL
+		SELECT ins.address, ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+		  FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key
+		  JOIN @extschema@.contact c ON c.address = ins.address AND c.valid @> ins.occurred_at
+		 WHERE f.regs IS NULL
+		 GROUP BY ins.address, ins.id, c.registrar_id
 	), pend AS (
 		INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 	)
@@ -334,49 +757,120 @@ BEGIN
 	 ORDER BY t.o;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
-	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command; registrars required, [] for none), each as record_bounce() does; returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
+	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command; registrars [] for none, null or missing: from contact), each as record_bounce() does; returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_batch(jsonb) FROM PUBLIC;
 
-CREATE FUNCTION @extschema@.record_attribution(bounce_id bigint, registrars integer[])
-	RETURNS integer
-	LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record_bounce() and not kept (registrars {} for none, NULL: from contact); one bad row fails the whole COPY';
+COMMENT ON COLUMN @extschema@.ingest.registrars IS 'as record_bounce(registrars): {} for none, NULL from contact';
+
+DROP FUNCTION @extschema@.record_dsn(text, integer[], timestamptz);
+DROP FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz);
+-- Each failed recipient of the message is recorded as bounce.record_bounce()
+-- records it (record_event()),
+-- keyed by the returned message's Message-ID plus the recipient (the
+-- SHA-256 of the message when it has no Message-ID, of the Message-ID
+-- when that is longer than 255 bytes), so that the same
+-- e-mail ingested twice records nothing new.  Everything else is reported,
+-- not recorded: feedback reports, auto-replies, delayed and success DSNs,
+-- malformed recipient addresses, and messages with no recipient at all.
+-- One statement: an error for any recipient records nothing.
+CREATE FUNCTION @extschema@.record_dsn(message bytea, registrars integer[],
+		occurred_at timestamptz DEFAULT NULL)
+	RETURNS TABLE (recipient text, action text, status @extschema@.smtp_status,
+	               reply_code integer, format text, outcome text, bounce_id bigint, is_new boolean)
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	v_bad integer;
-	v_added integer;
-	v_addr text;
+	d record;
+	v_any boolean := false;
+	v_key text;
+	v_problem text;
 BEGIN
-	IF array_position(registrars, NULL) IS NOT NULL THEN
-		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
+	IF message IS NULL THEN
+		RAISE EXCEPTION 'bounce message must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	-- the bounce's address keys its attribution and pending rows
-	SELECT e.address INTO v_addr FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id;
-	IF v_addr IS NULL THEN
-		RAISE EXCEPTION 'unknown bounce: %', bounce_id
-			USING ERRCODE = 'foreign_key_violation',
-				HINT = 'Give the id record_bounce() or record_batch() returned.';
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
+		RAISE EXCEPTION 'bounce registrars must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',
+				HINT = 'Pass an empty array, ''{}'', for bounces that count against no registrar, or load the contacts with load_contacts().';
 	END IF;
-	SELECT min(r) INTO v_bad FROM unnest(registrars) r
-	 WHERE NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = r);
-	IF v_bad IS NOT NULL THEN
-		RAISE EXCEPTION 'unknown registrar: %', v_bad
-			USING ERRCODE = 'foreign_key_violation',
-				HINT = 'Add it to bounce.registrar first.';
+	FOR d IN SELECT * FROM @extschema@.parse_dsn_fields(message) LOOP
+		v_any := true;
+		recipient := d.recipient;
+		action := d.action;
+		status := d.status;
+		reply_code := d.reply_code;
+		format := d.format;
+		bounce_id := NULL;
+		is_new := NULL;
+		v_problem := @extschema@.address_problem(d.recipient);
+		IF d.format = 'arf' THEN
+			outcome := 'not a bounce: feedback report';
+		ELSIF d.stated_reason = 'feedback' THEN
+			outcome := 'not a bounce: feedback report';
+		ELSIF d.format = 'autoreply' THEN
+			outcome := 'not a bounce: auto-reply';
+		ELSIF d.action IN ('delivered', 'relayed', 'expanded') THEN
+			outcome := 'not a bounce: ' || d.action;
+		ELSIF d.action = 'delayed' THEN
+			outcome := 'not a bounce: delivery delayed';
+		ELSIF d.action IS DISTINCT FROM 'failed' THEN
+			outcome := 'not a bounce: action ' || coalesce(d.action, 'missing');
+		ELSIF v_problem IS NOT NULL THEN
+			outcome := 'skipped: ' || v_problem;
+		ELSE
+			-- a Message-ID longer than 255 bytes gives its SHA-256 instead,
+			-- so that the key stays within the 1000 bytes record_bounce() takes
+			v_key := coalesce(CASE WHEN octet_length(d.message_id) > 255
+			                       THEN 'sha256:' || encode(sha256(convert_to(d.message_id, 'UTF8')), 'hex')
+			                       ELSE d.message_id END,
+			                  'sha256:' || encode(sha256(message), 'hex'))
+				|| ' ' || lower(d.recipient);
+			SELECT r.bounce_id, r.is_new INTO bounce_id, is_new
+			  FROM bounce_internal.record_event(v_key, d.recipient,
+				coalesce(record_dsn.occurred_at, d.last_attempt, d.message_date, now()), registrars,
+				d.reply_code, d.status::text, d.diagnostic, coalesce(d.remote_mta, d.reporting_mta), d.smtp_command,
+				d.stated_reason) r;
+			outcome := 'recorded';
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+	IF NOT v_any THEN
+		recipient := NULL;
+		action := NULL;
+		status := NULL;
+		reply_code := NULL;
+		format := NULL;
+		bounce_id := NULL;
+		is_new := NULL;
+		outcome := 'not a bounce: no recipient found';
+		RETURN NEXT;
 	END IF;
-	INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
-	SELECT DISTINCT v_addr, record_attribution.bounce_id, r FROM unnest(registrars) r
-	ON CONFLICT ON CONSTRAINT attribution_pkey DO NOTHING;
-	GET DIAGNOSTICS v_added = ROW_COUNT;
-	IF v_added > 0 THEN
-		INSERT INTO @extschema@.pending (address, event_id, recount) VALUES (v_addr, record_attribution.bounce_id, true);
-	END IF;
-	RETURN v_added;
 END $$;
-COMMENT ON FUNCTION @extschema@.record_attribution(bigint, integer[]) IS
-	'add registrars to a recorded bounce; returns how many were new; the next refresh() is then a full one';
-REVOKE EXECUTE ON FUNCTION @extschema@.record_attribution(bigint, integer[]) FROM PUBLIC;
 
+CREATE FUNCTION @extschema@.record_dsn(message text, registrars integer[],
+		occurred_at timestamptz DEFAULT NULL)
+	RETURNS TABLE (recipient text, action text, status @extschema@.smtp_status,
+	               reply_code integer, format text, outcome text, bounce_id bigint, is_new boolean)
+	LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT * FROM @extschema@.record_dsn(
+	        convert_to(message, current_setting('server_encoding')), registrars, occurred_at) $$;
+
+COMMENT ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz) IS 'record the failed recipients of a bounce e-mail as bounce.record_bounce does (key: Message-ID plus recipient; time: occurred_at, else Last-Attempt-Date, else the report''s Date, else now(); registrars NULL: from contact), with is_new (false: the key was already recorded); reports, without recording, feedback reports, auto-replies, delayed and success notices';
+COMMENT ON FUNCTION @extschema@.record_dsn(text, integer[], timestamptz) IS 'record_dsn for a message as text';
+-- It writes the registry's tables, as record_bounce() does: writers only.
+REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn(bytea, integer[], timestamptz),
+	@extschema@.record_dsn(text, integer[], timestamptz) FROM PUBLIC;
+
+DROP FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz);
+-- All or nothing, like record_batch(): a message that record_dsn would
+-- refuse (a parse past the parser's limits, a bounce time record_bounce() does
+-- not accept) stops the whole batch with record_dsn's SQLSTATE and a
+-- message naming the message's position; the caller (bounce-load) then
+-- sends that batch's messages one at a time.  The registrars are checked
+-- first, even when no message records a bounce.
 CREATE FUNCTION @extschema@.record_dsn_batch(messages bytea[], registrars integer[],
 		occurred_at timestamptz DEFAULT NULL)
 	RETURNS TABLE (message integer, recipient text, action text, status @extschema@.smtp_status,
@@ -416,6 +910,12 @@ BEGIN
 	IF v_el IS NOT NULL THEN
 		RAISE EXCEPTION 'bounce message % must not be NULL', v_el - coalesce(array_lower(messages, 1), 1) + 1
 			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
+		RAISE EXCEPTION 'bounce registrars must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',
+				HINT = 'Pass an empty array, ''{}'', for bounces that count against no registrar, or load the contacts with load_contacts().';
 	END IF;
 	IF array_position(registrars, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
@@ -502,10 +1002,16 @@ BEGIN
 			       @extschema@.is_hard(f.reason, f.reply_code, f.status), @extschema@.is_permanent(f.reply_code, f.status)
 			  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 			ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
-			RETURNING id, address, idempotency_key
+			RETURNING id, idempotency_key, address, event.occurred_at
 		), att AS (
-			INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
-			SELECT ins.address, ins.id, g.r FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
+			-- registrars NULL: from the contacts, as record_bounce() does
+			INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+			SELECT ins.address, ins.id, g.r, NULL FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
+			UNION ALL
+			SELECT ins.address, ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+			  FROM ins JOIN @extschema@.contact c ON c.address = ins.address AND c.valid @> ins.occurred_at
+			 WHERE registrars IS NULL
+			 GROUP BY ins.address, ins.id, c.registrar_id
 		), pend AS (
 			INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 		)
@@ -567,8 +1073,183 @@ BEGIN
 	 ORDER BY r.i;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
-	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, plus is_new (false: the key was already recorded); all or nothing: a message record_dsn would refuse stops the batch, naming its position';
+	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, with is_new (false: the key was already recorded); registrars NULL: from contact, as record_bounce() does; all or nothing: a message record_dsn would refuse stops the batch, naming its position';
+-- It writes the registry's tables, as record_bounce() does: writers only.
 REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) FROM PUBLIC;
+
+DROP FUNCTION @extschema@.my_fix_list();
+DROP VIEW @extschema@.fix_list;
+-- The figures of an address are those of the score: its counted bounces.
+-- The bounces the score leaves out (soft ones, or under count_kind = hard
+-- the permanent ones whose address is not bad) are shown apart.
+CREATE VIEW @extschema@.fix_list WITH (security_invoker = true) AS
+WITH hit AS (
+	SELECT DISTINCT a.registrar_id, e.address
+	  FROM @extschema@.flagged_event e
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id
+	 WHERE e.recurring
+), per AS (
+	SELECT h.registrar_id, h.address,
+	       count(*) FILTER (WHERE e.counted) AS counted_bounces,
+	       count(*) FILTER (WHERE e.recurring) AS recurring_bounces,
+	       min(e.occurred_at) FILTER (WHERE e.counted) AS first_bounce,
+	       max(e.occurred_at) FILTER (WHERE e.counted) AS last_bounce,
+	       (array_agg(e.reason ORDER BY e.occurred_at DESC, e.id DESC) FILTER (WHERE e.counted))[1] AS last_reason,
+	       (array_agg(e.status ORDER BY e.occurred_at DESC, e.id DESC) FILTER (WHERE e.counted))[1] AS last_status,
+	       (array_agg(e.suppressed ORDER BY e.occurred_at DESC, e.id DESC))[1] AS suppressed,
+	       count(*) FILTER (WHERE NOT e.counted) AS uncounted_bounces,
+	       max(e.occurred_at) FILTER (WHERE NOT e.counted) AS last_uncounted_bounce
+	  FROM hit h
+	  JOIN @extschema@.flagged_event e ON e.address = h.address
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
+	 GROUP BY h.registrar_id, h.address
+), dom AS (	-- the domains of the contacts that attributed them
+	SELECT h.registrar_id, h.address, array_agg(DISTINCT d.domain ORDER BY d.domain) AS domains
+	  FROM hit h
+	  JOIN @extschema@.event e ON e.address = h.address
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
+	 CROSS JOIN LATERAL unnest(a.domains) AS d(domain)
+	 GROUP BY h.registrar_id, h.address
+)
+SELECT per.registrar_id, r.name AS registrar,
+       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.counted_bounces DESC, per.last_bounce DESC) AS rank,
+       per.address, per.recurring_bounces, per.counted_bounces, per.first_bounce, per.last_bounce,
+       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce,
+       dom.domains
+  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id
+  LEFT JOIN dom ON dom.registrar_id = per.registrar_id AND dom.address = per.address;
+COMMENT ON VIEW @extschema@.fix_list IS 'per registrar, the addresses behind its recurring bounces, worst first (rank), figured on the counted bounces as the score is: recurring and counted bounces, first and last, last reason and status; whether the address is suppressed; and apart, the bounces the score leaves out';
+COMMENT ON COLUMN @extschema@.fix_list.registrar_id IS 'registrar id';
+COMMENT ON COLUMN @extschema@.fix_list.registrar IS 'registrar name';
+COMMENT ON COLUMN @extschema@.fix_list.rank IS '1 = worst: by recurring_bounces, then counted_bounces, then the latest last_bounce (equal ones share a rank)';
+COMMENT ON COLUMN @extschema@.fix_list.address IS 'the recipient address';
+COMMENT ON COLUMN @extschema@.fix_list.recurring_bounces IS 'its recurring bounces attributed to the registrar';
+COMMENT ON COLUMN @extschema@.fix_list.counted_bounces IS 'its counted bounces (config.count_kind) attributed to the registrar';
+COMMENT ON COLUMN @extschema@.fix_list.first_bounce IS 'time of the first counted bounce';
+COMMENT ON COLUMN @extschema@.fix_list.last_bounce IS 'time of the last counted bounce';
+COMMENT ON COLUMN @extschema@.fix_list.last_reason IS 'reason of the last counted bounce';
+COMMENT ON COLUMN @extschema@.fix_list.last_status IS 'enhanced status code of the last counted bounce';
+COMMENT ON COLUMN @extschema@.fix_list.suppressed IS 'the suppressed flag of the address''s last bounce attributed to the registrar (suppression looks at every bounce, counted or not)';
+COMMENT ON COLUMN @extschema@.fix_list.uncounted_bounces IS 'its bounces attributed to the registrar that the score does not count (soft ones; under count_kind = hard also permanent ones whose address is not bad)';
+COMMENT ON COLUMN @extschema@.fix_list.last_uncounted_bounce IS 'time of the last of those; NULL if none';
+COMMENT ON COLUMN @extschema@.fix_list.domains IS 'the registrar''s domains whose contact data holds the address: those of the contacts (contact) that attributed its bounces to the registrar; NULL when the caller named the registrar of every bounce';
+
+-- fix_list per registrar counts only that registrar's bounces of each
+-- address, so it is computed here from them alone, as the view computes
+-- it (the view finds them through every bounce of the address): figured
+-- on the counted bounces, the others apart.
+CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
+	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH own AS MATERIALIZED (
+		SELECT a.registrar_id, a.domains, f.*
+		  FROM @extschema@.attribution a
+		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.address = a.address AND f.id = a.event_id) f
+		 WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])
+	), per AS (
+		SELECT o.registrar_id, o.address,
+		       count(*) FILTER (WHERE o.counted) AS counted_bounces,
+		       count(*) FILTER (WHERE o.recurring) AS recurring_bounces,
+		       min(o.occurred_at) FILTER (WHERE o.counted) AS first_bounce,
+		       max(o.occurred_at) FILTER (WHERE o.counted) AS last_bounce,
+		       (array_agg(o.reason ORDER BY o.occurred_at DESC, o.id DESC) FILTER (WHERE o.counted))[1] AS last_reason,
+		       (array_agg(o.status ORDER BY o.occurred_at DESC, o.id DESC) FILTER (WHERE o.counted))[1] AS last_status,
+		       (array_agg(o.suppressed ORDER BY o.occurred_at DESC, o.id DESC))[1] AS suppressed,
+		       count(*) FILTER (WHERE NOT o.counted) AS uncounted_bounces,
+		       max(o.occurred_at) FILTER (WHERE NOT o.counted) AS last_uncounted_bounce
+		  FROM own o
+		 GROUP BY o.registrar_id, o.address
+		HAVING bool_or(o.recurring)
+	), dom AS (
+		SELECT o.registrar_id, o.address, array_agg(DISTINCT d.domain ORDER BY d.domain) AS domains
+		  FROM own o CROSS JOIN LATERAL unnest(o.domains) AS d(domain)
+		 GROUP BY o.registrar_id, o.address
+	)
+	SELECT per.registrar_id, r.name AS registrar,
+	       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.counted_bounces DESC, per.last_bounce DESC) AS rank,
+	       per.address, per.recurring_bounces, per.counted_bounces, per.first_bounce, per.last_bounce,
+	       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce,
+	       dom.domains
+	  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id
+	  LEFT JOIN dom ON dom.registrar_id = per.registrar_id AND dom.address = per.address $$;
+COMMENT ON FUNCTION @extschema@.my_fix_list() IS 'fix_list for the registrars of the session''s role, computed from their own bounces';
+REVOKE EXECUTE ON FUNCTION @extschema@.my_fix_list() FROM PUBLIC;
+
+DROP FUNCTION @extschema@.grant_writer(name);
+CREATE FUNCTION @extschema@.grant_writer(role_name name) RETURNS void
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM bounce_internal.check_role(role_name);
+	INSERT INTO @extschema@.role_map (role_name, kind)
+	SELECT r.oid, 'writer' FROM pg_roles r WHERE r.rolname = grant_writer.role_name
+	ON CONFLICT ON CONSTRAINT role_map_pkey DO UPDATE SET kind = 'writer', registrar_id = NULL;
+	PERFORM bounce_internal.revoke_all(role_name);
+	PERFORM bounce_internal.grant_read(role_name);
+	EXECUTE format('GRANT EXECUTE ON FUNCTION
+		@extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason),
+		@extschema@.record_batch(jsonb), @extschema@.record_attribution(bigint, integer[]),
+		@extschema@.record_registration(integer, date, bigint),
+		@extschema@.record_dsn(bytea, integer[], timestamptz), @extschema@.record_dsn(text, integer[], timestamptz),
+		@extschema@.record_dsn_batch(bytea[], integer[], timestamptz),
+		@extschema@.load_contacts(regclass, integer),
+		@extschema@.load_registrations(regclass, date, date),
+		@extschema@.record_esp_event(jsonb, integer[], timestamptz)
+		TO %I', role_name);
+	EXECUTE format('GRANT INSERT ON @extschema@.ingest TO %I', role_name);
+	PERFORM bounce_internal.apply_policies();
+END $$;
+COMMENT ON FUNCTION @extschema@.grant_writer(name) IS 'let a role (the application) record bounces and month-end registrations through record_bounce(), record_batch(), record_dsn(), record_dsn_batch(), record_esp_event(), COPY into ingest, record_attribution() and record_registration(), load contacts and registration counts through load_contacts() and load_registrations(), and read everything; it cannot change config, registrars or grants';
+REVOKE EXECUTE ON FUNCTION @extschema@.grant_writer(name) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------
+-- The refresh, record_attribution() and my_flagged_event() go by the
+-- address keys (src/sql/52, 53 and 57).
+-- ---------------------------------------------------------------------
+DROP FUNCTION @extschema@.record_attribution(bigint, integer[]);
+DROP FUNCTION @extschema@.my_flagged_event();
+DROP PROCEDURE @extschema@.refresh(boolean);
+DROP PROCEDURE bounce_internal.refresh_run(boolean);
+
+CREATE FUNCTION @extschema@.record_attribution(bounce_id bigint, registrars integer[])
+	RETURNS integer
+	LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_bad integer;
+	v_added integer;
+	v_addr text;
+BEGIN
+	IF array_position(registrars, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	-- the bounce's address keys its attribution and pending rows
+	SELECT e.address INTO v_addr FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id;
+	IF v_addr IS NULL THEN
+		RAISE EXCEPTION 'unknown bounce: %', bounce_id
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Give the id record_bounce() or record_batch() returned.';
+	END IF;
+	SELECT min(r) INTO v_bad FROM unnest(registrars) r
+	 WHERE NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = r);
+	IF v_bad IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown registrar: %', v_bad
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Add it to bounce.registrar first.';
+	END IF;
+	INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+	SELECT DISTINCT v_addr, record_attribution.bounce_id, r FROM unnest(registrars) r
+	ON CONFLICT ON CONSTRAINT attribution_pkey DO NOTHING;
+	GET DIAGNOSTICS v_added = ROW_COUNT;
+	IF v_added > 0 THEN
+		INSERT INTO @extschema@.pending (address, event_id, recount) VALUES (v_addr, record_attribution.bounce_id, true);
+	END IF;
+	RETURN v_added;
+END $$;
+COMMENT ON FUNCTION @extschema@.record_attribution(bigint, integer[]) IS
+	'add registrars to a recorded bounce; returns how many were new; the next refresh() is then a full one';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_attribution(bigint, integer[]) FROM PUBLIC;
 
 CREATE PROCEDURE bounce_internal.refresh_run(full boolean)
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off
@@ -678,60 +1359,24 @@ CREATE FUNCTION @extschema@.my_flagged_event() RETURNS SETOF @extschema@.flagged
 COMMENT ON FUNCTION @extschema@.my_flagged_event() IS 'flagged_event for the registrars of the session''s role: its own bounces and their flags';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_flagged_event() FROM PUBLIC;
 
-CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
-	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-	AS $$
-	WITH own AS MATERIALIZED (
-		SELECT a.registrar_id, f.*
-		  FROM @extschema@.attribution a
-		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.address = a.address AND f.id = a.event_id) f
-		 WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])
-	), per AS (
-		SELECT o.registrar_id, o.address,
-		       count(*) FILTER (WHERE o.counted) AS counted_bounces,
-		       count(*) FILTER (WHERE o.recurring) AS recurring_bounces,
-		       min(o.occurred_at) FILTER (WHERE o.counted) AS first_bounce,
-		       max(o.occurred_at) FILTER (WHERE o.counted) AS last_bounce,
-		       (array_agg(o.reason ORDER BY o.occurred_at DESC, o.id DESC) FILTER (WHERE o.counted))[1] AS last_reason,
-		       (array_agg(o.status ORDER BY o.occurred_at DESC, o.id DESC) FILTER (WHERE o.counted))[1] AS last_status,
-		       (array_agg(o.suppressed ORDER BY o.occurred_at DESC, o.id DESC))[1] AS suppressed,
-		       count(*) FILTER (WHERE NOT o.counted) AS uncounted_bounces,
-		       max(o.occurred_at) FILTER (WHERE NOT o.counted) AS last_uncounted_bounce
-		  FROM own o
-		 GROUP BY o.registrar_id, o.address
-		HAVING bool_or(o.recurring)
-	)
-	SELECT per.registrar_id, r.name AS registrar,
-	       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.counted_bounces DESC, per.last_bounce DESC) AS rank,
-	       per.address, per.recurring_bounces, per.counted_bounces, per.first_bounce, per.last_bounce,
-	       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce
-	  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id $$;
-COMMENT ON FUNCTION @extschema@.my_fix_list() IS 'fix_list for the registrars of the session''s role, computed from their own bounces';
-REVOKE EXECUTE ON FUNCTION @extschema@.my_fix_list() FROM PUBLIC;
 
--- what grant_analyst(), grant_writer() and grant_registrar() gave on the
--- objects made again
-DO $$
-DECLARE
-	m record;
-BEGIN
-	FOR m IN SELECT role_name, kind FROM @extschema@.role_map LOOP
-		IF m.kind IN ('analyst', 'writer') THEN
-			EXECUTE format('GRANT SELECT ON @extschema@.fix_list TO %s', m.role_name);
-		END IF;
-		IF m.kind = 'writer' THEN
-			EXECUTE format('GRANT EXECUTE ON FUNCTION
-				@extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason),
-				@extschema@.record_batch(jsonb), @extschema@.record_attribution(bigint, integer[]),
-				@extschema@.record_dsn_batch(bytea[], integer[], timestamptz) TO %s', m.role_name);
-		END IF;
-		IF m.kind = 'registrar' THEN
-			EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.my_fix_list(), @extschema@.my_flagged_event() TO %s', m.role_name);
-		END IF;
-	END LOOP;
-END $$;
+-- The dropped functions took their EXECUTE grants with them: give the
+-- writers and registrars of role_map theirs again (and the writers the
+-- new functions), and every read policy its roles (contact's is new).
+SELECT @extschema@.grant_writer(r.rolname)
+  FROM @extschema@.role_map m JOIN pg_catalog.pg_roles r ON r.oid = m.role_name
+ WHERE m.kind = 'writer';
+SELECT @extschema@.grant_registrar(m.registrar_id, r.rolname)
+  FROM @extschema@.role_map m JOIN pg_catalog.pg_roles r ON r.oid = m.role_name
+ WHERE m.kind = 'registrar';
+SELECT bounce_internal.apply_policies();
 
--- ---- distribute() (src/sql/60_distribute.sql) -------------------------
+-- ================ end of the ingestion and keys blocks ================
+
+-- =====================================================================
+-- distribute(): run once on a Citus coordinator (src/sql/63_distribute.sql)
+-- =====================================================================
+
 CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT 32)
 	RETURNS TABLE (table_name regclass, kind text)
 	LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
@@ -771,8 +1416,8 @@ BEGIN
 				DETAIL = 'bounce.event is a distributed table.';
 	END IF;
 
-	-- The foreign keys of the tables to distribute (attribution's, and
-	-- contact's when it exists) are dropped, on the coordinator and on the
+	-- The foreign keys of the tables to distribute (attribution's) are
+	-- dropped, on the coordinator and on the
 	-- workers' copies of the tables (made by the propagated CREATE
 	-- EXTENSION, which Citus uses as the shells of the distributed
 	-- tables); those to event are made again once all are distributed,
@@ -782,7 +1427,7 @@ BEGIN
 		SELECT c.conrelid::regclass AS rel, c.conname::text AS name, pg_get_constraintdef(c.oid) AS def,
 		       c.confrelid = '@extschema@.event'::regclass AS keep
 		  FROM pg_catalog.pg_constraint c
-		 WHERE c.contype = 'f' AND c.conrelid IN (SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending', 'contact']) n)
+		 WHERE c.contype = 'f' AND c.conrelid IN (SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending']) n)
 		 ORDER BY 1, 2
 	LOOP
 		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', v_fk.rel, v_fk.name);
@@ -799,7 +1444,7 @@ BEGIN
 	kind := 'distributed by address';
 	RETURN NEXT;
 	FOR table_name IN
-		SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending', 'contact']) n
+		SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending']) n
 		 WHERE to_regclass('@extschema@.' || n) IS NOT NULL
 	LOOP
 		EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)', table_name, 'address', '@extschema@.event');
@@ -821,5 +1466,3 @@ END $$;
 COMMENT ON FUNCTION @extschema@.distribute(integer) IS
 	'run once on a Citus coordinator: distribute event, attribution and pending by address (co-located, shard_count shards); the other tables stay on the coordinator; returns each table distributed; error 55000 without Citus, on a worker, or when already distributed';
 REVOKE EXECUTE ON FUNCTION @extschema@.distribute(integer) FROM PUBLIC;
-
--- ---- end of the Citus block ------------------------------------------

@@ -1079,6 +1079,7 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	MemoryContext old;
 	RefreshScan *st;
+	Oid			ext_nsp;
 	const char *nsp;
 	ArrayType  *new_ids = NULL;
 	int			rc;
@@ -1108,8 +1109,9 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	st->blocks = blockhash_create(st->cxt, 1024, NULL);
 	st->counts = counthash_create(st->cxt, 1024, NULL);
 
-	nsp = quote_identifier(get_namespace_name(bounce_extension_schema()));
-	st->delivered = delivered_oid(bounce_extension_schema());
+	ext_nsp = bounce_extension_schema();
+	nsp = quote_identifier(get_namespace_name(ext_nsp));
+	st->delivered = delivered_oid(ext_nsp);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "bounce.refresh_scan: SPI_connect failed: %s", SPI_result_code_string(rc));
 	if (!st->incremental)

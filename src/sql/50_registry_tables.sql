@@ -189,8 +189,9 @@ COMMENT ON COLUMN @extschema@.event.recorded_at IS 'when the bounce was recorded
 CREATE TABLE @extschema@.attribution (
 	event_id bigint NOT NULL,
 	registrar_id integer NOT NULL REFERENCES @extschema@.registrar,
+	domains text[],
 	-- keyed by the bounce's address, as event: co-located with it on a
-	-- Citus cluster (last, as the 1.1.0 upgrade adds it)
+	-- Citus cluster (last, as the 1.1.0 upgrade adds it after domains)
 	address text NOT NULL,
 	PRIMARY KEY (address, event_id, registrar_id),
 	FOREIGN KEY (address, event_id) REFERENCES @extschema@.event (address, id) ON DELETE CASCADE
@@ -200,6 +201,7 @@ COMMENT ON COLUMN @extschema@.attribution.address IS 'the bounce''s address (as 
 COMMENT ON TABLE @extschema@.attribution IS 'a bounce counts against every registrar with a registration using the address at the time (each is notified): one row per (bounce, registrar)';
 COMMENT ON COLUMN @extschema@.attribution.event_id IS 'the bounce';
 COMMENT ON COLUMN @extschema@.attribution.registrar_id IS 'a registrar it counts against';
+COMMENT ON COLUMN @extschema@.attribution.domains IS 'the domains of the registrar''s contacts (contact) that used the address at the bounce''s time, when the bounce was attributed from them (registrars NULL); NULL when the caller named the registrar';
 
 -- Bounces recorded since the last refresh (a queue: refresh() deletes
 -- what it has seen, so a bounce committed late is never skipped).  A

@@ -51,14 +51,18 @@ CREATE FUNCTION @extschema@.key_problem(key text) RETURNS text
 COMMENT ON FUNCTION @extschema@.key_problem(text) IS 'why an idempotency key cannot be stored (missing, empty or longer than 1000 bytes once trimmed), or NULL; never errors';
 
 -- Record one bounce.  Validates everything before writing; a repeated
--- idempotency key returns the existing id and writes nothing.
-CREATE FUNCTION @extschema@.record_bounce(idempotency_key text, address text, occurred_at timestamptz,
-		registrars integer[], reply_code integer DEFAULT NULL,
-		status text DEFAULT NULL, diagnostic text DEFAULT NULL,
-		remote_host text DEFAULT NULL, command text DEFAULT NULL,
-		reason @extschema@.reason DEFAULT NULL)
-	RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- idempotency key returns the existing id, is_new false, and writes
+-- nothing.  Internal to record_bounce(), record_dsn() and record_esp_event(), which run it as the
+-- owner (SECURITY DEFINER); it tells them whether the bounce is new,
+-- which the id alone cannot (a concurrent caller may insert the key
+-- between a look-up and the insert).  registrars NULL: each registrar
+-- whose contacts (contact) used the address at the bounce's time, with
+-- their domains; no such contact, no registrar.
+CREATE FUNCTION bounce_internal.record_event(idempotency_key text, address text, occurred_at timestamptz,
+		registrars integer[], reply_code integer, status text, diagnostic text,
+		remote_host text, command text, reason @extschema@.reason,
+		OUT bounce_id bigint, OUT is_new boolean)
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	v_id bigint;
@@ -107,10 +111,13 @@ BEGIN
 	IF reply_code IS NOT NULL THEN
 		PERFORM bounce_internal.reply_code_check(reply_code);
 	END IF;
-	IF registrars IS NULL THEN
+	-- NULL: from the contacts; with none loaded, NULL is a caller's bug
+	-- (a bounce silently counted against nobody), as it always was
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL (key "%")', left(v_key, 80)
 			USING ERRCODE = 'null_value_not_allowed',
-				HINT = 'Pass an empty array, ''{}'', for a bounce that counts against no registrar.';
+				DETAIL = 'NULL attributes the bounce from the contacts, and none is loaded.',
+				HINT = 'Pass an empty array, ''{}'', for a bounce that counts against no registrar, or load the contacts with load_contacts().';
 	END IF;
 	IF array_position(registrars, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
@@ -129,27 +136,51 @@ BEGIN
 	-- permanent (and counted) when the text says so.  The reason the source
 	-- states itself wins; else the classifier's.
 	v_parsed := @extschema@.classify_explain(diagnostic, reply_code, v_status, command, remote_host);
-	v_code := coalesce(record_bounce.reply_code, v_parsed.reply_code);
+	v_code := coalesce(record_event.reply_code, v_parsed.reply_code);
 	v_status := coalesce(v_status, v_parsed.status);
-	v_reason := coalesce(record_bounce.reason, v_parsed.reason, 'undefined');
+	v_reason := coalesce(record_event.reason, v_parsed.reason, 'undefined');
 	INSERT INTO @extschema@.event AS e (idempotency_key, address, occurred_at, reply_code, status,
 	                                    diagnostic, reason, hard, permanent)
-	VALUES (v_key, v_addr, record_bounce.occurred_at, v_code, v_status,
-	        record_bounce.diagnostic, v_reason, @extschema@.is_hard(v_reason, v_code, v_status),
+	VALUES (v_key, v_addr, record_event.occurred_at, v_code, v_status,
+	        record_event.diagnostic, v_reason, @extschema@.is_hard(v_reason, v_code, v_status),
 	        @extschema@.is_permanent(v_code, v_status))
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
-		SELECT e.id INTO v_id FROM @extschema@.event e WHERE e.address = v_addr AND e.idempotency_key = v_key;
-		RETURN v_id;
+		SELECT e.id INTO bounce_id FROM @extschema@.event e WHERE e.address = v_addr AND e.idempotency_key = v_key;
+		is_new := false;
+		RETURN;
 	END IF;
-	INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
-	SELECT DISTINCT v_addr, v_id, r FROM unnest(registrars) r;
+	IF registrars IS NULL THEN
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+		SELECT v_addr, v_id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+		  FROM @extschema@.contact c
+		 WHERE c.address = v_addr AND c.valid @> record_event.occurred_at
+		 GROUP BY c.registrar_id;
+	ELSE
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+		SELECT DISTINCT v_addr, v_id, r FROM unnest(registrars) r;
+	END IF;
 	INSERT INTO @extschema@.pending (address, event_id) VALUES (v_addr, v_id);
-	RETURN v_id;
+	bounce_id := v_id;
+	is_new := true;
 END $$;
+COMMENT ON FUNCTION bounce_internal.record_event(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
+	'internal to record_bounce(), record_dsn() and record_esp_event(): record one bounce as record_bounce() does and say whether it is new';
+REVOKE EXECUTE ON FUNCTION bounce_internal.record_event(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
+
+-- Record one bounce (record_event() does it) and return its id.
+CREATE FUNCTION @extschema@.record_bounce(idempotency_key text, address text, occurred_at timestamptz,
+		registrars integer[], reply_code integer DEFAULT NULL,
+		status text DEFAULT NULL, diagnostic text DEFAULT NULL,
+		remote_host text DEFAULT NULL, command text DEFAULT NULL,
+		reason @extschema@.reason DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT r.bounce_id FROM bounce_internal.record_event(idempotency_key, address, occurred_at, registrars,
+	        reply_code, status, diagnostic, remote_host, command, reason) r $$;
 COMMENT ON FUNCTION @extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) IS
-	'record one bounce against its registrars (''{}'': none; NULL is an error) and return its id; a reply code or status not given is the one the diagnostic text states (as classify_explain() reads it), stored in the event; reason: the one the source states itself, e.g. an MTA''s bounce category, else the classifier''s; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
+	'record one bounce against its registrars (''{}'': none; NULL: the registrars whose contacts used the address at the bounce''s time, none if no contact) and return its id; a reply code or status not given is the one the diagnostic text states (as classify_explain() reads it), stored in the event; reason: the one the source states itself, e.g. an MTA''s bounce category, else the classifier''s; a repeated idempotency key returns the existing id and writes nothing; bad input is an error and writes nothing';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_bounce(text, text, timestamptz, integer[], integer, text, text, text, text, @extschema@.reason) FROM PUBLIC;
 
 -- Record a jsonb array of bounces; all or nothing.
@@ -169,6 +200,7 @@ DECLARE
 	v_tol interval;
 	v_time timestamptz;
 	v_text text;
+	v_contacts boolean;
 BEGIN
 	IF jsonb_typeof(bounces) <> 'array' THEN
 		RAISE EXCEPTION 'record_batch expects a JSON array, not a JSON %', jsonb_typeof(bounces)
@@ -176,6 +208,7 @@ BEGIN
 				HINT = 'Pass [{"key": ..., "address": ..., "occurred_at": ..., "registrars": [...], "reply_code": ..., "status": ..., "diagnostic": ...}, ...].';
 	END IF;
 	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
+	v_contacts := EXISTS (SELECT 1 FROM @extschema@.contact);
 
 	-- Validate every element first, so the error names the element.
 	SELECT o, substr(p, 7), left(p, 5) INTO v_el, v_problem, v_code FROM (
@@ -193,9 +226,9 @@ BEGIN
 			WHEN @extschema@.address_problem(v->>'address') IS NOT NULL
 				THEN '22P02 ' || format('invalid e-mail address "%s": %s', left(v->>'address', 80), @extschema@.address_problem(v->>'address'))
 			WHEN v->>'occurred_at' IS NULL THEN '22004 "occurred_at" is missing'
-			WHEN v->'registrars' IS NULL OR jsonb_typeof(v->'registrars') = 'null'
-				THEN '22004 "registrars" is missing or null (use [] for a bounce that counts against no registrar)'
-			WHEN jsonb_typeof(v->'registrars') <> 'array'
+			WHEN (v->'registrars' IS NULL OR jsonb_typeof(v->'registrars') = 'null') AND NOT v_contacts
+				THEN '22004 "registrars" is missing or null, and no contact is loaded to attribute it from (use [] for a bounce that counts against no registrar)'
+			WHEN jsonb_typeof(v->'registrars') NOT IN ('array', 'null')
 				THEN '22023 "registrars" is not an array'
 			WHEN EXISTS (SELECT FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) r
 			              WHERE jsonb_typeof(r) <> 'number' OR r::text !~ '^[0-9]{1,9}$')
@@ -249,8 +282,8 @@ BEGIN
 		       (v->>'occurred_at')::timestamptz AS t,
 		       (v->>'reply_code')::integer AS rc, btrim(v->>'status')::@extschema@.smtp_status AS st,
 		       v->>'diagnostic' AS diag, v->>'remote_host' AS rh, v->>'command' AS cmd,
-		       ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(
-		             CASE WHEN jsonb_typeof(v->'registrars') = 'array' THEN v->'registrars' ELSE '[]' END) x) AS regs
+		       CASE WHEN jsonb_typeof(v->'registrars') = 'array'
+		            THEN ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(v->'registrars') x) END AS regs
 		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
 	), firsts AS (	-- as in record_bounce(): codes not given are read from the text
 		SELECT DISTINCT ON (i.addr, i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
@@ -266,10 +299,17 @@ BEGIN
 		SELECT k, addr, t, rc, st, diag, f.reason, @extschema@.is_hard(f.reason, rc, st), @extschema@.is_permanent(rc, st)
 		  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
-		RETURNING id, address, idempotency_key
+		RETURNING id, idempotency_key, address, occurred_at
 	), att AS (
-		INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
-		SELECT ins.address, ins.id, r FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key, unnest(f.regs) r
+		-- "registrars" null or missing: from the contacts, as record_bounce() does
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+		SELECT ins.address, ins.id, r, NULL FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key, unnest(f.regs) r
+		UNION ALL
+		SELECT ins.address, ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+		  FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key
+		  JOIN @extschema@.contact c ON c.address = ins.address AND c.valid @> ins.occurred_at
+		 WHERE f.regs IS NULL
+		 GROUP BY ins.address, ins.id, c.registrar_id
 	), pend AS (
 		INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 	)
@@ -296,7 +336,7 @@ BEGIN
 	 ORDER BY t.o;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
-	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command; registrars required, [] for none), each as record_bounce() does; returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
+	'record a JSON array of bounces (fields key, address, occurred_at, registrars, reply_code, status, diagnostic, remote_host, command; registrars [] for none, null or missing: from contact), each as record_bounce() does; returns each element''s bounce id and whether it is new; all or nothing: one bad element rejects the batch, naming it';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_batch(jsonb) FROM PUBLIC;
 
 -- Add registrars to a bounce already recorded (a repeated key in record_bounce()
@@ -387,11 +427,11 @@ CREATE TABLE @extschema@.ingest (
 	status @extschema@.smtp_status,
 	diagnostic text
 );
-COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record_bounce() and not kept (so registrars is required: {} for none); one bad row fails the whole COPY';
+COMMENT ON TABLE @extschema@.ingest IS 'COPY (or INSERT) bounces here: each row is passed to record_bounce() and not kept (registrars {} for none, NULL: from contact); one bad row fails the whole COPY';
 COMMENT ON COLUMN @extschema@.ingest.idempotency_key IS 'as record_bounce(idempotency_key)';
 COMMENT ON COLUMN @extschema@.ingest.address IS 'as record_bounce(address)';
 COMMENT ON COLUMN @extschema@.ingest.occurred_at IS 'as record_bounce(occurred_at)';
-COMMENT ON COLUMN @extschema@.ingest.registrars IS 'as record_bounce(registrars): required, {} for none';
+COMMENT ON COLUMN @extschema@.ingest.registrars IS 'as record_bounce(registrars): {} for none, NULL from contact';
 COMMENT ON COLUMN @extschema@.ingest.reply_code IS 'as record_bounce(reply_code)';
 COMMENT ON COLUMN @extschema@.ingest.status IS 'as record_bounce(status)';
 COMMENT ON COLUMN @extschema@.ingest.diagnostic IS 'as record_bounce(diagnostic)';

@@ -209,12 +209,21 @@ WITH hit AS (
 	  JOIN @extschema@.flagged_event e ON e.address = h.address
 	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
 	 GROUP BY h.registrar_id, h.address
+), dom AS (	-- the domains of the contacts that attributed them
+	SELECT h.registrar_id, h.address, array_agg(DISTINCT d.domain ORDER BY d.domain) AS domains
+	  FROM hit h
+	  JOIN @extschema@.event e ON e.address = h.address
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
+	 CROSS JOIN LATERAL unnest(a.domains) AS d(domain)
+	 GROUP BY h.registrar_id, h.address
 )
 SELECT per.registrar_id, r.name AS registrar,
        rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.counted_bounces DESC, per.last_bounce DESC) AS rank,
        per.address, per.recurring_bounces, per.counted_bounces, per.first_bounce, per.last_bounce,
-       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce
-  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id;
+       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce,
+       dom.domains
+  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id
+  LEFT JOIN dom ON dom.registrar_id = per.registrar_id AND dom.address = per.address;
 COMMENT ON VIEW @extschema@.fix_list IS 'per registrar, the addresses behind its recurring bounces, worst first (rank), figured on the counted bounces as the score is: recurring and counted bounces, first and last, last reason and status; whether the address is suppressed; and apart, the bounces the score leaves out';
 COMMENT ON COLUMN @extschema@.fix_list.registrar_id IS 'registrar id';
 COMMENT ON COLUMN @extschema@.fix_list.registrar IS 'registrar name';
@@ -229,6 +238,7 @@ COMMENT ON COLUMN @extschema@.fix_list.last_status IS 'enhanced status code of t
 COMMENT ON COLUMN @extschema@.fix_list.suppressed IS 'the suppressed flag of the address''s last bounce attributed to the registrar (suppression looks at every bounce, counted or not)';
 COMMENT ON COLUMN @extschema@.fix_list.uncounted_bounces IS 'its bounces attributed to the registrar that the score does not count (soft ones; under count_kind = hard also permanent ones whose address is not bad)';
 COMMENT ON COLUMN @extschema@.fix_list.last_uncounted_bounce IS 'time of the last of those; NULL if none';
+COMMENT ON COLUMN @extschema@.fix_list.domains IS 'the registrar''s domains whose contact data holds the address: those of the contacts (contact) that attributed its bounces to the registrar; NULL when the caller named the registrar of every bounce';
 
 CREATE VIEW @extschema@.address_status WITH (security_invoker = true) AS
 SELECT DISTINCT ON (x.address) x.address, x.occurred_at AS last_bounce, x.reason AS last_reason,

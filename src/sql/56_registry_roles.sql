@@ -9,7 +9,8 @@
 --   analyst    SELECT on every table and view (row-level security shows
 --              it every row: apply_policies())
 --   writer     what an analyst has, EXECUTE on record_bounce(), record_batch(),
---              record_dsn(), record_dsn_batch(), record_attribution() and record_registration(),
+--              record_dsn(), record_dsn_batch(), record_esp_event(), record_attribution(), record_registration(),
+--              load_contacts() and load_registrations(),
 --              and INSERT on ingest (COPY); no other privilege on any
 --              table, so no table lock that could stop the refresh
 -- ---------------------------------------------------------------------
@@ -101,12 +102,15 @@ BEGIN
 		@extschema@.record_batch(jsonb), @extschema@.record_attribution(bigint, integer[]),
 		@extschema@.record_registration(integer, date, bigint),
 		@extschema@.record_dsn(bytea, integer[], timestamptz), @extschema@.record_dsn(text, integer[], timestamptz),
-		@extschema@.record_dsn_batch(bytea[], integer[], timestamptz)
+		@extschema@.record_dsn_batch(bytea[], integer[], timestamptz),
+		@extschema@.load_contacts(regclass, integer),
+		@extschema@.load_registrations(regclass, date, date),
+		@extschema@.record_esp_event(jsonb, integer[], timestamptz)
 		TO %I', role_name);
 	EXECUTE format('GRANT INSERT ON @extschema@.ingest TO %I', role_name);
 	PERFORM bounce_internal.apply_policies();
 END $$;
-COMMENT ON FUNCTION @extschema@.grant_writer(name) IS 'let a role (the application) record bounces and month-end registrations through record_bounce(), record_batch(), record_dsn(), record_dsn_batch(), COPY into ingest, record_attribution() and record_registration(), and read everything; it cannot change config, registrars or grants';
+COMMENT ON FUNCTION @extschema@.grant_writer(name) IS 'let a role (the application) record bounces and month-end registrations through record_bounce(), record_batch(), record_dsn(), record_dsn_batch(), record_esp_event(), COPY into ingest, record_attribution() and record_registration(), load contacts and registration counts through load_contacts() and load_registrations(), and read everything; it cannot change config, registrars or grants';
 
 CREATE FUNCTION @extschema@.revoke_role(role_name name) RETURNS void
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp

@@ -79,7 +79,7 @@ CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
 	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 	WITH own AS MATERIALIZED (
-		SELECT a.registrar_id, f.*
+		SELECT a.registrar_id, a.domains, f.*
 		  FROM @extschema@.attribution a
 		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.address = a.address AND f.id = a.event_id) f
 		 WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])
@@ -97,12 +97,18 @@ CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
 		  FROM own o
 		 GROUP BY o.registrar_id, o.address
 		HAVING bool_or(o.recurring)
+	), dom AS (
+		SELECT o.registrar_id, o.address, array_agg(DISTINCT d.domain ORDER BY d.domain) AS domains
+		  FROM own o CROSS JOIN LATERAL unnest(o.domains) AS d(domain)
+		 GROUP BY o.registrar_id, o.address
 	)
 	SELECT per.registrar_id, r.name AS registrar,
 	       rank() OVER (PARTITION BY per.registrar_id ORDER BY per.recurring_bounces DESC, per.counted_bounces DESC, per.last_bounce DESC) AS rank,
 	       per.address, per.recurring_bounces, per.counted_bounces, per.first_bounce, per.last_bounce,
-	       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce
-	  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id $$;
+	       per.last_reason, per.last_status, per.suppressed, per.uncounted_bounces, per.last_uncounted_bounce,
+	       dom.domains
+	  FROM per JOIN @extschema@.registrar r ON r.id = per.registrar_id
+	  LEFT JOIN dom ON dom.registrar_id = per.registrar_id AND dom.address = per.address $$;
 COMMENT ON FUNCTION @extschema@.my_fix_list() IS 'fix_list for the registrars of the session''s role, computed from their own bounces';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_fix_list() FROM PUBLIC;
 

@@ -61,6 +61,12 @@ BEGIN
 		RAISE EXCEPTION 'bounce message % must not be NULL', v_el - coalesce(array_lower(messages, 1), 1) + 1
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
+		RAISE EXCEPTION 'bounce registrars must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',
+				HINT = 'Pass an empty array, ''{}'', for bounces that count against no registrar, or load the contacts with load_contacts().';
+	END IF;
 	IF array_position(registrars, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
 			USING ERRCODE = 'null_value_not_allowed';
@@ -146,10 +152,16 @@ BEGIN
 			       @extschema@.is_hard(f.reason, f.reply_code, f.status), @extschema@.is_permanent(f.reply_code, f.status)
 			  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 			ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
-			RETURNING id, address, idempotency_key
+			RETURNING id, idempotency_key, address, event.occurred_at
 		), att AS (
-			INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
-			SELECT ins.address, ins.id, g.r FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
+			-- registrars NULL: from the contacts, as record_bounce() does
+			INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+			SELECT ins.address, ins.id, g.r, NULL FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
+			UNION ALL
+			SELECT ins.address, ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+			  FROM ins JOIN @extschema@.contact c ON c.address = ins.address AND c.valid @> ins.occurred_at
+			 WHERE registrars IS NULL
+			 GROUP BY ins.address, ins.id, c.registrar_id
 		), pend AS (
 			INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 		)
@@ -211,6 +223,6 @@ BEGIN
 	 ORDER BY r.i;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
-	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, plus is_new (false: the key was already recorded); all or nothing: a message record_dsn would refuse stops the batch, naming its position';
+	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, with is_new (false: the key was already recorded); registrars NULL: from contact, as record_bounce() does; all or nothing: a message record_dsn would refuse stops the batch, naming its position';
 -- It writes the registry's tables, as record_bounce() does: writers only.
 REVOKE EXECUTE ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) FROM PUBLIC;

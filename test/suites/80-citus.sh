@@ -18,10 +18,12 @@
 #                coordinator it distributes event, attribution and pending
 #                by address, co-located, and refuses a second run
 #   registry     the same random registry (two loads through
-#                record_batch(), the second with late bounces and repeated
-#                keys) on the plain node and on the cluster: every view and
-#                summary identical after the full refresh, the incremental
-#                one and a full one again
+#                record_batch(), the second with late bounces, repeated
+#                keys and bounces without registrars, charged from contacts
+#                that load_contacts() loads through the coordinator) on the
+#                plain node and on the cluster: every view and summary
+#                identical after the full refresh, the incremental one and a
+#                full one again
 #   registrars   two registrars' my_ functions give the same rows through
 #                the coordinator as on one node; a registrar's role may
 #                not read the distributed tables
@@ -238,6 +240,14 @@ SELECT g, CASE WHEN g > $N * 8 / 10 THEN 2 ELSE 1 END, 'm' || g || '@mx.example/
          AS v(rc, st, diag) OFFSET floor(random() * 6 + g * 0)::int LIMIT 1) d(rc, st, diag);
 -- the second load repeats 200 keys of the first (nothing new is recorded)
 INSERT INTO reg_b SELECT $N + o, 2, k, address, t, regs, rc, st, diag FROM reg_b WHERE o % 97 = 0 AND load = 1 LIMIT 200;
+-- one bounce in 13 of the second load names no registrars: charged from the contacts
+UPDATE reg_b SET regs = NULL WHERE load = 2 AND o <= $N AND o % 13 = 0;
+-- the contacts of those addresses: one or two registrars, one or two domains each
+CREATE TABLE contact_src AS
+SELECT DISTINCT address, 1 + abs(hashtext(address) + r) % 40 AS registrar_id,
+       'dom' || abs(hashtext(address) + d) % 1000 || '.be' AS domain, tstzrange('2023-06-01', NULL) AS valid
+  FROM reg_b, generate_series(0, abs(hashtext(address)) % 2) r, generate_series(0, abs(hashtext(address) / 7) % 2) d
+ WHERE regs IS NULL;
 SQL
 registry_sql() { # the registrars, their registrations and the zone, as SQL
 	cat <<-SQL
@@ -303,7 +313,23 @@ check "first refresh: full on both (one node ${plain_ms} ms, cluster ${citus_ms}
 echo "# after the full refresh: $(flags_summary)"
 compare "after the full refresh"
 
+# contacts through the coordinator: load_contacts() from a table of the
+# coordinator, the same source on both
+c -c "CREATE TABLE contact_src (address text, registrar_id integer, domain text, valid tstzrange)"
+plain -c "COPY contact_src TO STDOUT" | c -c "COPY contact_src FROM STDIN"
+contacts_sql="SELECT count(*), count(DISTINCT address), md5(string_agg(c::text, ',' ORDER BY c::text)) FROM bounce.contact c"
+c_contacts=$(c -c "SELECT * FROM bounce.load_contacts('contact_src')" -c "$contacts_sql" | tr '\n' ' ')
+p_contacts=$(plain -c "SELECT * FROM bounce.load_contacts('contact_src')" -c "$contacts_sql" | tr '\n' ' ')
+check "load_contacts() through the coordinator: the same counts and contacts as one node ($(echo "$p_contacts" | cut -d' ' -f2 | cut -d'|' -f1) contacts)" \
+	"$c_contacts" "$p_contacts"
+[[ $p_contacts == [1-9]* ]] || bad "load_contacts() loaded nothing on one node: '$p_contacts'"
 t0=$(date +%s%N); load_sql 2 | plain >/dev/null; load_sql 2 | c >/dev/null
+attributed_sql="SELECT count(DISTINCT (a.address, a.event_id)), count(*), md5(string_agg(concat_ws('|', e.idempotency_key, a.registrar_id, a.domains), ',' ORDER BY e.idempotency_key, a.registrar_id))
+                  FROM bounce.attribution a JOIN bounce.event e ON e.address = a.address AND e.id = a.event_id WHERE a.domains IS NOT NULL"
+nattr=$(plain -c "$attributed_sql" | cut -d'|' -f1)
+check "load 2's bounces without registrars ($nattr) are charged from the contacts alike on both" \
+	"$(c -c "$attributed_sql")" "$(plain -c "$attributed_sql")"
+[ "${nattr:-0}" -gt 100 ] && ok "enough bounces attributed from contacts to compare ($nattr)" || bad "too few bounces attributed from contacts: $nattr"
 check "load 2 (late bounces, new addresses, 200 keys again): the same bounces and queue on both" \
 	"$(plain -c "SELECT count(*) FROM bounce.event" -c "SELECT count(*) FROM bounce.pending" | tr '\n' ' ')" \
 	"$(c -c "SELECT count(*) FROM bounce.event" -c "SELECT count(*) FROM bounce.pending" | tr '\n' ' ')"

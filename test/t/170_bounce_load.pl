@@ -205,6 +205,22 @@ for ([$m1, 'quoted@example.net', '>From quoting undone'], [$m2_stored, 'length@e
 }
 is(psql_ok($node, 'mbox', 'SELECT count(*) FROM bounce.attribution'), 0, 'without --registrars, no registrar is charged');
 
+# ---- --registrars=contacts: each recipient from bounce.contact -------------
+($rc, undef, $err) = load(['-d', $node->connstr('mbox'), '-r', 'contacts', "$dir/bounces.mbox"]);
+is($rc, 2, '--registrars=contacts with no contact loaded: exit status 2, nothing sent');
+like($err, qr/bounce registrars must not be NULL/, '  and says why');
+psql_ok($node, 'mbox', q{CREATE TABLE public.c (address text, registrar_id integer, domain text, valid tstzrange);
+	INSERT INTO public.c VALUES ('contact1@example.net', 2, 'one.be', '(,)'), ('contact1@example.net', 1, 'two.be', '(,)');
+	SELECT bounce.load_contacts('public.c')});
+my $for_contact = "From MAILER-DAEMON Mon Jan  1 01:02:03 2024\n" . bounce_text('contact1@example.net', '')
+	. "\nFrom MAILER-DAEMON Mon Jan  1 01:02:04 2024\n" . bounce_text('nocontact@example.net', '');
+($rc, $out, $err) = load(['-d', $node->connstr('mbox'), '-r', 'contacts', '-f', 'mbox', '-'], $for_contact);
+is($rc, 0, '--registrars=contacts: exit status 0');
+is(psql_ok($node, 'mbox', q{SELECT e.address || ':' || string_agg(a.registrar_id || '=' || array_to_string(a.domains, ','), ' ' ORDER BY a.registrar_id)
+	FROM bounce.event e JOIN bounce.attribution a ON a.event_id = e.id WHERE e.address LIKE '%contact%@example.net' GROUP BY e.address}),
+	'contact1@example.net:1=two.be 2=one.be', 'each recipient charged to its contacts\' registrars, with their domains; none for an address without a contact');
+is(psql_ok($node, 'mbox', q{SELECT count(*) FROM bounce.event WHERE address = 'nocontact@example.net'}), 1, '  which is still recorded');
+
 # ---- standard input -------------------------------------------------------
 my $piped = "From MAILER-DAEMON Mon Jan  1 01:02:03 2024\n" . bounce_text('piped@example.net', '');
 ($rc, $out, $err) = load(['-q', '-d', $node->connstr('mbox'), '-r', '2'], $piped);

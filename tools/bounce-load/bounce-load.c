@@ -44,8 +44,9 @@ usage(FILE *f)
 			"Options:\n"
 			"  -d, --dbname=CONNINFO    database name or connection string (default: the\n"
 			"                           PG* environment variables)\n"
-			"  -r, --registrars=IDS     registrar ids to charge the bounces to, e.g. 1,2\n"
-			"                           (default: none, an empty array)\n"
+			"  -r, --registrars=IDS     registrar ids to charge the bounces to, e.g. 1,2,\n"
+			"                           or \"contacts\": each recipient's registrars from\n"
+			"                           bounce.contact (default: none, an empty array)\n"
 			"  -b, --batch=N            messages per transaction (default %d)\n"
 			"  -f, --format=FORMAT      auto (default), maildir, mbox or eml\n"
 			"  -q, --quiet              print only the messages that failed\n"
@@ -173,6 +174,7 @@ main(int argc, char **argv)
 	};
 	const char *conninfo = NULL;
 	char	   *registrars = NULL;
+	bool		from_contacts = false;
 	long		batch = DEFAULT_BATCH;
 	InputFormat format = FORMAT_AUTO;
 	Tally		tally;
@@ -198,7 +200,10 @@ main(int argc, char **argv)
 				break;
 			case 'r':
 				free(registrars);
-				if ((registrars = registrar_array(optarg)) == NULL)
+				registrars = NULL;
+				/* NULL registrars: record_dsn_batch attributes from contact */
+				from_contacts = strcmp(optarg, "contacts") == 0;
+				if (!from_contacts && (registrars = registrar_array(optarg)) == NULL)
 					return LOAD_EXIT_USAGE;
 				break;
 			case 'b':
@@ -242,7 +247,7 @@ main(int argc, char **argv)
 				return LOAD_EXIT_USAGE;
 		}
 	}
-	if (registrars == NULL && (registrars = registrar_array("")) == NULL)
+	if (registrars == NULL && !from_contacts && (registrars = registrar_array("")) == NULL)
 		return LOAD_EXIT_USAGE;
 	tally.progress = !tally.quiet && isatty(STDERR_FILENO);
 

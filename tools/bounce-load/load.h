@@ -120,7 +120,8 @@ typedef struct Sender Sender;
 
 /*
  * Connect (conninfo may be NULL: the PG* environment), check that
- * record_dsn_batch can be called with these registrars (text, "{1,2}").
+ * record_dsn_batch can be called with these registrars (text, "{1,2}";
+ * NULL: each recipient's from bounce.contact).
  * NULL, with the error printed, when it cannot.
  */
 extern Sender *sender_open(const char *conninfo, const char *registrars, Tally *tally);

@@ -269,7 +269,7 @@ sender_open(const char *conninfo, const char *registrars, Tally *tally)
 	}
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	s->tally = tally;
-	s->registrars = strdup(registrars);
+	s->registrars = registrars ? strdup(registrars) : NULL;	/* NULL: from contact */
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
 	{
 		fprintf(stderr, "bounce-load: cannot connect: %s", s->conn ? PQerrorMessage(s->conn) : "out of memory\n");

@@ -5,12 +5,12 @@
 -- Citus propagates to the workers).  The schema is the one of a single
 -- node (every key of the bounces holds the address,
 -- 50_registry_tables.sql); this only changes where the bounces live:
---   event, attribution, pending (and contact, when it exists)
+--   event, attribution, pending
 --       distributed by address, co-located: a bounce, its registrars and
 --       its queue row are on one shard
---   every other table (registrar, registration, config, role_map, the
---   summaries and their queues, event_flags, refresh_state, ingest)
---       stays a plain table of the coordinator
+--   every other table (registrar, registration, config, role_map,
+--   contact, the summaries and their queues, event_flags, refresh_state,
+--   ingest) stays a plain table of the coordinator
 -- Why the small tables are not reference tables: the refresh's SQL joins
 -- the summaries to registration and registrar and writes the summaries in
 -- the same statements; Citus plans such a statement only when every table
@@ -19,7 +19,11 @@
 -- on them forbid).  Nothing on a worker reads a small table: the
 -- registrar check is record_bounce()'s own, and attribution's foreign key to
 -- registrar, which Citus cannot keep towards a coordinator table, is
--- dropped.  See doc/scaling.md.
+-- dropped.  contact stays too: load_contacts() rewrites it in one
+-- statement of modifying CTEs, which Citus does not run on a distributed
+-- table, and the writers read it once per call (attribution from
+-- contacts), a join Citus plans against the bounces they insert.  See
+-- doc/scaling.md.
 -- ---------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT 32)
@@ -61,8 +65,8 @@ BEGIN
 				DETAIL = 'bounce.event is a distributed table.';
 	END IF;
 
-	-- The foreign keys of the tables to distribute (attribution's, and
-	-- contact's when it exists) are dropped, on the coordinator and on the
+	-- The foreign keys of the tables to distribute (attribution's) are
+	-- dropped, on the coordinator and on the
 	-- workers' copies of the tables (made by the propagated CREATE
 	-- EXTENSION, which Citus uses as the shells of the distributed
 	-- tables); those to event are made again once all are distributed,
@@ -72,7 +76,7 @@ BEGIN
 		SELECT c.conrelid::regclass AS rel, c.conname::text AS name, pg_get_constraintdef(c.oid) AS def,
 		       c.confrelid = '@extschema@.event'::regclass AS keep
 		  FROM pg_catalog.pg_constraint c
-		 WHERE c.contype = 'f' AND c.conrelid IN (SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending', 'contact']) n)
+		 WHERE c.contype = 'f' AND c.conrelid IN (SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending']) n)
 		 ORDER BY 1, 2
 	LOOP
 		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', v_fk.rel, v_fk.name);
@@ -89,7 +93,7 @@ BEGIN
 	kind := 'distributed by address';
 	RETURN NEXT;
 	FOR table_name IN
-		SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending', 'contact']) n
+		SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending']) n
 		 WHERE to_regclass('@extschema@.' || n) IS NOT NULL
 	LOOP
 		EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)', table_name, 'address', '@extschema@.event');
