@@ -61,7 +61,13 @@ SELECT outcome FROM record_dsn(convert_to(replace((SELECT m FROM msg), 'orig-1',
 SELECT occurred_at FROM event WHERE idempotency_key LIKE 'orig-2%';
 -- one message naming a recipient twice: the first row is new, the second not
 SELECT recipient, outcome, is_new FROM record_dsn(replace(replace((SELECT m FROM msg), 'orig-1', 'orig-twice'),
+       'Final-Recipient: rfc822; slow@example.com' || E'\nAction: delayed', 'Final-Recipient: rfc822; Gone@Example.NET' || E'\nAction: failed'), '{1}');
+-- local parts differing in case are two addresses (normalize_address keeps the
+-- local part as written), and the key is unique per address: both are new
+SAVEPOINT two_cases;
+SELECT recipient, outcome, is_new FROM record_dsn(replace(replace((SELECT m FROM msg), 'orig-1', 'orig-cases'),
        'Final-Recipient: rfc822; slow@example.com' || E'\nAction: delayed', 'Final-Recipient: rfc822; gone@example.net' || E'\nAction: failed'), '{1}');
+ROLLBACK TO SAVEPOINT two_cases;
 -- is_new is record_dsn_batch's for the same messages
 SELECT b.outcome, b.is_new FROM record_dsn_batch(ARRAY[convert_to((SELECT m FROM msg), 'UTF8')], '{1}') b;
 -- the column order: the new column comes last

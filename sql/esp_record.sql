@@ -46,7 +46,7 @@ SELECT f.name, r.element, r.recipient, r.action, r.status, r.format, r.outcome, 
 -- for), the provider's reason, and the registrar
 SELECT e.idempotency_key, e.address, e.occurred_at, e.reply_code, e.status, e.reason, e.hard, e.permanent,
        array_agg(a.registrar_id) AS registrars
-  FROM event e LEFT JOIN attribution a ON a.event_id = e.id GROUP BY e.id ORDER BY e.idempotency_key;
+  FROM event e LEFT JOIN attribution a ON a.address = e.address AND a.event_id = e.id GROUP BY e.address, e.id ORDER BY e.idempotency_key;
 -- each is what parse_esp_event read
 SELECT count(*) AS failures, count(*) FILTER (WHERE e.id IS NULL OR e.address <> normalize_address(p.recipient)
     OR e.occurred_at <> p.occurred_at OR e.reason IS DISTINCT FROM p.reason OR e.hard IS DISTINCT FROM p.hard

@@ -43,9 +43,16 @@ INSERT INTO registration SELECT r, m, n FROM (VALUES (1, 1000000), (2, 200000), 
        generate_series('2025-01-01'::date, '2025-12-01', '1 month') m;
 INSERT INTO registration VALUES (1, '2025-01-15', 5);   -- must be a month's first day
 
--- record_bounce(): returns the id; a repeated key returns the same id
+-- record_bounce(): returns the id; a key repeated for the same address (as
+-- normalised) returns the same id and changes nothing
 SELECT record_bounce('m1/a', ' ann@Example.BE', '2025-01-10 10:00', '{1,2}', 550, '5.1.1', '550 5.1.1 user unknown') AS id1 \gset
-SELECT record_bounce('m1/a', 'other@example.be', '2025-06-01', '{3}') = :id1 AS same_id;
+SELECT record_bounce('m1/a', 'ann@EXAMPLE.be ', '2025-06-01', '{3}') = :id1 AS same_id;
+-- the key is unique per address: the same key for another address is
+-- another bounce (rolled back here)
+BEGIN;
+SELECT record_bounce('m1/a', 'other@example.be', '2025-06-01', '{3}') <> :id1 AS other_bounce;
+SELECT count(*) AS bounces_of_key FROM event WHERE idempotency_key = 'm1/a';
+ROLLBACK;
 SELECT id = :id1 AS same, address, status, permanent FROM event;
 SELECT registrar_id FROM attribution ORDER BY 1;
 -- bad input: clear errors, nothing written

@@ -11,6 +11,42 @@
 ALTER TABLE @extschema@.attribution ADD COLUMN domains text[];
 COMMENT ON COLUMN @extschema@.attribution.domains IS 'the domains of the registrar''s contacts (contact) that used the address at the bounce''s time, when the bounce was attributed from them (registrars NULL); NULL when the caller named the registrar';
 
+-- =====================================================================
+-- Keys with the address (src/sql/50_registry_tables.sql)
+--
+-- The bounces' tables are keyed with the address, the column a Citus
+-- cluster distributes them by (doc/scaling.md): event's primary key is
+-- (address, id) and its idempotency key is unique per address, with a
+-- plain index on id; attribution and pending carry the address (added
+-- last, after attribution.domains, and filled from event).  The
+-- functions that go by these keys are made again below: the writers in
+-- the ingestion block, the refresh and my_flagged_event() after it.
+-- =====================================================================
+
+-- ---- keys -------------------------------------------------------------
+ALTER TABLE @extschema@.attribution DROP CONSTRAINT attribution_event_id_fkey;
+ALTER TABLE @extschema@.attribution DROP CONSTRAINT attribution_pkey;
+ALTER TABLE @extschema@.event DROP CONSTRAINT event_pkey;
+ALTER TABLE @extschema@.event DROP CONSTRAINT event_idempotency_key_key;
+ALTER TABLE @extschema@.event ADD CONSTRAINT event_pkey PRIMARY KEY (address, id);
+ALTER TABLE @extschema@.event ADD CONSTRAINT event_idempotency_key_key UNIQUE (address, idempotency_key);
+CREATE INDEX event_id_idx ON @extschema@.event (id);
+ALTER TABLE @extschema@.attribution ADD COLUMN address text;
+UPDATE @extschema@.attribution a SET address = e.address FROM @extschema@.event e WHERE e.id = a.event_id;
+ALTER TABLE @extschema@.attribution ALTER COLUMN address SET NOT NULL;
+ALTER TABLE @extschema@.attribution ADD CONSTRAINT attribution_pkey PRIMARY KEY (address, event_id, registrar_id);
+ALTER TABLE @extschema@.attribution ADD CONSTRAINT attribution_address_event_id_fkey
+	FOREIGN KEY (address, event_id) REFERENCES @extschema@.event (address, id) ON DELETE CASCADE;
+ALTER TABLE @extschema@.pending ADD COLUMN address text;
+UPDATE @extschema@.pending p SET address = e.address FROM @extschema@.event e WHERE e.id = p.event_id;
+-- a queued bounce deleted since (none in bounce's own use) leaves nothing to refresh
+DELETE FROM @extschema@.pending WHERE address IS NULL;
+ALTER TABLE @extschema@.pending ALTER COLUMN address SET NOT NULL;
+
+COMMENT ON COLUMN @extschema@.event.idempotency_key IS 'the source''s unique key of the bounce, e.g. Message-ID plus recipient; unique per address: a key repeated for the same address is not recorded again';
+COMMENT ON COLUMN @extschema@.attribution.address IS 'the bounce''s address (as in event): the key a Citus cluster distributes by';
+COMMENT ON COLUMN @extschema@.pending.address IS 'the bounce''s address: the key a Citus cluster distributes by';
+
 -- ---------------------------------------------------------------------
 -- Contacts: which registrar's registration (domain) used an e-mail
 -- address, and when.  record_bounce() and the other writers attribute a bounce
@@ -149,7 +185,7 @@ BEGIN
 		), ins AS (
 			INSERT INTO @extschema@.contact (address, registrar_id, domain, valid)
 			SELECT m.a, m.r, m.d, m.valid FROM merged m
-			 WHERE NOT EXISTS (SELECT FROM @extschema@.contact c WHERE c.address = m.a AND c.registrar_id = m.r
+			 WHERE NOT EXISTS (SELECT 1 FROM @extschema@.contact c WHERE c.address = m.a AND c.registrar_id = m.r
 			                      AND c.domain = m.d AND c.valid = m.valid)
 			RETURNING 1
 		)
@@ -358,7 +394,7 @@ BEGIN
 		RAISE EXCEPTION 'ESP event must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF registrars IS NULL AND NOT EXISTS (SELECT FROM @extschema@.contact) THEN
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed',
 				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',
@@ -497,7 +533,7 @@ BEGIN
 	END IF;
 	-- NULL: from the contacts; with none loaded, NULL is a caller's bug
 	-- (a bounce silently counted against nobody), as it always was
-	IF registrars IS NULL AND NOT EXISTS (SELECT FROM @extschema@.contact) THEN
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL (key "%")', left(v_key, 80)
 			USING ERRCODE = 'null_value_not_allowed',
 				DETAIL = 'NULL attributes the bounce from the contacts, and none is loaded.',
@@ -531,21 +567,21 @@ BEGIN
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
-		SELECT e.id INTO bounce_id FROM @extschema@.event e WHERE e.idempotency_key = v_key;
+		SELECT e.id INTO bounce_id FROM @extschema@.event e WHERE e.address = v_addr AND e.idempotency_key = v_key;
 		is_new := false;
 		RETURN;
 	END IF;
 	IF registrars IS NULL THEN
-		INSERT INTO @extschema@.attribution (event_id, registrar_id, domains)
-		SELECT v_id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+		SELECT v_addr, v_id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
 		  FROM @extschema@.contact c
 		 WHERE c.address = v_addr AND c.valid @> record_event.occurred_at
 		 GROUP BY c.registrar_id;
 	ELSE
-		INSERT INTO @extschema@.attribution (event_id, registrar_id)
-		SELECT DISTINCT v_id, r FROM unnest(registrars) r;
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+		SELECT DISTINCT v_addr, v_id, r FROM unnest(registrars) r;
 	END IF;
-	INSERT INTO @extschema@.pending (event_id) VALUES (v_id);
+	INSERT INTO @extschema@.pending (address, event_id) VALUES (v_addr, v_id);
 	bounce_id := v_id;
 	is_new := true;
 END $$;
@@ -581,6 +617,7 @@ DECLARE
 	v_ids bigint[];
 	v_new boolean[];
 	v_keys text[];
+	v_addrs text[];
 	v_tol interval;
 	v_time timestamptz;
 	v_text text;
@@ -592,7 +629,7 @@ BEGIN
 				HINT = 'Pass [{"key": ..., "address": ..., "occurred_at": ..., "registrars": [...], "reply_code": ..., "status": ..., "diagnostic": ...}, ...].';
 	END IF;
 	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
-	v_contacts := EXISTS (SELECT FROM @extschema@.contact);
+	v_contacts := EXISTS (SELECT 1 FROM @extschema@.contact);
 
 	-- Validate every element first, so the error names the element.
 	SELECT o, substr(p, 7), left(p, 5) INTO v_el, v_problem, v_code FROM (
@@ -670,45 +707,53 @@ BEGIN
 		            THEN ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(v->'registrars') x) END AS regs
 		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
 	), firsts AS (	-- as in record_bounce(): codes not given are read from the text
-		SELECT DISTINCT ON (i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
+		SELECT DISTINCT ON (i.addr, i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
 		       coalesce(i.rc, p.reply_code) AS rc, coalesce(i.st, p.status) AS st,
 		       coalesce(p.reason, 'undefined') AS reason
 		  FROM input i, LATERAL @extschema@.classify_explain(i.diag, i.rc, i.st, i.cmd, i.rh) p
-		 ORDER BY i.k, i.o
+		 ORDER BY i.addr, i.k, i.o
 	), ins AS (
 		-- in key order: two batches with the same keys in other orders
 		-- wait for each other instead of deadlocking
 		INSERT INTO @extschema@.event (idempotency_key, address, occurred_at, reply_code, status,
 		                               diagnostic, reason, hard, permanent)
 		SELECT k, addr, t, rc, st, diag, f.reason, @extschema@.is_hard(f.reason, rc, st), @extschema@.is_permanent(rc, st)
-		  FROM firsts f ORDER BY f.k COLLATE "C"
+		  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 		RETURNING id, idempotency_key, address, occurred_at
 	), att AS (
 		-- "registrars" null or missing: from the contacts, as record_bounce() does
-		INSERT INTO @extschema@.attribution (event_id, registrar_id, domains)
-		SELECT ins.id, r, NULL FROM ins JOIN firsts f ON f.k = ins.idempotency_key, unnest(f.regs) r
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+		SELECT ins.address, ins.id, r, NULL FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key, unnest(f.regs) r
 		UNION ALL
-		SELECT ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
-		  FROM ins JOIN firsts f ON f.k = ins.idempotency_key
+		SELECT ins.address, ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+		  FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key
 		  JOIN @extschema@.contact c ON c.address = ins.address AND c.valid @> ins.occurred_at
 		 WHERE f.regs IS NULL
-		 GROUP BY ins.id, c.registrar_id
+		 GROUP BY ins.address, ins.id, c.registrar_id
 	), pend AS (
-		INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
+		INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 	)
 	SELECT array_agg(i.o ORDER BY i.o), array_agg(coalesce(ins.id, e.id) ORDER BY i.o),
-	       array_agg(ins.id IS NOT NULL AND i.o = f.o ORDER BY i.o), array_agg(i.k ORDER BY i.o)
-	  INTO v_ord, v_ids, v_new, v_keys
-	  FROM input i JOIN firsts f ON f.k = i.k
-	  LEFT JOIN ins ON ins.idempotency_key = i.k
-	  LEFT JOIN @extschema@.event e ON e.idempotency_key = i.k;
+	       array_agg(ins.id IS NOT NULL AND i.o = f.o ORDER BY i.o), array_agg(i.k ORDER BY i.o),
+	       array_agg(i.addr ORDER BY i.o)
+	  INTO v_ord, v_ids, v_new, v_keys, v_addrs
+	  FROM input i JOIN firsts f ON f.addr = i.addr AND f.k = i.k
+	  LEFT JOIN ins ON ins.address = i.addr AND ins.idempotency_key = i.k
+	  LEFT JOIN @extschema@.event e ON e.address = i.addr AND e.idempotency_key = i.k;
 
 	-- A key committed by a concurrent caller during the insert is not in
-	-- that statement's snapshot: look it up again.
+	-- that statement's snapshot: look it up again (a semi-join, not a
+	-- correlated subquery, which Citus does not plan over unnest()).
 	RETURN QUERY
-	SELECT t.o, coalesce(t.id, (SELECT e.id FROM @extschema@.event e WHERE e.idempotency_key = t.k)), t.n
-	  FROM unnest(v_ord, v_ids, v_new, v_keys) AS t(o, id, n, k)
+	WITH late AS MATERIALIZED (
+		SELECT e.address, e.idempotency_key, e.id FROM @extschema@.event e
+		 WHERE (e.address, e.idempotency_key) IN (
+		       SELECT u.a, u.k FROM unnest(v_addrs, v_keys, v_ids) AS u(a, k, id) WHERE u.id IS NULL)
+	)
+	SELECT t.o, coalesce(t.id, l.id), t.n
+	  FROM unnest(v_ord, v_ids, v_new, v_keys, v_addrs) AS t(o, id, n, k, a)
+	  LEFT JOIN late l ON l.address = t.a AND l.idempotency_key = t.k
 	 ORDER BY t.o;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
@@ -745,7 +790,7 @@ BEGIN
 		RAISE EXCEPTION 'bounce message must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF registrars IS NULL AND NOT EXISTS (SELECT FROM @extschema@.contact) THEN
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed',
 				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',
@@ -853,6 +898,7 @@ DECLARE
 	r_format text[];
 	r_outcome text[];
 	r_key text[];
+	r_addr text[];
 	r_id bigint[];
 	r_new boolean[];
 BEGIN
@@ -865,7 +911,7 @@ BEGIN
 		RAISE EXCEPTION 'bounce message % must not be NULL', v_el - coalesce(array_lower(messages, 1), 1) + 1
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF registrars IS NULL AND NOT EXISTS (SELECT FROM @extschema@.contact) THEN
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed',
 				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',
@@ -917,6 +963,7 @@ BEGIN
 			SELECT d.o, d.n, d.recipient, d.action, d.status, d.reply_code, d.diagnostic,
 			       coalesce(d.remote_mta, d.reporting_mta) AS host, d.smtp_command, d.stated_reason,
 			       d.format, d.outcome, k.k, k.t,
+			       CASE WHEN d.outcome = 'recorded' THEN @extschema@.normalize_address(d.recipient) END AS addr,
 			       CASE WHEN d.outcome <> 'recorded' THEN NULL
 			            -- record_bounce()'s checks that a parsed row can fail; its
 			            -- key, from a Message-ID of at most 255 bytes and an
@@ -941,12 +988,11 @@ BEGIN
 		), firsts AS (
 			-- the first row of each key is the one recorded, as when the
 			-- messages are sent to record_dsn one by one
-			SELECT DISTINCT ON (r.k) r.o, r.n, r.k, r.t, r.reply_code, r.status, r.diagnostic,
-			       @extschema@.normalize_address(r.recipient) AS addr,
+			SELECT DISTINCT ON (r.addr, r.k) r.o, r.n, r.k, r.t, r.reply_code, r.status, r.diagnostic, r.addr,
 			       coalesce(r.stated_reason, @extschema@.classify(r.diagnostic, r.reply_code, r.status,
 			                                                     r.smtp_command, r.host), 'undefined') AS reason
 			  FROM keyed r WHERE r.outcome = 'recorded' AND r.problem IS NULL
-			 ORDER BY r.k, r.o, r.n
+			 ORDER BY r.addr, r.k, r.o, r.n
 		), ins AS (
 			-- in key order, as record_batch(): concurrent batches with the
 			-- same keys wait for each other instead of deadlocking
@@ -954,35 +1000,35 @@ BEGIN
 			                               diagnostic, reason, hard, permanent)
 			SELECT f.k, f.addr, f.t, f.reply_code, f.status, f.diagnostic, f.reason,
 			       @extschema@.is_hard(f.reason, f.reply_code, f.status), @extschema@.is_permanent(f.reply_code, f.status)
-			  FROM firsts f ORDER BY f.k COLLATE "C"
+			  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 			ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 			RETURNING id, idempotency_key, address, event.occurred_at
 		), att AS (
 			-- registrars NULL: from the contacts, as record_bounce() does
-			INSERT INTO @extschema@.attribution (event_id, registrar_id, domains)
-			SELECT ins.id, g.r, NULL FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
+			INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+			SELECT ins.address, ins.id, g.r, NULL FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
 			UNION ALL
-			SELECT ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+			SELECT ins.address, ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
 			  FROM ins JOIN @extschema@.contact c ON c.address = ins.address AND c.valid @> ins.occurred_at
 			 WHERE registrars IS NULL
-			 GROUP BY ins.id, c.registrar_id
+			 GROUP BY ins.address, ins.id, c.registrar_id
 		), pend AS (
-			INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
+			INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 		)
 		SELECT array_agg(r.o ORDER BY r.o, r.n), array_agg(r.recipient ORDER BY r.o, r.n),
 		       array_agg(r.action ORDER BY r.o, r.n), array_agg(r.status ORDER BY r.o, r.n),
 		       array_agg(r.reply_code ORDER BY r.o, r.n), array_agg(r.format ORDER BY r.o, r.n),
 		       array_agg(r.outcome ORDER BY r.o, r.n), array_agg(r.k ORDER BY r.o, r.n),
-		       array_agg(coalesce(ins.id, e.id) ORDER BY r.o, r.n),
+		       array_agg(r.addr ORDER BY r.o, r.n), array_agg(coalesce(ins.id, e.id) ORDER BY r.o, r.n),
 		       array_agg(CASE WHEN r.outcome = 'recorded' THEN ins.id IS NOT NULL AND f.o = r.o AND f.n = r.n END
 		                 ORDER BY r.o, r.n),
 		       min(r.o) FILTER (WHERE r.problem IS NOT NULL),
 		       (array_agg(r.problem ORDER BY r.o, r.n) FILTER (WHERE r.problem IS NOT NULL))[1]
-		  INTO r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new, v_el, v_text
+		  INTO r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_addr, r_id, r_new, v_el, v_text
 		  FROM keyed r
-		  LEFT JOIN firsts f ON f.k = r.k
-		  LEFT JOIN ins ON ins.idempotency_key = r.k
-		  LEFT JOIN @extschema@.event e ON e.idempotency_key = r.k;
+		  LEFT JOIN firsts f ON f.addr = r.addr AND f.k = r.k
+		  LEFT JOIN ins ON ins.address = r.addr AND ins.idempotency_key = r.k
+		  LEFT JOIN @extschema@.event e ON e.address = r.addr AND e.idempotency_key = r.k;
 	EXCEPTION WHEN OTHERS THEN
 		v_el := 0;
 		FOREACH v_msg IN ARRAY messages LOOP
@@ -1009,13 +1055,22 @@ BEGIN
 
 	-- A key committed by a concurrent caller during the insert is not in
 	-- that statement's snapshot: look it up again.
+	-- (A semi-join, not a correlated subquery, which Citus does not plan
+	-- over unnest().)
 	RETURN QUERY
+	WITH late AS MATERIALIZED (
+		SELECT e.address, e.idempotency_key, e.id FROM @extschema@.event e
+		 WHERE (e.address, e.idempotency_key) IN (
+		       SELECT u.a, u.k FROM unnest(r_addr, r_key, r_id, r_outcome) AS u(a, k, id, outcome)
+		        WHERE u.id IS NULL AND u.outcome = 'recorded')
+	)
 	SELECT r.o, r.rcpt, r.act, r.st, r.rc, r.fmt, r.outcome,
-	       CASE WHEN r.outcome = 'recorded'
-	            THEN coalesce(r.id, (SELECT e.id FROM @extschema@.event e WHERE e.idempotency_key = r.k)) END,
+	       CASE WHEN r.outcome = 'recorded' THEN coalesce(r.id, l.id) END,
 	       r.isnew
-	  FROM unnest(r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new)
-	       AS r(o, rcpt, act, st, rc, fmt, outcome, k, id, isnew);
+	  FROM unnest(r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_addr, r_id, r_new)
+	       WITH ORDINALITY AS r(o, rcpt, act, st, rc, fmt, outcome, k, a, id, isnew, i)
+	  LEFT JOIN late l ON l.address = r.a AND l.idempotency_key = r.k
+	 ORDER BY r.i;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
 	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, with is_new (false: the key was already recorded); registrars NULL: from contact, as record_bounce() does; all or nothing: a message record_dsn would refuse stops the batch, naming its position';
@@ -1031,7 +1086,7 @@ CREATE VIEW @extschema@.fix_list WITH (security_invoker = true) AS
 WITH hit AS (
 	SELECT DISTINCT a.registrar_id, e.address
 	  FROM @extschema@.flagged_event e
-	  JOIN @extschema@.attribution a ON a.event_id = e.id
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id
 	 WHERE e.recurring
 ), per AS (
 	SELECT h.registrar_id, h.address,
@@ -1046,13 +1101,13 @@ WITH hit AS (
 	       max(e.occurred_at) FILTER (WHERE NOT e.counted) AS last_uncounted_bounce
 	  FROM hit h
 	  JOIN @extschema@.flagged_event e ON e.address = h.address
-	  JOIN @extschema@.attribution a ON a.event_id = e.id AND a.registrar_id = h.registrar_id
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
 	 GROUP BY h.registrar_id, h.address
 ), dom AS (	-- the domains of the contacts that attributed them
 	SELECT h.registrar_id, h.address, array_agg(DISTINCT d.domain ORDER BY d.domain) AS domains
 	  FROM hit h
 	  JOIN @extschema@.event e ON e.address = h.address
-	  JOIN @extschema@.attribution a ON a.event_id = e.id AND a.registrar_id = h.registrar_id
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
 	 CROSS JOIN LATERAL unnest(a.domains) AS d(domain)
 	 GROUP BY h.registrar_id, h.address
 )
@@ -1089,7 +1144,7 @@ CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
 	WITH own AS MATERIALIZED (
 		SELECT a.registrar_id, a.domains, f.*
 		  FROM @extschema@.attribution a
-		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.id = a.event_id) f
+		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.address = a.address AND f.id = a.event_id) f
 		 WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])
 	), per AS (
 		SELECT o.registrar_id, o.address,
@@ -1147,6 +1202,164 @@ END $$;
 COMMENT ON FUNCTION @extschema@.grant_writer(name) IS 'let a role (the application) record bounces and month-end registrations through record_bounce(), record_batch(), record_dsn(), record_dsn_batch(), record_esp_event(), COPY into ingest, record_attribution() and record_registration(), load contacts and registration counts through load_contacts() and load_registrations(), and read everything; it cannot change config, registrars or grants';
 REVOKE EXECUTE ON FUNCTION @extschema@.grant_writer(name) FROM PUBLIC;
 
+-- ---------------------------------------------------------------------
+-- The refresh, record_attribution() and my_flagged_event() go by the
+-- address keys (src/sql/52, 53 and 57).
+-- ---------------------------------------------------------------------
+DROP FUNCTION @extschema@.record_attribution(bigint, integer[]);
+DROP FUNCTION @extschema@.my_flagged_event();
+DROP PROCEDURE @extschema@.refresh(boolean);
+DROP PROCEDURE bounce_internal.refresh_run(boolean);
+
+CREATE FUNCTION @extschema@.record_attribution(bounce_id bigint, registrars integer[])
+	RETURNS integer
+	LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_bad integer;
+	v_added integer;
+	v_addr text;
+BEGIN
+	IF array_position(registrars, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	-- the bounce's address keys its attribution and pending rows
+	SELECT e.address INTO v_addr FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id;
+	IF v_addr IS NULL THEN
+		RAISE EXCEPTION 'unknown bounce: %', bounce_id
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Give the id record_bounce() or record_batch() returned.';
+	END IF;
+	SELECT min(r) INTO v_bad FROM unnest(registrars) r
+	 WHERE NOT EXISTS (SELECT FROM @extschema@.registrar g WHERE g.id = r);
+	IF v_bad IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown registrar: %', v_bad
+			USING ERRCODE = 'foreign_key_violation',
+				HINT = 'Add it to bounce.registrar first.';
+	END IF;
+	INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+	SELECT DISTINCT v_addr, record_attribution.bounce_id, r FROM unnest(registrars) r
+	ON CONFLICT ON CONSTRAINT attribution_pkey DO NOTHING;
+	GET DIAGNOSTICS v_added = ROW_COUNT;
+	IF v_added > 0 THEN
+		INSERT INTO @extschema@.pending (address, event_id, recount) VALUES (v_addr, record_attribution.bounce_id, true);
+	END IF;
+	RETURN v_added;
+END $$;
+COMMENT ON FUNCTION @extschema@.record_attribution(bigint, integer[]) IS
+	'add registrars to a recorded bounce; returns how many were new; the next refresh() is then a full one';
+REVOKE EXECUTE ON FUNCTION @extschema@.record_attribution(bigint, integer[]) FROM PUBLIC;
+
+CREATE PROCEDURE bounce_internal.refresh_run(full boolean)
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off
+	AS $$
+DECLARE
+	c @extschema@.config;
+	v_settings jsonb;
+	v_ids bigint[];
+	v_kind text;
+	n bigint;
+	v_tz text;
+	v_full boolean;
+	v_trend boolean;
+	v_behind boolean := false;
+	v_qr integer[];
+	v_qq date[];
+	v_ar integer[];
+	v_aq date[];
+BEGIN
+	-- One refresh at a time; a second one waits, then finds little to do.
+	-- The lock is the row of refresh_state, which only roles with UPDATE
+	-- on it (the owner's) can lock: an advisory lock, which any role may
+	-- take, would let any login role stop the scores from updating.
+	PERFORM FROM @extschema@.refresh_state FOR UPDATE;
+	-- the read policies' roles, as role_map says (after a restore they
+	-- are the installing role's alone; a no-op otherwise).  ALTER POLICY
+	-- needs the table to itself: when a reader holds it, the refresh goes
+	-- on without, and policies_behind makes the next refresh try again.
+	BEGIN
+		PERFORM bounce_internal.apply_policies(wait => false);
+	EXCEPTION WHEN lock_not_available THEN
+		v_behind := true;
+		RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
+	END;
+	v_tz := current_setting('TimeZone');
+	SELECT * INTO STRICT c FROM @extschema@.config;
+	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
+	-- the window functions' calendar arithmetic runs in the configured zone
+	PERFORM set_config('TimeZone', c.time_zone, true);
+	SELECT refresh_run.full OR s.settings IS DISTINCT FROM v_settings, s.trend_quarters IS DISTINCT FROM c.trend_quarters
+	  INTO v_full, v_trend FROM @extschema@.refresh_state s;
+	-- SELECT 1, not SELECT: Citus plans no empty target list
+	v_full := v_full OR EXISTS (SELECT 1 FROM @extschema@.pending p WHERE p.recount);
+	-- Claim both queues in one statement: what is committed later stays
+	-- queued for the next refresh, and so do bounces to recount committed
+	-- since the check above (the next refresh is then a full one).
+	WITH p AS (DELETE FROM @extschema@.pending p WHERE v_full OR NOT p.recount RETURNING p.event_id),
+	     q AS (DELETE FROM @extschema@.quarter_queue RETURNING registrar_id, quarter)
+	SELECT (SELECT array_agg(p.event_id) FROM p), (SELECT array_agg(q.registrar_id) FROM q),
+	       (SELECT array_agg(q.quarter) FROM q)
+	  INTO v_ids, v_qr, v_qq;
+	IF v_full THEN
+		v_kind := 'full';
+		n := bounce_internal.refresh_full();
+		PERFORM bounce_internal.refresh_quarters(true, c.trend_quarters, NULL, NULL);
+	ELSE
+		v_kind := 'incremental';
+		n := 0;
+		IF v_ids IS NOT NULL THEN
+			SELECT a.compared, a.registrar_ids, a.quarters INTO n, v_ar, v_aq
+			  FROM bounce_internal.refresh_addresses(v_ids) a;
+		END IF;
+		-- a new trend length redraws every trend
+		PERFORM bounce_internal.refresh_quarters(v_trend, c.trend_quarters, v_qr || v_ar, v_qq || v_aq);
+	END IF;
+	UPDATE @extschema@.refresh_state
+	   SET settings = v_settings, refreshed_at = now(), last_kind = v_kind, last_events = n,
+	       trend_quarters = c.trend_quarters, policies_behind = v_behind;
+	PERFORM set_config('TimeZone', v_tz, true);
+END $$;
+COMMENT ON PROCEDURE bounce_internal.refresh_run(boolean) IS 'internal to refresh(): the refresh when there may be work: take the lock, apply the read policies, claim both queues, and refresh incrementally or (full, changed settings, a bounce to recount) in full';
+
+CREATE PROCEDURE @extschema@.refresh(full boolean DEFAULT false)
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	-- Nothing new and nothing queued (a change of settings queues a mark,
+	-- see config_changed()), after a first refresh and with the read
+	-- policies in step: a pg_cron run ends here, after one statement that
+	-- reads refresh_state and two empty queues, and writes nothing (no lock
+	-- taken, no transaction id, no commit to flush).  In a new session, as
+	-- pg_cron's, every statement pays its catalog lookups and planning.
+	-- It needs no lock: a queue row is deleted only by a refresh, in the
+	-- transaction that writes what it found, so empty queues in this
+	-- statement's snapshot mean that every change committed before it is
+	-- in the summaries; a refresh still running has not committed its
+	-- DELETE, so its rows are still seen here, and this one goes on to wait
+	-- for it in refresh_run().
+	IF NOT refresh.full
+	   AND (SELECT s.settings IS NOT NULL AND NOT s.policies_behind FROM @extschema@.refresh_state s)
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.pending) AND NOT EXISTS (SELECT 1 FROM @extschema@.quarter_queue) THEN
+		RETURN;
+	END IF;
+	CALL bounce_internal.refresh_run(refresh.full);
+END $$;
+COMMENT ON PROCEDURE @extschema@.refresh(boolean) IS
+	'bring the summaries up to date: recompute only the addresses with new bounces and the registrar-quarters queued (full => true, or changed settings, recomputes everything); with nothing new it writes nothing and takes no lock; one at a time (it locks the row of refresh_state); run it from pg_cron as the extension''s owner';
+REVOKE EXECUTE ON PROCEDURE @extschema@.refresh(boolean), bounce_internal.refresh_run(boolean) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.my_flagged_event() RETURNS SETOF @extschema@.flagged_event
+	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT f.*
+	  FROM (SELECT DISTINCT a.address, a.event_id FROM @extschema@.attribution a
+	         WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])) own
+	 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.address = own.address AND f.id = own.event_id) f $$;
+COMMENT ON FUNCTION @extschema@.my_flagged_event() IS 'flagged_event for the registrars of the session''s role: its own bounces and their flags';
+REVOKE EXECUTE ON FUNCTION @extschema@.my_flagged_event() FROM PUBLIC;
+
+
 -- The dropped functions took their EXECUTE grants with them: give the
 -- writers and registrars of role_map theirs again (and the writers the
 -- new functions), and every read policy its roles (contact's is new).
@@ -1158,4 +1371,98 @@ SELECT @extschema@.grant_registrar(m.registrar_id, r.rolname)
  WHERE m.kind = 'registrar';
 SELECT bounce_internal.apply_policies();
 
--- ==================== end of the ingestion block ====================
+-- ================ end of the ingestion and keys blocks ================
+
+-- =====================================================================
+-- distribute(): run once on a Citus coordinator (src/sql/63_distribute.sql)
+-- =====================================================================
+
+CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT 32)
+	RETURNS TABLE (table_name regclass, kind text)
+	LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_group integer;
+	v_workers integer;
+	v_fk record;
+	v_done boolean;
+	v_readd text[];
+	v_sql text;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+		RAISE EXCEPTION 'bounce.distribute() needs Citus: the citus extension is not installed in database "%"', current_database()
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				HINT = 'Run it on a Citus coordinator, after CREATE EXTENSION citus and citus_add_node() for the workers.';
+	END IF;
+	IF shard_count < 1 OR shard_count > 64000 THEN
+		RAISE EXCEPTION 'shard_count must be between 1 and 64000, not %', shard_count
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- Citus's catalogs, read by name: they do not exist without Citus
+	EXECUTE 'SELECT groupid FROM pg_catalog.pg_dist_local_group' INTO v_group;
+	EXECUTE 'SELECT count(*) FROM pg_catalog.pg_dist_node WHERE groupid > 0 AND isactive AND noderole = ''primary'''
+	   INTO v_workers;
+	IF v_group IS DISTINCT FROM 0 OR v_workers = 0 THEN
+		RAISE EXCEPTION 'bounce.distribute() must run on a Citus coordinator with workers; this node is %',
+				CASE WHEN v_group IS DISTINCT FROM 0 THEN format('a worker (group %s)', v_group) ELSE 'a coordinator without workers' END
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				HINT = 'Connect to the coordinator; add the workers with citus_add_node() first.';
+	END IF;
+	EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = ''@extschema@.event''::regclass)'
+	   INTO STRICT v_done;
+	IF v_done THEN
+		RAISE EXCEPTION 'bounce is already distributed'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				DETAIL = 'bounce.event is a distributed table.';
+	END IF;
+
+	-- The foreign keys of the tables to distribute (attribution's) are
+	-- dropped, on the coordinator and on the
+	-- workers' copies of the tables (made by the propagated CREATE
+	-- EXTENSION, which Citus uses as the shells of the distributed
+	-- tables); those to event are made again once all are distributed,
+	-- and reach every node and shard.  Citus keeps none to a table of the
+	-- coordinator: the writers check registrars themselves.
+	FOR v_fk IN
+		SELECT c.conrelid::regclass AS rel, c.conname::text AS name, pg_get_constraintdef(c.oid) AS def,
+		       c.confrelid = '@extschema@.event'::regclass AS keep
+		  FROM pg_catalog.pg_constraint c
+		 WHERE c.contype = 'f' AND c.conrelid IN (SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending']) n)
+		 ORDER BY 1, 2
+	LOOP
+		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', v_fk.rel, v_fk.name);
+		EXECUTE format('SELECT run_command_on_workers(%L)',
+		               format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', v_fk.rel, v_fk.name));
+		IF v_fk.keep THEN
+			v_readd := array_append(v_readd, format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_fk.rel, v_fk.name, v_fk.def));
+		END IF;
+	END LOOP;
+
+	EXECUTE format('SELECT create_distributed_table(%L, %L, shard_count => %s)', '@extschema@.event', 'address', shard_count);
+	EXECUTE format('SELECT truncate_local_data_after_distributing_table(%L)', '@extschema@.event');
+	table_name := '@extschema@.event'::regclass;
+	kind := 'distributed by address';
+	RETURN NEXT;
+	FOR table_name IN
+		SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending']) n
+		 WHERE to_regclass('@extschema@.' || n) IS NOT NULL
+	LOOP
+		EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)', table_name, 'address', '@extschema@.event');
+		EXECUTE format('SELECT truncate_local_data_after_distributing_table(%L)', table_name);
+		kind := 'distributed by address, co-located with event';
+		RETURN NEXT;
+	END LOOP;
+	FOREACH v_sql IN ARRAY coalesce(v_readd, '{}') LOOP
+		EXECUTE v_sql;
+	END LOOP;
+
+	-- An insert executed on a worker takes its id from the worker's own
+	-- copy of the sequence, which starts at 1 as the coordinator's does
+	-- (bounce inserts through the coordinator, which takes the ids): each
+	-- worker gets a range of its own all the same.
+	PERFORM run_command_on_workers(
+		'SELECT setval(''@extschema@.event_id_seq'', (SELECT groupid::bigint << 48 FROM pg_catalog.pg_dist_local_group))');
+END $$;
+COMMENT ON FUNCTION @extschema@.distribute(integer) IS
+	'run once on a Citus coordinator: distribute event, attribution and pending by address (co-located, shard_count shards); the other tables stay on the coordinator; returns each table distributed; error 55000 without Citus, on a worker, or when already distributed';
+REVOKE EXECUTE ON FUNCTION @extschema@.distribute(integer) FROM PUBLIC;

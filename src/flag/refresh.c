@@ -46,6 +46,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -274,46 +275,28 @@ row_nothing(DestReceiver *self)
 #endif
 
 /*
- * Run a read-only query with up to two parameters and pass every row to
- * fn.  PostgreSQL 14+ streams the rows through a DestReceiver; 13 fetches
- * them through a cursor, in batches.
+ * Whether Citus is loaded in this server.  The refresh's queries then read
+ * distributed tables, whose rows come back from the shards' tasks
+ * interleaved: they are read through a cursor (run_query_cursor()) and
+ * every query states its order.
+ */
+static bool
+citus_loaded(void)
+{
+	return GetConfigOption("citus.version", true, false) != NULL;
+}
+
+/*
+ * Run a read-only query through a cursor, passing every row to fn, in
+ * batches of 10000.  PostgreSQL 13's way, and on every version the way on
+ * a Citus node: a distributed query (the coordinator reading a
+ * distributed event) is not streamed into a DestReceiver of our own (that
+ * crashed Citus 13.2's executor), but is read through a cursor.
  */
 static void
-run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
-		  void (*fn) (RefreshScan *, Datum *, bool *, int))
+run_query_cursor(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
+				 void (*fn) (RefreshScan *, Datum *, bool *, int))
 {
-#if PG_VERSION_NUM >= 140000
-	RowReceiver r;
-	SPIExecuteOptions opts;
-	ParamListInfo params = makeParamList(nargs);
-	int			rc;
-	int			i;
-
-	for (i = 0; i < nargs; i++)
-	{
-		params->params[i].value = values[i];
-		params->params[i].isnull = false;
-		params->params[i].pflags = PARAM_FLAG_CONST;
-		params->params[i].ptype = types[i];
-	}
-	memset(&r, 0, sizeof(r));
-	r.pub.receiveSlot = row_receive;
-	r.pub.rStartup = row_startup;
-	r.pub.rShutdown = row_nothing;
-	r.pub.rDestroy = row_nothing;
-	r.pub.mydest = DestNone;
-	r.st = st;
-	r.row = fn;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.params = params;
-	opts.read_only = true;
-	opts.dest = (DestReceiver *) &r;
-	rc = SPI_execute_extended(sql, &opts);
-	/* a SELECT sent to a receiver other than SPI's own reports UTILITY */
-	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
-		elog(ERROR, "bounce.refresh_scan: query failed: %s", SPI_result_code_string(rc));
-#else
 	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
 	Portal		portal;
 	Datum	   *vals;
@@ -343,6 +326,56 @@ run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+}
+
+/*
+ * Run a read-only query with up to two parameters and pass every row to
+ * fn.  PostgreSQL 14+ streams the rows through a DestReceiver, except
+ * where Citus is loaded (run_query_cursor()); 13 uses the cursor.
+ */
+static void
+run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
+		  void (*fn) (RefreshScan *, Datum *, bool *, int))
+{
+#if PG_VERSION_NUM >= 140000
+	RowReceiver r;
+	SPIExecuteOptions opts;
+	ParamListInfo params;
+	int			rc;
+	int			i;
+
+	if (citus_loaded())
+	{
+		run_query_cursor(st, sql, nargs, types, values, fn);
+		return;
+	}
+	params = makeParamList(nargs);
+	for (i = 0; i < nargs; i++)
+	{
+		params->params[i].value = values[i];
+		params->params[i].isnull = false;
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = types[i];
+	}
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = row_receive;
+	r.pub.rStartup = row_startup;
+	r.pub.rShutdown = row_nothing;
+	r.pub.rDestroy = row_nothing;
+	r.pub.mydest = DestNone;
+	r.st = st;
+	r.row = fn;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.params = params;
+	opts.read_only = true;
+	opts.dest = (DestReceiver *) &r;
+	rc = SPI_execute_extended(sql, &opts);
+	/* a SELECT sent to a receiver other than SPI's own reports UTILITY */
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+		elog(ERROR, "bounce.refresh_scan: query failed: %s", SPI_result_code_string(rc));
+#else
+	run_query_cursor(st, sql, nargs, types, values, fn);
 #endif
 }
 
@@ -951,16 +984,22 @@ scan_incremental(RefreshScan *st, const char *nsp, ArrayType *new_ids)
 		values[0] = Int64GetDatum(st->new_min);
 		values[1] = Int64GetDatum(st->new_max);
 	}
+	/*
+	 * On one node the nested loop gives the rows in address order; Citus
+	 * gathers its tasks' rows as they arrive, which can split an address,
+	 * so there the order is stated.
+	 */
 	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
 				   " e.reason, e.status, e.reply_code, t.first_at"
 				   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
 				   "         FROM %s.event n WHERE %s GROUP BY n.address ORDER BY n.address) t"
 				   " CROSS JOIN LATERAL (SELECT * FROM %s.event e"
 				   "                      WHERE e.address = t.address"
-				   "                      ORDER BY e.occurred_at, e.id) e",
+				   "                      ORDER BY e.occurred_at, e.id) e%s",
 				   nsp,
 				   dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)",
-				   nsp);
+				   nsp,
+				   citus_loaded() ? " ORDER BY e.address, e.occurred_at, e.id" : "");
 	run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
 	compare_affected(st, nsp);
 }

@@ -113,7 +113,7 @@ BEGIN
 	END IF;
 	-- NULL: from the contacts; with none loaded, NULL is a caller's bug
 	-- (a bounce silently counted against nobody), as it always was
-	IF registrars IS NULL AND NOT EXISTS (SELECT FROM @extschema@.contact) THEN
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL (key "%")', left(v_key, 80)
 			USING ERRCODE = 'null_value_not_allowed',
 				DETAIL = 'NULL attributes the bounce from the contacts, and none is loaded.',
@@ -147,21 +147,21 @@ BEGIN
 	ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 	RETURNING e.id INTO v_id;
 	IF v_id IS NULL THEN
-		SELECT e.id INTO bounce_id FROM @extschema@.event e WHERE e.idempotency_key = v_key;
+		SELECT e.id INTO bounce_id FROM @extschema@.event e WHERE e.address = v_addr AND e.idempotency_key = v_key;
 		is_new := false;
 		RETURN;
 	END IF;
 	IF registrars IS NULL THEN
-		INSERT INTO @extschema@.attribution (event_id, registrar_id, domains)
-		SELECT v_id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+		SELECT v_addr, v_id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
 		  FROM @extschema@.contact c
 		 WHERE c.address = v_addr AND c.valid @> record_event.occurred_at
 		 GROUP BY c.registrar_id;
 	ELSE
-		INSERT INTO @extschema@.attribution (event_id, registrar_id)
-		SELECT DISTINCT v_id, r FROM unnest(registrars) r;
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+		SELECT DISTINCT v_addr, v_id, r FROM unnest(registrars) r;
 	END IF;
-	INSERT INTO @extschema@.pending (event_id) VALUES (v_id);
+	INSERT INTO @extschema@.pending (address, event_id) VALUES (v_addr, v_id);
 	bounce_id := v_id;
 	is_new := true;
 END $$;
@@ -196,6 +196,7 @@ DECLARE
 	v_ids bigint[];
 	v_new boolean[];
 	v_keys text[];
+	v_addrs text[];
 	v_tol interval;
 	v_time timestamptz;
 	v_text text;
@@ -207,7 +208,7 @@ BEGIN
 				HINT = 'Pass [{"key": ..., "address": ..., "occurred_at": ..., "registrars": [...], "reply_code": ..., "status": ..., "diagnostic": ...}, ...].';
 	END IF;
 	SELECT c.future_tolerance INTO v_tol FROM @extschema@.config c;
-	v_contacts := EXISTS (SELECT FROM @extschema@.contact);
+	v_contacts := EXISTS (SELECT 1 FROM @extschema@.contact);
 
 	-- Validate every element first, so the error names the element.
 	SELECT o, substr(p, 7), left(p, 5) INTO v_el, v_problem, v_code FROM (
@@ -285,45 +286,53 @@ BEGIN
 		            THEN ARRAY(SELECT DISTINCT x::integer FROM jsonb_array_elements_text(v->'registrars') x) END AS regs
 		  FROM jsonb_array_elements(bounces) WITH ORDINALITY AS j(v, o)
 	), firsts AS (	-- as in record_bounce(): codes not given are read from the text
-		SELECT DISTINCT ON (i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
+		SELECT DISTINCT ON (i.addr, i.k) i.o, i.k, i.addr, i.t, i.diag, i.regs,
 		       coalesce(i.rc, p.reply_code) AS rc, coalesce(i.st, p.status) AS st,
 		       coalesce(p.reason, 'undefined') AS reason
 		  FROM input i, LATERAL @extschema@.classify_explain(i.diag, i.rc, i.st, i.cmd, i.rh) p
-		 ORDER BY i.k, i.o
+		 ORDER BY i.addr, i.k, i.o
 	), ins AS (
 		-- in key order: two batches with the same keys in other orders
 		-- wait for each other instead of deadlocking
 		INSERT INTO @extschema@.event (idempotency_key, address, occurred_at, reply_code, status,
 		                               diagnostic, reason, hard, permanent)
 		SELECT k, addr, t, rc, st, diag, f.reason, @extschema@.is_hard(f.reason, rc, st), @extschema@.is_permanent(rc, st)
-		  FROM firsts f ORDER BY f.k COLLATE "C"
+		  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 		ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 		RETURNING id, idempotency_key, address, occurred_at
 	), att AS (
 		-- "registrars" null or missing: from the contacts, as record_bounce() does
-		INSERT INTO @extschema@.attribution (event_id, registrar_id, domains)
-		SELECT ins.id, r, NULL FROM ins JOIN firsts f ON f.k = ins.idempotency_key, unnest(f.regs) r
+		INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+		SELECT ins.address, ins.id, r, NULL FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key, unnest(f.regs) r
 		UNION ALL
-		SELECT ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
-		  FROM ins JOIN firsts f ON f.k = ins.idempotency_key
+		SELECT ins.address, ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+		  FROM ins JOIN firsts f ON f.addr = ins.address AND f.k = ins.idempotency_key
 		  JOIN @extschema@.contact c ON c.address = ins.address AND c.valid @> ins.occurred_at
 		 WHERE f.regs IS NULL
-		 GROUP BY ins.id, c.registrar_id
+		 GROUP BY ins.address, ins.id, c.registrar_id
 	), pend AS (
-		INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
+		INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 	)
 	SELECT array_agg(i.o ORDER BY i.o), array_agg(coalesce(ins.id, e.id) ORDER BY i.o),
-	       array_agg(ins.id IS NOT NULL AND i.o = f.o ORDER BY i.o), array_agg(i.k ORDER BY i.o)
-	  INTO v_ord, v_ids, v_new, v_keys
-	  FROM input i JOIN firsts f ON f.k = i.k
-	  LEFT JOIN ins ON ins.idempotency_key = i.k
-	  LEFT JOIN @extschema@.event e ON e.idempotency_key = i.k;
+	       array_agg(ins.id IS NOT NULL AND i.o = f.o ORDER BY i.o), array_agg(i.k ORDER BY i.o),
+	       array_agg(i.addr ORDER BY i.o)
+	  INTO v_ord, v_ids, v_new, v_keys, v_addrs
+	  FROM input i JOIN firsts f ON f.addr = i.addr AND f.k = i.k
+	  LEFT JOIN ins ON ins.address = i.addr AND ins.idempotency_key = i.k
+	  LEFT JOIN @extschema@.event e ON e.address = i.addr AND e.idempotency_key = i.k;
 
 	-- A key committed by a concurrent caller during the insert is not in
-	-- that statement's snapshot: look it up again.
+	-- that statement's snapshot: look it up again (a semi-join, not a
+	-- correlated subquery, which Citus does not plan over unnest()).
 	RETURN QUERY
-	SELECT t.o, coalesce(t.id, (SELECT e.id FROM @extschema@.event e WHERE e.idempotency_key = t.k)), t.n
-	  FROM unnest(v_ord, v_ids, v_new, v_keys) AS t(o, id, n, k)
+	WITH late AS MATERIALIZED (
+		SELECT e.address, e.idempotency_key, e.id FROM @extschema@.event e
+		 WHERE (e.address, e.idempotency_key) IN (
+		       SELECT u.a, u.k FROM unnest(v_addrs, v_keys, v_ids) AS u(a, k, id) WHERE u.id IS NULL)
+	)
+	SELECT t.o, coalesce(t.id, l.id), t.n
+	  FROM unnest(v_ord, v_ids, v_new, v_keys, v_addrs) AS t(o, id, n, k, a)
+	  LEFT JOIN late l ON l.address = t.a AND l.idempotency_key = t.k
 	 ORDER BY t.o;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_batch(jsonb) IS
@@ -341,12 +350,15 @@ CREATE FUNCTION @extschema@.record_attribution(bounce_id bigint, registrars inte
 DECLARE
 	v_bad integer;
 	v_added integer;
+	v_addr text;
 BEGIN
 	IF array_position(registrars, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'registrars must not contain NULL: %', registrars
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id) THEN
+	-- the bounce's address keys its attribution and pending rows
+	SELECT e.address INTO v_addr FROM @extschema@.event e WHERE e.id = record_attribution.bounce_id;
+	IF v_addr IS NULL THEN
 		RAISE EXCEPTION 'unknown bounce: %', bounce_id
 			USING ERRCODE = 'foreign_key_violation',
 				HINT = 'Give the id record_bounce() or record_batch() returned.';
@@ -358,12 +370,12 @@ BEGIN
 			USING ERRCODE = 'foreign_key_violation',
 				HINT = 'Add it to bounce.registrar first.';
 	END IF;
-	INSERT INTO @extschema@.attribution (event_id, registrar_id)
-	SELECT DISTINCT record_attribution.bounce_id, r FROM unnest(registrars) r
+	INSERT INTO @extschema@.attribution (address, event_id, registrar_id)
+	SELECT DISTINCT v_addr, record_attribution.bounce_id, r FROM unnest(registrars) r
 	ON CONFLICT ON CONSTRAINT attribution_pkey DO NOTHING;
 	GET DIAGNOSTICS v_added = ROW_COUNT;
 	IF v_added > 0 THEN
-		INSERT INTO @extschema@.pending (event_id, recount) VALUES (record_attribution.bounce_id, true);
+		INSERT INTO @extschema@.pending (address, event_id, recount) VALUES (v_addr, record_attribution.bounce_id, true);
 	END IF;
 	RETURN v_added;
 END $$;

@@ -389,7 +389,8 @@ BEGIN
 	PERFORM set_config('TimeZone', c.time_zone, true);
 	SELECT refresh_run.full OR s.settings IS DISTINCT FROM v_settings, s.trend_quarters IS DISTINCT FROM c.trend_quarters
 	  INTO v_full, v_trend FROM @extschema@.refresh_state s;
-	v_full := v_full OR EXISTS (SELECT FROM @extschema@.pending p WHERE p.recount);
+	-- SELECT 1, not SELECT: Citus plans no empty target list
+	v_full := v_full OR EXISTS (SELECT 1 FROM @extschema@.pending p WHERE p.recount);
 	-- Claim both queues in one statement: what is committed later stays
 	-- queued for the next refresh, and so do bounces to recount committed
 	-- since the check above (the next refresh is then a full one).
@@ -440,7 +441,7 @@ BEGIN
 	-- for it in refresh_run().
 	IF NOT refresh.full
 	   AND (SELECT s.settings IS NOT NULL AND NOT s.policies_behind FROM @extschema@.refresh_state s)
-	   AND NOT EXISTS (SELECT FROM @extschema@.pending) AND NOT EXISTS (SELECT FROM @extschema@.quarter_queue) THEN
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.pending) AND NOT EXISTS (SELECT 1 FROM @extschema@.quarter_queue) THEN
 		RETURN;
 	END IF;
 	CALL bounce_internal.refresh_run(refresh.full);

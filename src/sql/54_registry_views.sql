@@ -192,7 +192,7 @@ CREATE VIEW @extschema@.fix_list WITH (security_invoker = true) AS
 WITH hit AS (
 	SELECT DISTINCT a.registrar_id, e.address
 	  FROM @extschema@.flagged_event e
-	  JOIN @extschema@.attribution a ON a.event_id = e.id
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id
 	 WHERE e.recurring
 ), per AS (
 	SELECT h.registrar_id, h.address,
@@ -207,13 +207,13 @@ WITH hit AS (
 	       max(e.occurred_at) FILTER (WHERE NOT e.counted) AS last_uncounted_bounce
 	  FROM hit h
 	  JOIN @extschema@.flagged_event e ON e.address = h.address
-	  JOIN @extschema@.attribution a ON a.event_id = e.id AND a.registrar_id = h.registrar_id
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
 	 GROUP BY h.registrar_id, h.address
 ), dom AS (	-- the domains of the contacts that attributed them
 	SELECT h.registrar_id, h.address, array_agg(DISTINCT d.domain ORDER BY d.domain) AS domains
 	  FROM hit h
 	  JOIN @extschema@.event e ON e.address = h.address
-	  JOIN @extschema@.attribution a ON a.event_id = e.id AND a.registrar_id = h.registrar_id
+	  JOIN @extschema@.attribution a ON a.address = e.address AND a.event_id = e.id AND a.registrar_id = h.registrar_id
 	 CROSS JOIN LATERAL unnest(a.domains) AS d(domain)
 	 GROUP BY h.registrar_id, h.address
 )

@@ -29,7 +29,7 @@ BEGIN
 		RAISE EXCEPTION 'bounce message must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF registrars IS NULL AND NOT EXISTS (SELECT FROM @extschema@.contact) THEN
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed',
 				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',

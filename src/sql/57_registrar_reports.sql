@@ -37,9 +37,9 @@ CREATE FUNCTION @extschema@.my_flagged_event() RETURNS SETOF @extschema@.flagged
 	LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT f.*
-	  FROM (SELECT DISTINCT a.event_id FROM @extschema@.attribution a
+	  FROM (SELECT DISTINCT a.address, a.event_id FROM @extschema@.attribution a
 	         WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])) own
-	 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.id = own.event_id) f $$;
+	 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.address = own.address AND f.id = own.event_id) f $$;
 COMMENT ON FUNCTION @extschema@.my_flagged_event() IS 'flagged_event for the registrars of the session''s role: its own bounces and their flags';
 REVOKE EXECUTE ON FUNCTION @extschema@.my_flagged_event() FROM PUBLIC;
 
@@ -81,7 +81,7 @@ CREATE FUNCTION @extschema@.my_fix_list() RETURNS SETOF @extschema@.fix_list
 	WITH own AS MATERIALIZED (
 		SELECT a.registrar_id, a.domains, f.*
 		  FROM @extschema@.attribution a
-		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.id = a.event_id) f
+		 CROSS JOIN LATERAL (SELECT * FROM @extschema@.flagged_event f WHERE f.address = a.address AND f.id = a.event_id) f
 		 WHERE a.registrar_id = ANY ((SELECT @extschema@.my_registrars())::integer[])
 	), per AS (
 		SELECT o.registrar_id, o.address,

@@ -48,6 +48,7 @@ DECLARE
 	r_format text[];
 	r_outcome text[];
 	r_key text[];
+	r_addr text[];
 	r_id bigint[];
 	r_new boolean[];
 BEGIN
@@ -60,7 +61,7 @@ BEGIN
 		RAISE EXCEPTION 'bounce message % must not be NULL', v_el - coalesce(array_lower(messages, 1), 1) + 1
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF registrars IS NULL AND NOT EXISTS (SELECT FROM @extschema@.contact) THEN
+	IF registrars IS NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.contact) THEN
 		RAISE EXCEPTION 'bounce registrars must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed',
 				DETAIL = 'NULL attributes the bounces from the contacts, and none is loaded.',
@@ -112,6 +113,7 @@ BEGIN
 			SELECT d.o, d.n, d.recipient, d.action, d.status, d.reply_code, d.diagnostic,
 			       coalesce(d.remote_mta, d.reporting_mta) AS host, d.smtp_command, d.stated_reason,
 			       d.format, d.outcome, k.k, k.t,
+			       CASE WHEN d.outcome = 'recorded' THEN @extschema@.normalize_address(d.recipient) END AS addr,
 			       CASE WHEN d.outcome <> 'recorded' THEN NULL
 			            -- record_bounce()'s checks that a parsed row can fail; its
 			            -- key, from a Message-ID of at most 255 bytes and an
@@ -136,12 +138,11 @@ BEGIN
 		), firsts AS (
 			-- the first row of each key is the one recorded, as when the
 			-- messages are sent to record_dsn one by one
-			SELECT DISTINCT ON (r.k) r.o, r.n, r.k, r.t, r.reply_code, r.status, r.diagnostic,
-			       @extschema@.normalize_address(r.recipient) AS addr,
+			SELECT DISTINCT ON (r.addr, r.k) r.o, r.n, r.k, r.t, r.reply_code, r.status, r.diagnostic, r.addr,
 			       coalesce(r.stated_reason, @extschema@.classify(r.diagnostic, r.reply_code, r.status,
 			                                                     r.smtp_command, r.host), 'undefined') AS reason
 			  FROM keyed r WHERE r.outcome = 'recorded' AND r.problem IS NULL
-			 ORDER BY r.k, r.o, r.n
+			 ORDER BY r.addr, r.k, r.o, r.n
 		), ins AS (
 			-- in key order, as record_batch(): concurrent batches with the
 			-- same keys wait for each other instead of deadlocking
@@ -149,35 +150,35 @@ BEGIN
 			                               diagnostic, reason, hard, permanent)
 			SELECT f.k, f.addr, f.t, f.reply_code, f.status, f.diagnostic, f.reason,
 			       @extschema@.is_hard(f.reason, f.reply_code, f.status), @extschema@.is_permanent(f.reply_code, f.status)
-			  FROM firsts f ORDER BY f.k COLLATE "C"
+			  FROM firsts f ORDER BY f.addr COLLATE "C", f.k COLLATE "C"
 			ON CONFLICT ON CONSTRAINT event_idempotency_key_key DO NOTHING
 			RETURNING id, idempotency_key, address, event.occurred_at
 		), att AS (
 			-- registrars NULL: from the contacts, as record_bounce() does
-			INSERT INTO @extschema@.attribution (event_id, registrar_id, domains)
-			SELECT ins.id, g.r, NULL FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
+			INSERT INTO @extschema@.attribution (address, event_id, registrar_id, domains)
+			SELECT ins.address, ins.id, g.r, NULL FROM ins, (SELECT DISTINCT x AS r FROM unnest(registrars) x) g
 			UNION ALL
-			SELECT ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
+			SELECT ins.address, ins.id, c.registrar_id, array_agg(DISTINCT c.domain ORDER BY c.domain)
 			  FROM ins JOIN @extschema@.contact c ON c.address = ins.address AND c.valid @> ins.occurred_at
 			 WHERE registrars IS NULL
-			 GROUP BY ins.id, c.registrar_id
+			 GROUP BY ins.address, ins.id, c.registrar_id
 		), pend AS (
-			INSERT INTO @extschema@.pending (event_id) SELECT ins.id FROM ins
+			INSERT INTO @extschema@.pending (address, event_id) SELECT ins.address, ins.id FROM ins
 		)
 		SELECT array_agg(r.o ORDER BY r.o, r.n), array_agg(r.recipient ORDER BY r.o, r.n),
 		       array_agg(r.action ORDER BY r.o, r.n), array_agg(r.status ORDER BY r.o, r.n),
 		       array_agg(r.reply_code ORDER BY r.o, r.n), array_agg(r.format ORDER BY r.o, r.n),
 		       array_agg(r.outcome ORDER BY r.o, r.n), array_agg(r.k ORDER BY r.o, r.n),
-		       array_agg(coalesce(ins.id, e.id) ORDER BY r.o, r.n),
+		       array_agg(r.addr ORDER BY r.o, r.n), array_agg(coalesce(ins.id, e.id) ORDER BY r.o, r.n),
 		       array_agg(CASE WHEN r.outcome = 'recorded' THEN ins.id IS NOT NULL AND f.o = r.o AND f.n = r.n END
 		                 ORDER BY r.o, r.n),
 		       min(r.o) FILTER (WHERE r.problem IS NOT NULL),
 		       (array_agg(r.problem ORDER BY r.o, r.n) FILTER (WHERE r.problem IS NOT NULL))[1]
-		  INTO r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new, v_el, v_text
+		  INTO r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_addr, r_id, r_new, v_el, v_text
 		  FROM keyed r
-		  LEFT JOIN firsts f ON f.k = r.k
-		  LEFT JOIN ins ON ins.idempotency_key = r.k
-		  LEFT JOIN @extschema@.event e ON e.idempotency_key = r.k;
+		  LEFT JOIN firsts f ON f.addr = r.addr AND f.k = r.k
+		  LEFT JOIN ins ON ins.address = r.addr AND ins.idempotency_key = r.k
+		  LEFT JOIN @extschema@.event e ON e.address = r.addr AND e.idempotency_key = r.k;
 	EXCEPTION WHEN OTHERS THEN
 		v_el := 0;
 		FOREACH v_msg IN ARRAY messages LOOP
@@ -204,13 +205,22 @@ BEGIN
 
 	-- A key committed by a concurrent caller during the insert is not in
 	-- that statement's snapshot: look it up again.
+	-- (A semi-join, not a correlated subquery, which Citus does not plan
+	-- over unnest().)
 	RETURN QUERY
+	WITH late AS MATERIALIZED (
+		SELECT e.address, e.idempotency_key, e.id FROM @extschema@.event e
+		 WHERE (e.address, e.idempotency_key) IN (
+		       SELECT u.a, u.k FROM unnest(r_addr, r_key, r_id, r_outcome) AS u(a, k, id, outcome)
+		        WHERE u.id IS NULL AND u.outcome = 'recorded')
+	)
 	SELECT r.o, r.rcpt, r.act, r.st, r.rc, r.fmt, r.outcome,
-	       CASE WHEN r.outcome = 'recorded'
-	            THEN coalesce(r.id, (SELECT e.id FROM @extschema@.event e WHERE e.idempotency_key = r.k)) END,
+	       CASE WHEN r.outcome = 'recorded' THEN coalesce(r.id, l.id) END,
 	       r.isnew
-	  FROM unnest(r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_id, r_new)
-	       AS r(o, rcpt, act, st, rc, fmt, outcome, k, id, isnew);
+	  FROM unnest(r_o, r_rcpt, r_action, r_status, r_code, r_format, r_outcome, r_key, r_addr, r_id, r_new)
+	       WITH ORDINALITY AS r(o, rcpt, act, st, rc, fmt, outcome, k, a, id, isnew, i)
+	  LEFT JOIN late l ON l.address = r.a AND l.idempotency_key = r.k
+	 ORDER BY r.i;
 END $$;
 COMMENT ON FUNCTION @extschema@.record_dsn_batch(bytea[], integer[], timestamptz) IS
 	'record_dsn for many bounce e-mails in one statement: one row per recipient of each message (message: its position from 1), as record_dsn would give, with is_new (false: the key was already recorded); registrars NULL: from contact, as record_bounce() does; all or nothing: a message record_dsn would refuse stops the batch, naming its position';

@@ -136,7 +136,7 @@ BEGIN
 		), ins AS (
 			INSERT INTO @extschema@.contact (address, registrar_id, domain, valid)
 			SELECT m.a, m.r, m.d, m.valid FROM merged m
-			 WHERE NOT EXISTS (SELECT FROM @extschema@.contact c WHERE c.address = m.a AND c.registrar_id = m.r
+			 WHERE NOT EXISTS (SELECT 1 FROM @extschema@.contact c WHERE c.address = m.a AND c.registrar_id = m.r
 			                      AND c.domain = m.d AND c.valid = m.valid)
 			RETURNING 1
 		)

@@ -90,11 +90,11 @@ SELECT 'k' || g, 'user' || a || '@d' || (a % 1000) || '.example', t, rc, st::smt
           FROM generate_series(1, $n) g) s,
        LATERAL (SELECT CASE rc WHEN 550 THEN '5.1.1' WHEN 552 THEN '5.2.2' WHEN 554 THEN '5.7.1' ELSE '4.2.2' END AS st) x;
 -- attribution: an address belongs to one registrar (Zipf), one in 20 to two
-INSERT INTO attribution (event_id, registrar_id)
-SELECT e.id, r FROM event e,
+INSERT INTO attribution (address, event_id, registrar_id)
+SELECT e.address, e.id, r FROM event e,
        LATERAL (SELECT least(500, 1 + floor(power(500, ((hashtext(e.address || 'z') & 65535) / 65536.0)) - 1)::int) AS r) z
 UNION ALL
-SELECT e.id, 1 + (e.id % 499)::int FROM event e WHERE e.id % 20 = 0 AND 1 + (e.id % 499)::int <> least(500, 1 + floor(power(500, ((hashtext(e.address || 'z') & 65535) / 65536.0)) - 1)::int);
+SELECT e.address, e.id, 1 + (e.id % 499)::int FROM event e WHERE e.id % 20 = 0 AND 1 + (e.id % 499)::int <> least(500, 1 + floor(power(500, ((hashtext(e.address || 'z') & 65535) / 65536.0)) - 1)::int);
 ALTER TABLE event SET (autovacuum_enabled = on);
 VACUUM ANALYZE event;
 VACUUM ANALYZE attribution;

@@ -14,8 +14,19 @@
 #   time zone    a session TimeZone set on the coordinator does not reach
 #                the workers; SET LOCAL with citus.propagate_set_commands
 #                = 'local' does (doc/scaling.md)
-#   today's registry  bounce.event cannot be distributed by address as it
-#                stands (doc/scaling.md lists the key changes it needs)
+#   distribute() refused without Citus and on a worker (55000); on the
+#                coordinator it distributes event, attribution and pending
+#                by address, co-located, and refuses a second run
+#   registry     the same random registry (two loads through
+#                record_batch(), the second with late bounces, repeated
+#                keys and bounces without registrars, charged from contacts
+#                that load_contacts() loads through the coordinator) on the
+#                plain node and on the cluster: every view and summary
+#                identical after the full refresh, the incremental one and a
+#                full one again
+#   registrars   two registrars' my_ functions give the same rows through
+#                the coordinator as on one node; a registrar's role may
+#                not read the distributed tables
 #   clean-up     an interrupted cluster stops its nodes and removes its
 #                directory
 #
@@ -178,22 +189,190 @@ check "time zone: SET LOCAL TimeZone with citus.propagate_set_commands = 'local'
 check "time zone: set_config(..., true), as refresh() sets it, does not" \
 	"$(c -c "BEGIN" -c "SET LOCAL citus.propagate_set_commands = 'local'" -c "DO \$\$ BEGIN PERFORM set_config('TimeZone', 'Pacific/Kiritimati', true); END \$\$" -c "$tzq" -c "COMMIT")" "f,t"
 
-# ---- today's registry --------------------------------------------------
-out=$(c -c "SELECT create_distributed_table('bounce.event', 'address')" 2>&1)
-[[ $out == *"cannot create constraint on \"event\""*"include the partition column"* ]] &&
-	ok "today's bounce.event cannot be distributed by address (UNIQUE and PRIMARY KEY without it)" ||
-	bad "create_distributed_table('bounce.event', 'address') on today's schema: $out"
-# registrar, registration and config have triggers that queue the
-# refresh (quarter_queue), which Citus refuses on a reference table; past
-# them (citus.enable_unsafe_triggers), registrar's foreign-key graph
-out=$(c -c "SELECT create_reference_table('bounce.registrar')" 2>&1)
-[[ $out == *"cannot distribute relation \"registrar\" because it has triggers"* ]] &&
-	ok "today's bounce.registrar cannot be a reference table (its trigger queues the refresh)" ||
-	bad "create_reference_table('bounce.registrar') on today's schema: $out"
-out=$(c -c "SET citus.enable_unsafe_triggers = on" -c "SELECT create_reference_table('bounce.registrar')" 2>&1)
-[[ $out == *"When adding a foreign key from a local table to a reference table"* ]] &&
-	ok "nor alone, triggers allowed (the local tables of its foreign-key graph)" ||
-	bad "create_reference_table('bounce.registrar') with citus.enable_unsafe_triggers: $out"
+# ---- distribute() -----------------------------------------------------
+out=$(plain -c "SELECT bounce.distribute()" 2>&1)
+[[ $out == *"needs Citus: the citus extension is not installed"* ]] &&
+	ok "distribute() on a node without Citus: refused, saying why" ||
+	bad "distribute() without Citus: $out"
+check "distribute() on a node without Citus: SQLSTATE 55000" \
+	"$(plain -c "DO \$\$ BEGIN PERFORM bounce.distribute(); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$" 2>&1 | grep -oE '[0-9A-Z]{5}$')" "55000"
+out=$(citus_psql 1 -qAt -c "SELECT bounce.distribute()" 2>&1)
+[[ $out == *"must run on a Citus coordinator"*"a worker (group 1)"* ]] &&
+	ok "distribute() on a worker: refused, naming the node's group" ||
+	bad "distribute() on a worker: $out"
+check "distribute(8) on the coordinator: the bounces' tables, distributed by address" \
+	"$(c -c "SELECT string_agg(table_name || ':' || kind, ',') FROM bounce.distribute(8)")" \
+	"bounce.event:distributed by address,bounce.attribution:distributed by address, co-located with event,bounce.pending:distributed by address, co-located with event"
+check "pg_dist_partition: event, attribution, pending hash-distributed on address, one co-location group, 8 shards each; nothing else of bounce" \
+	"$(c -c "SELECT string_agg(p.logicalrelid::text || ':' || p.partmethod::text || ':' || column_to_column_name(p.logicalrelid, p.partkey), ',' ORDER BY p.logicalrelid::text), count(DISTINCT p.colocationid), min(n), max(n)
+	           FROM pg_dist_partition p, LATERAL (SELECT count(*) AS n FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid) s
+	          WHERE p.logicalrelid::text LIKE 'bounce.%'")" \
+	"bounce.attribution:h:address,bounce.event:h:address,bounce.pending:h:address|1|8|8"
+out=$(c -c "SELECT bounce.distribute()" 2>&1)
+[[ $out == *"bounce is already distributed"* ]] && ok "a second distribute(): refused, already distributed" ||
+	bad "second distribute(): $out"
+
+# ---- the same registry on one node and on the cluster -----------------
+# Registrars of three categories with month-end registrations (some months
+# missing: unrated quarters), and bounces in two loads: the second has
+# late bounces (dated among the first load's bounces of the same
+# addresses), new addresses, and keys of the first load again.  Each load
+# goes through record_batch() in batches of 500 on both; then the views
+# are compared row by row, after the full refresh of the first load,
+# after the incremental refresh of the second, and after a full one.
+plain >/dev/null <<SQL
+SELECT setseed(0.1931);
+CREATE TABLE reg_b (o integer PRIMARY KEY, load integer, k text, address text, t timestamptz,
+                    regs integer[], rc integer, st text, diag text);
+INSERT INTO reg_b
+SELECT g, CASE WHEN g > $N * 8 / 10 THEN 2 ELSE 1 END, 'm' || g || '@mx.example/' || a, a, t, regs, rc, st, diag
+  FROM generate_series(1, $N) g,
+       LATERAL (SELECT 'u' || (random() * $N / 8)::int || '@d' || (random() * 40)::int || '.example' || left(g::text, 0) AS a,
+                       '2024-01-01 00:00+00'::timestamptz + random() * interval '700 days' AS t) x,
+       LATERAL (SELECT ARRAY(SELECT DISTINCT 1 + (random() * 39)::int + g * 0 FROM generate_series(1, 1 + (random() < 0.1)::int)) AS regs) r,
+       LATERAL (SELECT * FROM (VALUES
+           (550, '5.1.1', '550 5.1.1 <x@example.be>: Recipient address rejected: User unknown in virtual mailbox table'),
+           (552, '5.2.2', '552 5.2.2 The email account that you tried to reach is over quota'),
+           (451, '4.2.2', '451 4.2.2 Mailbox full, try again later'),
+           (554, '5.7.1', '554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org'),
+           (550, NULL, '550 Requested action not taken: mailbox unavailable'),
+           (NULL, '5.4.4', 'Host or domain name not found. Name service error for name=example.invalid'))
+         AS v(rc, st, diag) OFFSET floor(random() * 6 + g * 0)::int LIMIT 1) d(rc, st, diag);
+-- the second load repeats 200 keys of the first (nothing new is recorded)
+INSERT INTO reg_b SELECT $N + o, 2, k, address, t, regs, rc, st, diag FROM reg_b WHERE o % 97 = 0 AND load = 1 LIMIT 200;
+-- one bounce in 13 of the second load names no registrars: charged from the contacts
+UPDATE reg_b SET regs = NULL WHERE load = 2 AND o <= $N AND o % 13 = 0;
+-- the contacts of those addresses: one or two registrars, one or two domains each
+CREATE TABLE contact_src AS
+SELECT DISTINCT address, 1 + abs(hashtext(address) + r) % 40 AS registrar_id,
+       'dom' || abs(hashtext(address) + d) % 1000 || '.be' AS domain, tstzrange('2023-06-01', NULL) AS valid
+  FROM reg_b, generate_series(0, abs(hashtext(address)) % 2) r, generate_series(0, abs(hashtext(address) / 7) % 2) d
+ WHERE regs IS NULL;
+SQL
+registry_sql() { # the registrars, their registrations and the zone, as SQL
+	cat <<-SQL
+	UPDATE bounce.config SET time_zone = 'Europe/Brussels';
+	INSERT INTO bounce.registrar SELECT r, 'Registrar ' || r, (ARRAY['reseller', 'hosting', 'retail'])[1 + r % 3] FROM generate_series(1, 40) r;
+	INSERT INTO bounce.registration SELECT r, m, 1000 * r + 10 * extract(month FROM m)
+	  FROM generate_series(1, 40) r, generate_series('2024-01-01'::date, '2025-12-01', '1 month') m
+	 WHERE (r * 7 + extract(month FROM m)::int) % 11 <> 0;
+	SQL
+}
+load_sql() { # the bounces of load $1 as record_batch() calls
+	plain -c "SELECT format('SELECT count(*) FROM bounce.record_batch(%L);',
+	                        jsonb_agg(jsonb_build_object('key', k, 'address', address, 'occurred_at', t, 'registrars', to_jsonb(regs),
+	                                                     'reply_code', rc, 'status', st, 'diagnostic', diag) ORDER BY o))
+	            FROM reg_b WHERE load = $1 GROUP BY o / 500 ORDER BY o / 500"
+}
+registry_sql | plain >/dev/null
+registry_sql | c >/dev/null
+t0=$(date +%s%N); load_sql 1 | plain >/dev/null; plain_ms=$((($(date +%s%N) - t0) / 1000000))
+t0=$(date +%s%N); load_sql 1 | c >/dev/null; citus_ms=$((($(date +%s%N) - t0) / 1000000))
+n1=$(plain -c "SELECT count(*) FROM reg_b WHERE load = 1")
+check "load 1 through record_batch(): the same $n1 bounces on both (one node ${plain_ms} ms, cluster ${citus_ms} ms)" \
+	"$(plain -c "SELECT count(*), count(DISTINCT address) FROM bounce.event")" \
+	"$(c -c "SELECT count(*), count(DISTINCT address) FROM bounce.event")"
+check "the cluster's bounces are on its shards, placed on the $CITUS_WORKERS workers" \
+	"$(c -c "SELECT sum(result::bigint) FROM run_command_on_shards('bounce.event', 'SELECT count(*) FROM %s')")|$(c -c "SELECT count(DISTINCT pl.groupid), bool_and(pl.groupid > 0) FROM pg_dist_placement pl JOIN pg_dist_shard s USING (shardid) WHERE s.logicalrelid = 'bounce.event'::regclass")" \
+	"$(c -c "SELECT count(*) FROM bounce.event")|$CITUS_WORKERS|t"
+
+views="flagged_event monthly monthly_score quarterly_score top_errors benchmark fix_list address_status quarterly group_score"
+compare() { # compare STAGE: every view and summary, row by row, on both
+	local v q ndiff total=0 rows=0 bad_views=""
+	for v in $views; do
+		if [ "$v" = flagged_event ]; then	# ids are each node's own
+			q="SELECT concat_ws('|', address, occurred_at, reply_code, status, reason, hard, permanent, counted, recurring, suppressed) AS x FROM bounce.flagged_event"
+		else
+			q="SELECT x::text AS x FROM bounce.$v x"
+		fi
+		plain -c "COPY ($q ORDER BY 1) TO STDOUT" >"$CITUS_DIR/p-$v.txt"
+		c -c "COPY ($q ORDER BY 1) TO STDOUT" >"$CITUS_DIR/c-$v.txt" 2>"$CITUS_DIR/c-$v.err"
+		ndiff=$(diff "$CITUS_DIR/p-$v.txt" "$CITUS_DIR/c-$v.txt" | grep -c '^[<>]')
+		rows=$((rows + $(wc -l <"$CITUS_DIR/p-$v.txt")))
+		if [ "$ndiff" != 0 ] || [ -s "$CITUS_DIR/c-$v.err" ]; then
+			bad_views="$bad_views $v($ndiff lines$(head -c 200 "$CITUS_DIR/c-$v.err"))"
+			total=$((total + ndiff))
+		fi
+	done
+	if [ -z "$bad_views" ] && [ "$rows" -gt 0 ]; then
+		ok "$1: every view identical on one node and the cluster ($rows rows: $views)"
+	else
+		bad "$1: differences in$bad_views"
+	fi
+}
+flags_summary() { # counted, recurring, suppressed bounces and rated quarters (to show the data has substance)
+	plain -c "SELECT (SELECT count(*) FILTER (WHERE counted) || ' counted, ' || count(*) FILTER (WHERE recurring) || ' recurring, '
+	                  || count(*) FILTER (WHERE suppressed) || ' suppressed' FROM bounce.flagged_event)
+	                 || ', ' || (SELECT count(*) FROM bounce.quarterly WHERE per_1m IS NOT NULL) || ' rated quarters'"
+}
+
+t0=$(date +%s%N); plain -c "CALL bounce.refresh()"; plain_ms=$((($(date +%s%N) - t0) / 1000000))
+t0=$(date +%s%N); c -c "CALL bounce.refresh()"; citus_ms=$((($(date +%s%N) - t0) / 1000000))
+check "first refresh: full on both (one node ${plain_ms} ms, cluster ${citus_ms} ms)" \
+	"$(plain -c "SELECT last_kind, last_events FROM bounce.refresh_state")" "$(c -c "SELECT last_kind, last_events FROM bounce.refresh_state")"
+echo "# after the full refresh: $(flags_summary)"
+compare "after the full refresh"
+
+# contacts through the coordinator: load_contacts() from a table of the
+# coordinator, the same source on both
+c -c "CREATE TABLE contact_src (address text, registrar_id integer, domain text, valid tstzrange)"
+plain -c "COPY contact_src TO STDOUT" | c -c "COPY contact_src FROM STDIN"
+contacts_sql="SELECT count(*), count(DISTINCT address), md5(string_agg(c::text, ',' ORDER BY c::text)) FROM bounce.contact c"
+c_contacts=$(c -c "SELECT * FROM bounce.load_contacts('contact_src')" -c "$contacts_sql" | tr '\n' ' ')
+p_contacts=$(plain -c "SELECT * FROM bounce.load_contacts('contact_src')" -c "$contacts_sql" | tr '\n' ' ')
+check "load_contacts() through the coordinator: the same counts and contacts as one node ($(echo "$p_contacts" | cut -d' ' -f2 | cut -d'|' -f1) contacts)" \
+	"$c_contacts" "$p_contacts"
+[[ $p_contacts == [1-9]* ]] || bad "load_contacts() loaded nothing on one node: '$p_contacts'"
+t0=$(date +%s%N); load_sql 2 | plain >/dev/null; load_sql 2 | c >/dev/null
+attributed_sql="SELECT count(DISTINCT (a.address, a.event_id)), count(*), md5(string_agg(concat_ws('|', e.idempotency_key, a.registrar_id, a.domains), ',' ORDER BY e.idempotency_key, a.registrar_id))
+                  FROM bounce.attribution a JOIN bounce.event e ON e.address = a.address AND e.id = a.event_id WHERE a.domains IS NOT NULL"
+nattr=$(plain -c "$attributed_sql" | cut -d'|' -f1)
+check "load 2's bounces without registrars ($nattr) are charged from the contacts alike on both" \
+	"$(c -c "$attributed_sql")" "$(plain -c "$attributed_sql")"
+[ "${nattr:-0}" -gt 100 ] && ok "enough bounces attributed from contacts to compare ($nattr)" || bad "too few bounces attributed from contacts: $nattr"
+check "load 2 (late bounces, new addresses, 200 keys again): the same bounces and queue on both" \
+	"$(plain -c "SELECT count(*) FROM bounce.event" -c "SELECT count(*) FROM bounce.pending" | tr '\n' ' ')" \
+	"$(c -c "SELECT count(*) FROM bounce.event" -c "SELECT count(*) FROM bounce.pending" | tr '\n' ' ')"
+late=$(plain -c "SELECT count(*) FROM reg_b n WHERE n.load = 2 AND n.o <= $N AND EXISTS (SELECT FROM reg_b o WHERE o.load = 1 AND o.address = n.address AND o.t > n.t)")
+t0=$(date +%s%N); plain -c "CALL bounce.refresh()"; plain_ms=$((($(date +%s%N) - t0) / 1000000))
+t0=$(date +%s%N); c -c "CALL bounce.refresh()"; citus_ms=$((($(date +%s%N) - t0) / 1000000))
+check "second refresh: incremental on both, over the same bounces (one node ${plain_ms} ms, cluster ${citus_ms} ms)" \
+	"$(c -c "SELECT last_kind, last_events FROM bounce.refresh_state")" "$(plain -c "SELECT last_kind, last_events FROM bounce.refresh_state")"
+echo "# load 2 holds $late late bounces (earlier than a bounce of the same address already refreshed)"
+[ "$late" -gt 100 ] && ok "the second load has late bounces to get right ($late)" || bad "too few late bounces: $late"
+compare "after the incremental refresh"
+plain -c "CALL bounce.refresh(full => true)"; c -c "CALL bounce.refresh(full => true)"
+compare "after a full refresh of both loads"
+
+# ---- a registrar's rows through the coordinator -----------------------
+# Registrars read only through the my_ functions (SECURITY DEFINER, on the
+# coordinator); their roles have no privilege on any table.
+for node in plain c; do
+	$node >/dev/null <<-SQL
+	CREATE ROLE bt_citus_reg3 LOGIN; CREATE ROLE bt_citus_reg7 LOGIN;
+	SELECT bounce.grant_registrar(3, 'bt_citus_reg3'), bounce.grant_registrar(7, 'bt_citus_reg7');
+	SQL
+done
+mine="my_fix_list my_flagged_event my_monthly_score my_quarterly_score my_top_errors my_address_status my_benchmark"
+rls_bad="" rls_rows=0
+for role in bt_citus_reg3 bt_citus_reg7; do
+	for f in $mine; do
+		q="SELECT (to_jsonb(x) - 'id')::text FROM bounce.$f() x ORDER BY 1"
+		p_out=$(plain -c "SET ROLE $role" -c "$q" 2>&1)
+		c_out=$(c -c "SET ROLE $role" -c "$q" 2>&1)
+		rls_rows=$((rls_rows + $(echo -n "$p_out" | grep -c .)))
+		[ "$p_out" = "$c_out" ] || rls_bad="$rls_bad $role:$f($(diff <(echo "$p_out") <(echo "$c_out") | grep -c '^[<>]') lines)"
+	done
+done
+[ -z "$rls_bad" ] && [ "$rls_rows" -gt 100 ] &&
+	ok "two registrars' my_ functions give the same rows on one node and through the coordinator ($rls_rows rows)" ||
+	bad "registrars' my_ functions differ:$rls_bad ($rls_rows rows)"
+check "through the coordinator a registrar sees only its own: its fix list holds its registrar alone" \
+	"$(c -c "SET ROLE bt_citus_reg3" -c "SELECT string_agg(DISTINCT registrar_id::text, ',') FROM bounce.my_fix_list()")" "3"
+out=$(c -c "SET ROLE bt_citus_reg3" -c "SELECT count(*) FROM bounce.event" 2>&1)
+[[ $out == *"permission denied for table event"* ]] && ok "a registrar's role reading the distributed event directly: permission denied" ||
+	bad "a registrar reading bounce.event on the cluster: $out"
+plain -c "DROP OWNED BY bt_citus_reg3, bt_citus_reg7" -c "DROP ROLE bt_citus_reg3" -c "DROP ROLE bt_citus_reg7" >/dev/null
 
 # ---- clean-up ----------------------------------------------------------
 # A cluster in a child shell, interrupted as Ctrl-C would: its nodes stop
