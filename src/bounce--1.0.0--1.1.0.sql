@@ -1159,3 +1159,92 @@ SELECT @extschema@.grant_registrar(m.registrar_id, r.rolname)
 SELECT bounce_internal.apply_policies();
 
 -- ==================== end of the ingestion block ====================
+
+-- =====================================================================
+-- Refresh: what a small refresh costs in a new session (src/sql/51 and
+-- 53).  A changed function is dropped and created again.
+-- =====================================================================
+
+CREATE FUNCTION bounce_internal.policies_in_step() RETURNS boolean
+	AS 'MODULE_PATHNAME', 'bounce_policies_in_step'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bounce_internal.policies_in_step() IS 'internal to refresh(): true when every <table>_read policy of the extension''s tables names the analysts and writers of role_map (those that exist) and the table''s owner, that is when apply_policies() would alter none';
+REVOKE EXECUTE ON FUNCTION bounce_internal.policies_in_step() FROM PUBLIC;
+
+DROP PROCEDURE bounce_internal.refresh_run(boolean);
+CREATE PROCEDURE bounce_internal.refresh_run(full boolean)
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off
+	AS $$
+DECLARE
+	c @extschema@.config;
+	v_settings jsonb;
+	v_ids bigint[];
+	v_kind text;
+	n bigint;
+	v_tz text;
+	v_full boolean;
+	v_trend boolean;
+	v_behind boolean := false;
+	v_qr integer[];
+	v_qq date[];
+	v_ar integer[];
+	v_aq date[];
+BEGIN
+	-- One refresh at a time; a second one waits, then finds little to do.
+	-- The lock is the row of refresh_state, which only roles with UPDATE
+	-- on it (the owner's) can lock: an advisory lock, which any role may
+	-- take, would let any login role stop the scores from updating.
+	PERFORM FROM @extschema@.refresh_state FOR UPDATE;
+	-- the read policies' roles, as role_map says (after a restore they
+	-- are the installing role's alone; otherwise they are in step, which
+	-- policies_in_step() finds at a fraction of apply_policies()' cost in
+	-- a new session).  ALTER POLICY needs the table to itself: when a
+	-- reader holds it, the refresh goes on without, and policies_behind
+	-- makes the next refresh try again.
+	IF NOT bounce_internal.policies_in_step() THEN
+		BEGIN
+			PERFORM bounce_internal.apply_policies(wait => false);
+		EXCEPTION WHEN lock_not_available THEN
+			v_behind := true;
+			RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
+		END;
+	END IF;
+	v_tz := current_setting('TimeZone');
+	SELECT * INTO STRICT c FROM @extschema@.config;
+	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
+	-- the window functions' calendar arithmetic runs in the configured zone
+	PERFORM set_config('TimeZone', c.time_zone, true);
+	SELECT refresh_run.full OR s.settings IS DISTINCT FROM v_settings, s.trend_quarters IS DISTINCT FROM c.trend_quarters
+	  INTO v_full, v_trend FROM @extschema@.refresh_state s;
+	v_full := v_full OR EXISTS (SELECT FROM @extschema@.pending p WHERE p.recount);
+	-- Claim both queues in one statement: what is committed later stays
+	-- queued for the next refresh, and so do bounces to recount committed
+	-- since the check above (the next refresh is then a full one).
+	WITH p AS (DELETE FROM @extschema@.pending p WHERE v_full OR NOT p.recount RETURNING p.event_id),
+	     q AS (DELETE FROM @extschema@.quarter_queue RETURNING registrar_id, quarter)
+	SELECT (SELECT array_agg(p.event_id) FROM p), (SELECT array_agg(q.registrar_id) FROM q),
+	       (SELECT array_agg(q.quarter) FROM q)
+	  INTO v_ids, v_qr, v_qq;
+	IF v_full THEN
+		v_kind := 'full';
+		n := bounce_internal.refresh_full();
+		PERFORM bounce_internal.refresh_quarters(true, c.trend_quarters, NULL, NULL);
+	ELSE
+		v_kind := 'incremental';
+		n := 0;
+		IF v_ids IS NOT NULL THEN
+			SELECT a.compared, a.registrar_ids, a.quarters INTO n, v_ar, v_aq
+			  FROM bounce_internal.refresh_addresses(v_ids) a;
+		END IF;
+		-- a new trend length redraws every trend
+		PERFORM bounce_internal.refresh_quarters(v_trend, c.trend_quarters, v_qr || v_ar, v_qq || v_aq);
+	END IF;
+	UPDATE @extschema@.refresh_state
+	   SET settings = v_settings, refreshed_at = now(), last_kind = v_kind, last_events = n,
+	       trend_quarters = c.trend_quarters, policies_behind = v_behind;
+	PERFORM set_config('TimeZone', v_tz, true);
+END $$;
+COMMENT ON PROCEDURE bounce_internal.refresh_run(boolean) IS 'internal to refresh(): the refresh when there may be work: take the lock, apply the read policies, claim both queues, and refresh incrementally or (full, changed settings, a bounce to recount) in full';
+REVOKE EXECUTE ON PROCEDURE bounce_internal.refresh_run(boolean) FROM PUBLIC;
+
+-- ==================== end of the refresh block ====================
