@@ -1275,15 +1275,19 @@ BEGIN
 	-- take, would let any login role stop the scores from updating.
 	PERFORM FROM @extschema@.refresh_state FOR UPDATE;
 	-- the read policies' roles, as role_map says (after a restore they
-	-- are the installing role's alone; a no-op otherwise).  ALTER POLICY
-	-- needs the table to itself: when a reader holds it, the refresh goes
-	-- on without, and policies_behind makes the next refresh try again.
-	BEGIN
-		PERFORM bounce_internal.apply_policies(wait => false);
-	EXCEPTION WHEN lock_not_available THEN
-		v_behind := true;
-		RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
-	END;
+	-- are the installing role's alone; otherwise they are in step, which
+	-- policies_in_step() finds at a fraction of apply_policies()' cost in
+	-- a new session).  ALTER POLICY needs the table to itself: when a
+	-- reader holds it, the refresh goes on without, and policies_behind
+	-- makes the next refresh try again.
+	IF NOT bounce_internal.policies_in_step() THEN
+		BEGIN
+			PERFORM bounce_internal.apply_policies(wait => false);
+		EXCEPTION WHEN lock_not_available THEN
+			v_behind := true;
+			RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
+		END;
+	END IF;
 	v_tz := current_setting('TimeZone');
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
@@ -1309,7 +1313,7 @@ BEGIN
 		v_kind := 'incremental';
 		n := 0;
 		IF v_ids IS NOT NULL THEN
-			SELECT a.compared, a.registrar_ids, a.quarters INTO n, v_ar, v_aq
+			SELECT a.compared, a.registrar_ids, a.months INTO n, v_ar, v_aq
 			  FROM bounce_internal.refresh_addresses(v_ids) a;
 		END IF;
 		-- a new trend length redraws every trend
@@ -1372,6 +1376,280 @@ SELECT @extschema@.grant_registrar(m.registrar_id, r.rolname)
 SELECT bounce_internal.apply_policies();
 
 -- ================ end of the ingestion and keys blocks ================
+
+-- =====================================================================
+-- Refresh: what a small refresh costs in a new session (src/sql/51 and
+-- 53).  A changed function is dropped and created again.
+-- =====================================================================
+
+CREATE FUNCTION bounce_internal.policies_in_step() RETURNS boolean
+	AS 'MODULE_PATHNAME', 'bounce_policies_in_step'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bounce_internal.policies_in_step() IS 'internal to refresh(): true when every <table>_read policy of the extension''s tables names the analysts and writers of role_map (those that exist) and the table''s owner, that is when apply_policies() would alter none';
+REVOKE EXECUTE ON FUNCTION bounce_internal.policies_in_step() FROM PUBLIC;
+
+DROP FUNCTION bounce_internal.refresh_addresses(bigint[]);
+CREATE FUNCTION bounce_internal.refresh_addresses(new_ids bigint[], OUT compared bigint,
+		OUT registrar_ids integer[], OUT months date[])
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	c @extschema@.config;
+	zr integer[];
+	zm date[];
+	zs @extschema@.smtp_status[];
+BEGIN
+	SELECT * INTO STRICT c FROM @extschema@.config;
+	-- One statement, no temp tables (creating them costs more than a day's
+	-- work); the summaries that drop to zero are collected for the DELETE.
+	WITH r AS MATERIALIZED (
+		SELECT * FROM bounce_internal.refresh_scan(new_ids, c.recurring_min_gap, c.recurring_max_gap,
+		                                       c.suppress_strikes, c.suppress_span, c.count_kind = 'hard')
+	), f AS (
+		INSERT INTO @extschema@.event_flags AS b (block, flags)
+		SELECT r.block, r.flags FROM r WHERE r.block IS NOT NULL
+		ON CONFLICT (block) DO UPDATE SET flags = excluded.flags
+	), ms AS (
+		INSERT INTO @extschema@.monthly_status AS m (registrar_id, month, status, counted, recurring)
+		SELECT r.registrar_id, r.month, r.status, r.counted, r.recurring FROM r WHERE r.registrar_id IS NOT NULL
+		ON CONFLICT (registrar_id, month, status) DO UPDATE
+		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
+		RETURNING m.registrar_id, m.month, m.status, m.counted, m.recurring
+	)
+	SELECT (SELECT r.counted FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL),
+	       a.registrar_ids, a.months, a.zr, a.zm, a.zs
+	  INTO compared, registrar_ids, months, zr, zm, zs
+	  FROM (SELECT array_agg(ms.registrar_id) AS registrar_ids, array_agg(ms.month) AS months,
+	               array_agg(ms.registrar_id) FILTER (WHERE ms.counted = 0 AND ms.recurring = 0) AS zr,
+	               array_agg(ms.month) FILTER (WHERE ms.counted = 0 AND ms.recurring = 0) AS zm,
+	               array_agg(ms.status) FILTER (WHERE ms.counted = 0 AND ms.recurring = 0) AS zs
+	          FROM ms) a;
+	compared := coalesce(compared, 0);
+	-- after the statement above, so that it sees the new sums
+	IF zr IS NOT NULL THEN
+		DELETE FROM @extschema@.monthly_status m USING unnest(zr, zm, zs) z(r, mo, st)
+		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status OPERATOR(@extschema@.=) z.st AND m.counted = 0 AND m.recurring = 0;
+	END IF;
+END $$;
+COMMENT ON FUNCTION bounce_internal.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, apply the differences to the summaries, and return how many bounces were compared and the registrar-months whose counts moved (one pair per summary row written)';
+REVOKE EXECUTE ON FUNCTION bounce_internal.refresh_addresses(bigint[]) FROM PUBLIC;
+
+DROP FUNCTION bounce_internal.refresh_quarters(boolean, integer, integer[], date[]);
+CREATE FUNCTION bounce_internal.refresh_quarters(all_quarters boolean, trend_quarters integer,
+		registrar_ids integer[], quarters date[]) RETURNS void
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	v_all boolean := all_quarters;
+	v_everything boolean;
+	v_r integer[];
+	v_q date[];
+	v_dq date[];
+	v_rq date[];
+BEGIN
+	-- the pairs to rescore, once each (a date stands for its quarter); a
+	-- NULL one (a mark) means all
+	SELECT coalesce(bool_or(d.r IS NULL OR d.q IS NULL), false),
+	       array_agg(d.r), array_agg(d.q), array_agg(DISTINCT d.q)
+	  INTO v_everything, v_r, v_q, v_dq
+	  FROM (SELECT DISTINCT u.r, date_trunc('quarter', u.q)::date AS q FROM unnest(registrar_ids, quarters) u(r, q)) d;
+	IF v_all OR v_everything THEN
+		-- every registrar-quarter with data, or with a row to remove
+		v_all := true;
+		SELECT array_agg(u.registrar_id), array_agg(u.quarter), array_agg(DISTINCT u.quarter)
+		  INTO v_r, v_q, v_dq
+		  FROM (SELECT g.registrar_id, date_trunc('quarter', g.month)::date AS quarter FROM @extschema@.registration g
+		        UNION
+		        SELECT m.registrar_id, date_trunc('quarter', m.month)::date FROM @extschema@.monthly_status m
+		        UNION
+		        SELECT o.registrar_id, o.quarter FROM @extschema@.quarterly o) u;
+	END IF;
+	IF v_r IS NULL THEN
+		-- nothing to rescore: new bounces that moved no count, or (all
+		-- quarters) a registry without registrations or bounces, which
+		-- leaves no group
+		IF v_all THEN
+			DELETE FROM @extschema@.group_score;
+		END IF;
+		RETURN;
+	END IF;
+
+	-- The registrar-quarters to rescore, their figures now, and the trend
+	-- of every later quarter of the same registrars (a trend looks back).
+	-- Returns the quarters whose registrations moved, for the ranks.
+	WITH d AS MATERIALIZED (
+		SELECT u.r AS registrar_id, u.q AS quarter FROM unnest(v_r, v_q) u(r, q) WHERE u.r IS NOT NULL AND u.q IS NOT NULL
+	), nf AS MATERIALIZED (	-- present: the registrar has a registration row or bounces in the quarter
+		SELECT d.registrar_id, d.quarter, g.registrations, coalesce(m.counted, 0) AS counted,
+		       coalesce(m.recurring, 0) AS recurring,
+		       m.counted IS NOT NULL OR EXISTS (
+		           SELECT FROM @extschema@.registration x
+		            WHERE x.registrar_id = d.registrar_id AND x.month >= d.quarter
+		              AND x.month < (d.quarter + interval '3 months')::date) AS present
+		  FROM d
+		  LEFT JOIN @extschema@.registration g
+		         ON g.registrar_id = d.registrar_id AND g.month = (d.quarter + interval '2 months')::date
+		  LEFT JOIN LATERAL (
+		       SELECT sum(m.counted) AS counted, sum(m.recurring) AS recurring FROM @extschema@.monthly_status m
+		        WHERE m.registrar_id = d.registrar_id AND m.month >= d.quarter
+		          AND m.month < (d.quarter + interval '3 months')::date) m ON true
+	), since AS (	-- per registrar, its first rescored quarter
+		SELECT d.registrar_id, min(d.quarter) AS since FROM d GROUP BY 1
+	), cur AS (	-- every quarter of those registrars as it will be
+		SELECT nf.registrar_id, nf.quarter, nf.registrations, nf.counted, nf.recurring,
+		       nf.recurring * 1000000.0 / nullif(nf.registrations, 0) AS per_1m
+		  FROM nf WHERE nf.present
+		UNION ALL
+		SELECT o.registrar_id, o.quarter, o.registrations, o.counted, o.recurring, o.per_1m
+		  FROM @extschema@.quarterly o JOIN since s ON s.registrar_id = o.registrar_id
+		 WHERE NOT EXISTS (SELECT FROM d WHERE d.registrar_id = o.registrar_id AND d.quarter = o.quarter)
+	), dense AS (	-- and the quarters between them with no row: blanks in the trend
+		SELECT b.registrar_id, q.quarter::date AS quarter
+		  FROM (SELECT cur.registrar_id, min(cur.quarter) AS lo, max(cur.quarter) AS hi FROM cur GROUP BY 1) b,
+		       generate_series(b.lo, b.hi, interval '3 months') q(quarter)
+	), t AS (
+		SELECT dense.registrar_id, dense.quarter, cur.registrations, cur.counted, cur.recurring, cur.per_1m,
+		       cur.registrar_id IS NOT NULL AS present,
+		       array_agg(cur.per_1m) OVER (PARTITION BY dense.registrar_id ORDER BY dense.quarter
+		                                   ROWS BETWEEN trend_quarters - 1 PRECEDING AND CURRENT ROW) AS vals
+		  FROM dense LEFT JOIN cur ON cur.registrar_id = dense.registrar_id AND cur.quarter = dense.quarter
+	), gone AS (
+		DELETE FROM @extschema@.quarterly o USING nf
+		 WHERE NOT nf.present AND o.registrar_id = nf.registrar_id AND o.quarter = nf.quarter
+	), w AS (
+		INSERT INTO @extschema@.quarterly AS o (registrar_id, quarter, registrations, counted, recurring, per_1m, trend)
+		SELECT t.registrar_id, t.quarter, t.registrations, t.counted, t.recurring, t.per_1m, @extschema@.sparkline(t.vals)
+		  FROM t JOIN since s ON s.registrar_id = t.registrar_id
+		 WHERE t.present AND t.quarter >= s.since
+		ON CONFLICT (registrar_id, quarter) DO UPDATE
+		   SET registrations = excluded.registrations, counted = excluded.counted, recurring = excluded.recurring,
+		       per_1m = excluded.per_1m, trend = excluded.trend
+		 WHERE (o.registrations, o.counted, o.recurring, o.per_1m, o.trend)
+		       IS DISTINCT FROM (excluded.registrations, excluded.counted, excluded.recurring, excluded.per_1m, excluded.trend)
+	)
+	SELECT array_agg(DISTINCT nf.quarter) INTO v_rq
+	  FROM nf LEFT JOIN @extschema@.quarterly o ON o.registrar_id = nf.registrar_id AND o.quarter = nf.quarter
+	 WHERE (CASE WHEN nf.present THEN nf.registrations END) IS DISTINCT FROM o.registrations
+	    OR nf.present <> (o.registrar_id IS NOT NULL) OR v_all;
+
+	-- Portfolio ranks of the quarters whose registrations moved: the
+	-- registrars with a rating by registrations at quarter end, larger
+	-- first; ties by registrar id.
+	IF v_rq IS NOT NULL THEN
+		WITH rk AS (
+			SELECT q.registrar_id, q.quarter,
+			       CASE WHEN q.registrations > 0 THEN
+			            row_number() OVER (PARTITION BY q.quarter ORDER BY q.registrations DESC NULLS LAST, q.registrar_id) END AS r
+			  FROM @extschema@.quarterly q
+			 WHERE q.quarter = ANY (v_rq)
+		)
+		UPDATE @extschema@.quarterly o SET portfolio_rank = rk.r
+		  FROM rk
+		 WHERE o.registrar_id = rk.registrar_id AND o.quarter = rk.quarter AND o.portfolio_rank IS DISTINCT FROM rk.r;
+	END IF;
+
+	-- The benchmark groups of the quarters touched, over the registrars with
+	-- a rating, replacing the stored ones (and those of quarters now empty).
+	WITH n AS (
+		SELECT q.quarter, v.grp, count(*) AS members, sum(q.recurring) AS recurring, sum(q.registrations) AS registrations
+		  FROM @extschema@.quarterly q JOIN @extschema@.registrar r ON r.id = q.registrar_id,
+		       LATERAL (VALUES ('all'), ('category ' || r.category),
+		                       (CASE WHEN q.portfolio_rank <= 10 THEN 'top 10' END),
+		                       (CASE WHEN q.portfolio_rank <= 50 THEN 'top 50' END)) v(grp)
+		 WHERE q.registrations > 0 AND v.grp IS NOT NULL AND q.quarter = ANY (v_dq)
+		 GROUP BY 1, 2
+	), del AS (
+		DELETE FROM @extschema@.group_score g
+		 WHERE (g.quarter = ANY (v_dq) OR v_all)
+		   AND NOT EXISTS (SELECT FROM n WHERE n.quarter = g.quarter AND n.grp = g.group_name)
+	)
+	INSERT INTO @extschema@.group_score AS g (quarter, group_name, members, recurring, registrations)
+	SELECT n.quarter, n.grp, n.members, n.recurring, n.registrations FROM n
+	ON CONFLICT (quarter, group_name) DO UPDATE
+	   SET members = excluded.members, recurring = excluded.recurring, registrations = excluded.registrations
+	 WHERE (g.members, g.recurring, g.registrations) IS DISTINCT FROM (excluded.members, excluded.recurring, excluded.registrations);
+END $$;
+COMMENT ON FUNCTION bounce_internal.refresh_quarters(boolean, integer, integer[], date[]) IS 'internal to refresh(): rescore the given registrar-quarters (a registrar and any day of the quarter; all_quarters, or a NULL pair: every one), redraw their trends (of trend_quarters quarters) from each one on, and recompute the benchmark groups of their quarters and, where registrations moved, the portfolio ranks';
+REVOKE EXECUTE ON FUNCTION bounce_internal.refresh_quarters(boolean, integer, integer[], date[]) FROM PUBLIC;
+
+DROP PROCEDURE bounce_internal.refresh_run(boolean);
+CREATE PROCEDURE bounce_internal.refresh_run(full boolean)
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off
+	AS $$
+DECLARE
+	c @extschema@.config;
+	v_settings jsonb;
+	v_ids bigint[];
+	v_kind text;
+	n bigint;
+	v_tz text;
+	v_full boolean;
+	v_trend boolean;
+	v_behind boolean := false;
+	v_qr integer[];
+	v_qq date[];
+	v_ar integer[];
+	v_aq date[];
+BEGIN
+	-- One refresh at a time; a second one waits, then finds little to do.
+	-- The lock is the row of refresh_state, which only roles with UPDATE
+	-- on it (the owner's) can lock: an advisory lock, which any role may
+	-- take, would let any login role stop the scores from updating.
+	PERFORM FROM @extschema@.refresh_state FOR UPDATE;
+	-- the read policies' roles, as role_map says (after a restore they
+	-- are the installing role's alone; otherwise they are in step, which
+	-- policies_in_step() finds at a fraction of apply_policies()' cost in
+	-- a new session).  ALTER POLICY needs the table to itself: when a
+	-- reader holds it, the refresh goes on without, and policies_behind
+	-- makes the next refresh try again.
+	IF NOT bounce_internal.policies_in_step() THEN
+		BEGIN
+			PERFORM bounce_internal.apply_policies(wait => false);
+		EXCEPTION WHEN lock_not_available THEN
+			v_behind := true;
+			RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
+		END;
+	END IF;
+	v_tz := current_setting('TimeZone');
+	SELECT * INTO STRICT c FROM @extschema@.config;
+	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
+	-- the window functions' calendar arithmetic runs in the configured zone
+	PERFORM set_config('TimeZone', c.time_zone, true);
+	SELECT refresh_run.full OR s.settings IS DISTINCT FROM v_settings, s.trend_quarters IS DISTINCT FROM c.trend_quarters
+	  INTO v_full, v_trend FROM @extschema@.refresh_state s;
+	-- SELECT 1, not SELECT: Citus plans no empty target list
+	v_full := v_full OR EXISTS (SELECT 1 FROM @extschema@.pending p WHERE p.recount);
+	-- Claim both queues in one statement: what is committed later stays
+	-- queued for the next refresh, and so do bounces to recount committed
+	-- since the check above (the next refresh is then a full one).
+	WITH p AS (DELETE FROM @extschema@.pending p WHERE v_full OR NOT p.recount RETURNING p.event_id),
+	     q AS (DELETE FROM @extschema@.quarter_queue RETURNING registrar_id, quarter)
+	SELECT (SELECT array_agg(p.event_id) FROM p), (SELECT array_agg(q.registrar_id) FROM q),
+	       (SELECT array_agg(q.quarter) FROM q)
+	  INTO v_ids, v_qr, v_qq;
+	IF v_full THEN
+		v_kind := 'full';
+		n := bounce_internal.refresh_full();
+		PERFORM bounce_internal.refresh_quarters(true, c.trend_quarters, NULL, NULL);
+	ELSE
+		v_kind := 'incremental';
+		n := 0;
+		IF v_ids IS NOT NULL THEN
+			SELECT a.compared, a.registrar_ids, a.months INTO n, v_ar, v_aq
+			  FROM bounce_internal.refresh_addresses(v_ids) a;
+		END IF;
+		-- a new trend length redraws every trend
+		PERFORM bounce_internal.refresh_quarters(v_trend, c.trend_quarters, v_qr || v_ar, v_qq || v_aq);
+	END IF;
+	UPDATE @extschema@.refresh_state
+	   SET settings = v_settings, refreshed_at = now(), last_kind = v_kind, last_events = n,
+	       trend_quarters = c.trend_quarters, policies_behind = v_behind;
+	PERFORM set_config('TimeZone', v_tz, true);
+END $$;
+COMMENT ON PROCEDURE bounce_internal.refresh_run(boolean) IS 'internal to refresh(): the refresh when there may be work: take the lock, apply the read policies, claim both queues, and refresh incrementally or (full, changed settings, a bounce to recount) in full';
+REVOKE EXECUTE ON PROCEDURE bounce_internal.refresh_run(boolean) FROM PUBLIC;
+
+-- ==================== end of the refresh block ====================
 
 -- =====================================================================
 -- distribute(): run once on a Citus coordinator (src/sql/63_distribute.sql)

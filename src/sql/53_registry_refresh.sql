@@ -100,9 +100,12 @@ COMMENT ON FUNCTION bounce_internal.refresh_scan(bigint[], interval, interval, i
 -- backwards, so a bounce earlier than an address's first new one keeps its
 -- flags: refresh_scan() reads every bounce of the address (for its state)
 -- but compares only those from the first new one on.  Returns how many
--- bounces it compared and the registrar-quarters whose counts moved.
+-- bounces it compared and the registrar-months whose counts moved (one
+-- pair per summary row written: refresh_quarters() takes their quarters
+-- and drops the repeats, so this statement needs no DISTINCT of its own,
+-- which a new session pays for in catalog lookups).
 CREATE FUNCTION bounce_internal.refresh_addresses(new_ids bigint[], OUT compared bigint,
-		OUT registrar_ids integer[], OUT quarters date[])
+		OUT registrar_ids integer[], OUT months date[])
 	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -127,15 +130,15 @@ BEGIN
 		ON CONFLICT (registrar_id, month, status) DO UPDATE
 		   SET counted = m.counted + excluded.counted, recurring = m.recurring + excluded.recurring
 		RETURNING m.registrar_id, m.month, m.status, m.counted, m.recurring
-	), q AS (	-- the registrar-quarters moved, for refresh_quarters()
-		SELECT DISTINCT ms.registrar_id, date_trunc('quarter', ms.month)::date AS quarter FROM ms
 	)
 	SELECT (SELECT r.counted FROM r WHERE r.block IS NULL AND r.registrar_id IS NULL),
-	       (SELECT array_agg(q.registrar_id) FROM q), (SELECT array_agg(q.quarter) FROM q),
-	       (SELECT array_agg(ms.registrar_id) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
-	       (SELECT array_agg(ms.month) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0),
-	       (SELECT array_agg(ms.status) FROM ms WHERE ms.counted = 0 AND ms.recurring = 0)
-	  INTO compared, registrar_ids, quarters, zr, zm, zs;
+	       a.registrar_ids, a.months, a.zr, a.zm, a.zs
+	  INTO compared, registrar_ids, months, zr, zm, zs
+	  FROM (SELECT array_agg(ms.registrar_id) AS registrar_ids, array_agg(ms.month) AS months,
+	               array_agg(ms.registrar_id) FILTER (WHERE ms.counted = 0 AND ms.recurring = 0) AS zr,
+	               array_agg(ms.month) FILTER (WHERE ms.counted = 0 AND ms.recurring = 0) AS zm,
+	               array_agg(ms.status) FILTER (WHERE ms.counted = 0 AND ms.recurring = 0) AS zs
+	          FROM ms) a;
 	compared := coalesce(compared, 0);
 	-- after the statement above, so that it sees the new sums
 	IF zr IS NOT NULL THEN
@@ -143,7 +146,7 @@ BEGIN
 		 WHERE m.registrar_id = z.r AND m.month = z.mo AND m.status OPERATOR(@extschema@.=) z.st AND m.counted = 0 AND m.recurring = 0;
 	END IF;
 END $$;
-COMMENT ON FUNCTION bounce_internal.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, apply the differences to the summaries, and return how many bounces were compared and the registrar-quarters whose counts moved';
+COMMENT ON FUNCTION bounce_internal.refresh_addresses(bigint[]) IS 'internal to refresh(): recompute the flags of the bounces of these new bounces'' addresses, from each address''s first new bounce on, apply the differences to the summaries, and return how many bounces were compared and the registrar-months whose counts moved (one pair per summary row written)';
 
 -- Full recompute of event_flags and the summaries.
 CREATE FUNCTION bounce_internal.refresh_full() RETURNS bigint
@@ -215,11 +218,12 @@ DECLARE
 	v_dq date[];
 	v_rq date[];
 BEGIN
-	-- the pairs to rescore, once each; a NULL one (a mark) means all
+	-- the pairs to rescore, once each (a date stands for its quarter); a
+	-- NULL one (a mark) means all
 	SELECT coalesce(bool_or(d.r IS NULL OR d.q IS NULL), false),
 	       array_agg(d.r), array_agg(d.q), array_agg(DISTINCT d.q)
 	  INTO v_everything, v_r, v_q, v_dq
-	  FROM (SELECT DISTINCT u.r, u.q FROM unnest(registrar_ids, quarters) u(r, q)) d;
+	  FROM (SELECT DISTINCT u.r, date_trunc('quarter', u.q)::date AS q FROM unnest(registrar_ids, quarters) u(r, q)) d;
 	IF v_all OR v_everything THEN
 		-- every registrar-quarter with data, or with a row to remove
 		v_all := true;
@@ -336,7 +340,7 @@ BEGIN
 	   SET members = excluded.members, recurring = excluded.recurring, registrations = excluded.registrations
 	 WHERE (g.members, g.recurring, g.registrations) IS DISTINCT FROM (excluded.members, excluded.recurring, excluded.registrations);
 END $$;
-COMMENT ON FUNCTION bounce_internal.refresh_quarters(boolean, integer, integer[], date[]) IS 'internal to refresh(): rescore the given registrar-quarters (all_quarters, or a NULL pair: every one), redraw their trends (of trend_quarters quarters) from each one on, and recompute the benchmark groups of their quarters and, where registrations moved, the portfolio ranks';
+COMMENT ON FUNCTION bounce_internal.refresh_quarters(boolean, integer, integer[], date[]) IS 'internal to refresh(): rescore the given registrar-quarters (a registrar and any day of the quarter; all_quarters, or a NULL pair: every one), redraw their trends (of trend_quarters quarters) from each one on, and recompute the benchmark groups of their quarters and, where registrations moved, the portfolio ranks';
 
 -- The refresh's internals are for refresh() alone, which its owner (or the
 -- pg_cron job) runs.
@@ -373,15 +377,19 @@ BEGIN
 	-- take, would let any login role stop the scores from updating.
 	PERFORM FROM @extschema@.refresh_state FOR UPDATE;
 	-- the read policies' roles, as role_map says (after a restore they
-	-- are the installing role's alone; a no-op otherwise).  ALTER POLICY
-	-- needs the table to itself: when a reader holds it, the refresh goes
-	-- on without, and policies_behind makes the next refresh try again.
-	BEGIN
-		PERFORM bounce_internal.apply_policies(wait => false);
-	EXCEPTION WHEN lock_not_available THEN
-		v_behind := true;
-		RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
-	END;
+	-- are the installing role's alone; otherwise they are in step, which
+	-- policies_in_step() finds at a fraction of apply_policies()' cost in
+	-- a new session).  ALTER POLICY needs the table to itself: when a
+	-- reader holds it, the refresh goes on without, and policies_behind
+	-- makes the next refresh try again.
+	IF NOT bounce_internal.policies_in_step() THEN
+		BEGIN
+			PERFORM bounce_internal.apply_policies(wait => false);
+		EXCEPTION WHEN lock_not_available THEN
+			v_behind := true;
+			RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
+		END;
+	END IF;
 	v_tz := current_setting('TimeZone');
 	SELECT * INTO STRICT c FROM @extschema@.config;
 	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
@@ -407,7 +415,7 @@ BEGIN
 		v_kind := 'incremental';
 		n := 0;
 		IF v_ids IS NOT NULL THEN
-			SELECT a.compared, a.registrar_ids, a.quarters INTO n, v_ar, v_aq
+			SELECT a.compared, a.registrar_ids, a.months INTO n, v_ar, v_aq
 			  FROM bounce_internal.refresh_addresses(v_ids) a;
 		END IF;
 		-- a new trend length redraws every trend

@@ -210,4 +210,24 @@ is(psql_ok($node, $db, q{SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.o
                           WHERE c.relnamespace = 'bounce'::regnamespace AND 'bt_writer'::regrole = ANY (polroles)}), $rls_tables,
 	"the writer is still named by the read policy of each of the $rls_tables tables");
 
+# policies_in_step(), which refresh() asks before apply_policies(): true
+# exactly when apply_policies() would alter no policy
+is(psql_ok($node, $db, q{SELECT bounce_internal.policies_in_step()}), 't', 'policies_in_step(): in step after the grant_ functions');
+psql_ok($node, $db, q{ALTER POLICY event_read ON bounce.event TO CURRENT_USER});
+is(psql_ok($node, $db, q{SELECT bounce_internal.policies_in_step()}), 'f', 'a policy that lost its readers (as after a restore) is not in step');
+is(psql_ok($node, $db, q{SELECT bounce_internal.apply_policies()}), '1', 'apply_policies() alters that one policy');
+is(psql_ok($node, $db, q{SELECT bounce_internal.policies_in_step()}), 't', 'and then they are in step');
+psql_ok($node, $db, q{ALTER POLICY attribution_read ON bounce.attribution TO PUBLIC});
+is(psql_ok($node, $db, q{SELECT bounce_internal.policies_in_step()}), 'f', 'a policy for PUBLIC is not in step');
+psql_ok($node, $db, q{SELECT bounce_internal.apply_policies()});
+psql_ok($node, 'postgres', 'CREATE ROLE bt_late_analyst');
+psql_ok($node, $db, q{INSERT INTO bounce.role_map VALUES ('bt_late_analyst', 'analyst')});
+is(psql_ok($node, $db, q{SELECT bounce_internal.policies_in_step()}), 'f', 'an analyst added to role_map by hand is not yet in the policies');
+psql_ok($node, $db, q{DELETE FROM bounce.role_map WHERE role_name = 'bt_late_analyst'::regrole});
+psql_ok($node, $db, q{INSERT INTO bounce.role_map VALUES ('bt_late_analyst', 'registrar', 1)});
+is(psql_ok($node, $db, q{SELECT bounce_internal.policies_in_step()}), 't', 'a registrar role is in no read policy: still in step');
+psql_ok($node, $db, q{DELETE FROM bounce.role_map WHERE role_name = 'bt_late_analyst'::regrole});
+like(psql_fails($node, $db, q{SELECT bounce_internal.policies_in_step()}, user => 'bt_writer') // '', qr/permission denied/,
+	'policies_in_step() is the owner\'s alone');
+
 done_testing();
