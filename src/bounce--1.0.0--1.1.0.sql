@@ -1203,13 +1203,13 @@ COMMENT ON FUNCTION @extschema@.grant_writer(name) IS 'let a role (the applicati
 REVOKE EXECUTE ON FUNCTION @extschema@.grant_writer(name) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------
--- The refresh, record_attribution() and my_flagged_event() go by the
--- address keys (src/sql/52, 53 and 57).
+-- refresh(), record_attribution() and my_flagged_event() go by the
+-- address keys (src/sql/52, 53 and 57); refresh_run(), which does too, is
+-- made again in the refresh block below.
 -- ---------------------------------------------------------------------
 DROP FUNCTION @extschema@.record_attribution(bigint, integer[]);
 DROP FUNCTION @extschema@.my_flagged_event();
 DROP PROCEDURE @extschema@.refresh(boolean);
-DROP PROCEDURE bounce_internal.refresh_run(boolean);
 
 CREATE FUNCTION @extschema@.record_attribution(bounce_id bigint, registrars integer[])
 	RETURNS integer
@@ -1250,81 +1250,6 @@ END $$;
 COMMENT ON FUNCTION @extschema@.record_attribution(bigint, integer[]) IS
 	'add registrars to a recorded bounce; returns how many were new; the next refresh() is then a full one';
 REVOKE EXECUTE ON FUNCTION @extschema@.record_attribution(bigint, integer[]) FROM PUBLIC;
-
-CREATE PROCEDURE bounce_internal.refresh_run(full boolean)
-	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off
-	AS $$
-DECLARE
-	c @extschema@.config;
-	v_settings jsonb;
-	v_ids bigint[];
-	v_kind text;
-	n bigint;
-	v_tz text;
-	v_full boolean;
-	v_trend boolean;
-	v_behind boolean := false;
-	v_qr integer[];
-	v_qq date[];
-	v_ar integer[];
-	v_aq date[];
-BEGIN
-	-- One refresh at a time; a second one waits, then finds little to do.
-	-- The lock is the row of refresh_state, which only roles with UPDATE
-	-- on it (the owner's) can lock: an advisory lock, which any role may
-	-- take, would let any login role stop the scores from updating.
-	PERFORM FROM @extschema@.refresh_state FOR UPDATE;
-	-- the read policies' roles, as role_map says (after a restore they
-	-- are the installing role's alone; otherwise they are in step, which
-	-- policies_in_step() finds at a fraction of apply_policies()' cost in
-	-- a new session).  ALTER POLICY needs the table to itself: when a
-	-- reader holds it, the refresh goes on without, and policies_behind
-	-- makes the next refresh try again.
-	IF NOT bounce_internal.policies_in_step() THEN
-		BEGIN
-			PERFORM bounce_internal.apply_policies(wait => false);
-		EXCEPTION WHEN lock_not_available THEN
-			v_behind := true;
-			RAISE WARNING 'bounce.refresh: the read policies could not be brought in step with role_map now (a table is in use); the next refresh tries again';
-		END;
-	END IF;
-	v_tz := current_setting('TimeZone');
-	SELECT * INTO STRICT c FROM @extschema@.config;
-	v_settings := to_jsonb(c) - 'star3_max' - 'star2_max' - 'star1_max' - 'future_tolerance' - 'trend_quarters' - 'singleton';
-	-- the window functions' calendar arithmetic runs in the configured zone
-	PERFORM set_config('TimeZone', c.time_zone, true);
-	SELECT refresh_run.full OR s.settings IS DISTINCT FROM v_settings, s.trend_quarters IS DISTINCT FROM c.trend_quarters
-	  INTO v_full, v_trend FROM @extschema@.refresh_state s;
-	-- SELECT 1, not SELECT: Citus plans no empty target list
-	v_full := v_full OR EXISTS (SELECT 1 FROM @extschema@.pending p WHERE p.recount);
-	-- Claim both queues in one statement: what is committed later stays
-	-- queued for the next refresh, and so do bounces to recount committed
-	-- since the check above (the next refresh is then a full one).
-	WITH p AS (DELETE FROM @extschema@.pending p WHERE v_full OR NOT p.recount RETURNING p.event_id),
-	     q AS (DELETE FROM @extschema@.quarter_queue RETURNING registrar_id, quarter)
-	SELECT (SELECT array_agg(p.event_id) FROM p), (SELECT array_agg(q.registrar_id) FROM q),
-	       (SELECT array_agg(q.quarter) FROM q)
-	  INTO v_ids, v_qr, v_qq;
-	IF v_full THEN
-		v_kind := 'full';
-		n := bounce_internal.refresh_full();
-		PERFORM bounce_internal.refresh_quarters(true, c.trend_quarters, NULL, NULL);
-	ELSE
-		v_kind := 'incremental';
-		n := 0;
-		IF v_ids IS NOT NULL THEN
-			SELECT a.compared, a.registrar_ids, a.months INTO n, v_ar, v_aq
-			  FROM bounce_internal.refresh_addresses(v_ids) a;
-		END IF;
-		-- a new trend length redraws every trend
-		PERFORM bounce_internal.refresh_quarters(v_trend, c.trend_quarters, v_qr || v_ar, v_qq || v_aq);
-	END IF;
-	UPDATE @extschema@.refresh_state
-	   SET settings = v_settings, refreshed_at = now(), last_kind = v_kind, last_events = n,
-	       trend_quarters = c.trend_quarters, policies_behind = v_behind;
-	PERFORM set_config('TimeZone', v_tz, true);
-END $$;
-COMMENT ON PROCEDURE bounce_internal.refresh_run(boolean) IS 'internal to refresh(): the refresh when there may be work: take the lock, apply the read policies, claim both queues, and refresh incrementally or (full, changed settings, a bounce to recount) in full';
 
 CREATE PROCEDURE @extschema@.refresh(full boolean DEFAULT false)
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
