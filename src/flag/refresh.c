@@ -1424,19 +1424,83 @@ colocated_shards(Oid rel, Oid ext_nsp, const char *nsp, char **event_rel, char *
 		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))));
 }
 
-/* Worker: the full pass over one shard's bounces and attribution. */
+/* Order of Affected by bounce id. */
+static int
+affected_id_cmp(const void *a, const void *b)
+{
+	int64		x = ((const Affected *) a)->id;
+	int64		y = ((const Affected *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* Worker, full: the bounce id in the sorted st->affected, or NULL. */
+static Affected *
+find_affected(RefreshScan *st, int64 id)
+{
+	int			lo = 0;
+	int			hi = st->naffected - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int64		m = st->affected[mid].id;
+
+		if (m == id)
+			return &st->affected[mid];
+		if (m < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* Worker, full: one attribution row (event_id, registrar_id) of the shard. */
+static void
+attribution_row_shard_full(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	Affected   *a;
+
+	if (natts < 2 || isnull[0] || isnull[1])
+		return;
+	a = find_affected(st, DatumGetInt64(values[0]));
+	if (a == NULL || !(a->flags & BOUNCE_FLAG_COUNTED))
+		return;
+	add_count(st, DatumGetInt32(values[1]), a->month, a->status, 1,
+			  (a->flags & BOUNCE_FLAG_RECURRING) ? 1 : 0);
+}
+
+/*
+ * Worker: the full pass over one shard's bounces and attribution.  A
+ * shard's bounces are spread over every block of ids (their ids are
+ * interleaved with the other shards'), so rather than a FlagBlock per
+ * block (7 bytes per id of the whole table, in every shard's task) the
+ * pass keeps its own bounces only: bounce_row() collects them as it
+ * collects the affected ones of an incremental pass (every bounce is
+ * "from the first new one on" when that is -infinity), about 24 bytes a
+ * bounce of the shard; sorted by id, they are found by binary search for
+ * attribution and written out block by block.
+ */
 static void
 scan_full_shard(RefreshScan *st, const char *event_rel, const char *attribution_rel)
 {
 	char	   *sql;
+	int			i;
 
+	st->incremental = true;		/* collect into st->affected */
 	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
-				   " e.reason, e.status, e.reply_code"
+				   " e.reason, e.status, e.reply_code, '-infinity'::pg_catalog.timestamptz"
 				   " FROM %s e ORDER BY e.address, e.occurred_at, e.id",
 				   event_rel);
 	run_query(st, sql, 0, NULL, NULL, bounce_row);
+	if (st->naffected > 1)
+		qsort(st->affected, st->naffected, sizeof(Affected), affected_id_cmp);
+	for (i = 1; i < st->naffected; i++)
+		if (st->affected[i].id == st->affected[i - 1].id)
+			elog(ERROR, "bounce.refresh_scan_shard: bounce " INT64_FORMAT " seen twice", st->affected[i].id);
 	sql = psprintf("SELECT event_id, registrar_id FROM %s", attribution_rel);
-	run_query(st, sql, 0, NULL, NULL, attribution_row_full);
+	run_query(st, sql, 0, NULL, NULL, attribution_row_shard_full);
 }
 
 /*
@@ -1450,38 +1514,34 @@ shard_result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
 {
 	Tuplestorestate *store;
 	MemoryContext old;
-	blockhash_iterator bi;
-	BlockEntry *be;
 	counthash_iterator ci;
 	CountEntry *ce;
 	Datum		values[8];
 	bool		nulls[8];
 	bytea	   *entries = palloc(VARHDRSZ + 2 * BOUNCE_FLAG_BLOCK);
+	int			i;
 
 	old = MemoryContextSwitchTo(per_query);
 	store = tuplestore_begin_heap(true, false, work_mem);
 	MemoryContextSwitchTo(old);
 
+	/* st->affected is in id order: one row per block */
 	memset(nulls, true, sizeof(nulls));
 	nulls[0] = nulls[1] = false;
-	blockhash_start_iterate(st->blocks, &bi);
-	while ((be = blockhash_iterate(st->blocks, &bi)) != NULL)
+	i = 0;
+	while (i < st->naffected)
 	{
 		uint8	   *p = (uint8 *) VARDATA(entries);
+		int64		block = st->affected[i].id >> BOUNCE_FLAG_BLOCK_BITS;
 		int			n = 0;
-		int			i;
 
-		for (i = 0; i < BOUNCE_FLAG_BLOCK; i++)
+		for (; i < st->naffected && (st->affected[i].id >> BOUNCE_FLAG_BLOCK_BITS) == block; i++)
 		{
-			if (be->data->flags[i] == 0)
-				continue;
-			p[n++] = (uint8) i;
-			p[n++] = be->data->flags[i];
+			p[n++] = (uint8) (st->affected[i].id & BOUNCE_FLAG_BLOCK_MASK);
+			p[n++] = st->affected[i].flags;
 		}
-		if (n == 0)
-			continue;
 		SET_VARSIZE(entries, VARHDRSZ + n);
-		values[0] = Int64GetDatum(be->block);
+		values[0] = Int64GetDatum(block);
 		values[1] = PointerGetDatum(entries);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
@@ -1774,7 +1834,7 @@ bounce_refresh_scan_shard(PG_FUNCTION_ARGS)
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "bounce.refresh_scan_shard: SPI_connect failed: %s", SPI_result_code_string(rc));
 	colocated_shards(PG_GETARG_OID(0), ext_nsp, nsp, &event_rel, &attribution_rel);
-	if (st->incremental)
+	if (new_ids != NULL)
 		scan_incremental_shard(st, event_rel, attribution_rel, new_ids);
 	else
 		scan_full_shard(st, event_rel, attribution_rel);
@@ -1783,7 +1843,7 @@ bounce_refresh_scan_shard(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	tupdesc = CreateTupleDescCopy(tupdesc);
 	MemoryContextSwitchTo(old);
-	rsinfo->setResult = st->incremental
+	rsinfo->setResult = (new_ids != NULL)
 		? shard_result_rows_incremental(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory)
 		: shard_result_rows(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory);
 	MemoryContextDelete(st->cxt);
