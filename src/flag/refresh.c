@@ -25,6 +25,10 @@
  * earlier bounces cannot change), and what changed comes back as rewritten
  * blocks and as count differences per registrar, month and status.
  *
+ * On a Citus cluster, where event is distributed, the same pass runs on
+ * the workers, once per shard, and the coordinator puts the shards'
+ * results together (see "on a Citus cluster" below, and doc/scaling.md).
+ *
  * All reads use the caller's snapshot (read_only SPI), so the bounces, the
  * stored flags and attribution are seen as of one instant.  Memory: about
  * 7 bytes per bounce in a full refresh (70 MB at 10 million bounces), in a
@@ -243,6 +247,8 @@ typedef struct RefreshScan
 
 	/* Citus: the shards that answered (coordinator) */
 	int			shards_seen;
+	/* Citus worker: the queries read local shards only (see run_query()) */
+	bool		local_shards;
 	/* Citus, incremental: (bounce id, registrar) of the affected bounces */
 	int64	   *pair_ids;
 	int32	   *pair_registrars;
@@ -343,7 +349,9 @@ run_query_cursor(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum 
 /*
  * Run a read-only query with up to two parameters and pass every row to
  * fn.  PostgreSQL 14+ streams the rows through a DestReceiver, except
- * where Citus is loaded (run_query_cursor()); 13 uses the cursor.
+ * where Citus is loaded (run_query_cursor()) and the query may be a
+ * distributed one (not in a shard's task, whose queries read the worker's
+ * own shards, plain tables); 13 uses the cursor.
  */
 static void
 run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
@@ -356,7 +364,7 @@ run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values
 	int			rc;
 	int			i;
 
-	if (citus_loaded())
+	if (citus_loaded() && !st->local_shards)
 	{
 		run_query_cursor(st, sql, nargs, types, values, fn);
 		return;
@@ -1077,7 +1085,7 @@ result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
 
 /* ---- on a Citus cluster: the pass per shard ----------------------------
  *
- * Where event is distributed, the full pass runs on the workers, once per
+ * Where event is distributed, the pass runs on the workers, once per
  * shard: the coordinator sends one query over the marker table shard (one
  * row per shard of event, co-located with it, filled by distribute()),
  * SELECT ... FROM shard m CROSS JOIN LATERAL refresh_scan_shard(m.tableoid,
@@ -1088,9 +1096,13 @@ result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
  * (event_flags stays on the coordinator, keyed by id, where a block holds
  * bounces of every shard: the coordinator puts the shards' bytes together),
  * and its counts per registrar, month and status, which the coordinator
- * adds up.  The coordinator then returns what refresh_scan() returns on one
- * node.
+ * adds up.  Incrementally, each shard sends the bounces it recomputed with
+ * their registrars, and the coordinator compares them with event_flags.
+ * Either way the coordinator then returns what refresh_scan() returns on
+ * one node.
  */
+
+static void check_shards_seen(RefreshScan *st, const char *nsp, int64 nshards);
 
 /* The local month (an index into st->months) that begins on day. */
 static int
@@ -1165,8 +1177,6 @@ shard_row(RefreshScan *st, Datum *values, bool *isnull, int natts)
  * arguments 1 to 5; the time zone, which the workers do not get from the
  * refresh's set_config(), is passed as an argument.
  */
-static void check_shards_seen(RefreshScan *st, const char *nsp, int64 nshards);
-
 static void
 scan_sharded(RefreshScan *st, const char *nsp, int64 nshards, FunctionCallInfo fcinfo)
 {
@@ -1400,8 +1410,13 @@ colocated_shards(Oid rel, Oid ext_nsp, const char *nsp, char **event_rel, char *
 		!isdigit((unsigned char) name[6]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bounce.refresh_scan_shard: relation %u is not a shard of %s.shard", rel, nsp),
+				 errmsg("bounce.refresh_scan_shard: relation \"%s\" is not a shard of %s.shard",
+						name ? name : psprintf("%u", rel), nsp),
 				 errhint("It is called by refresh(), in the tasks Citus runs on the workers.")));
+	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("bounce.refresh_scan_shard needs Citus: relation \"%s\" is not a shard, pg_dist_shard does not exist in this database", name)));
 	errno = 0;
 	shardid = strtoi64(name + 6, &end, 10);
 	if (errno != 0 || *end != '\0')
@@ -1410,10 +1425,10 @@ colocated_shards(Oid rel, Oid ext_nsp, const char *nsp, char **event_rel, char *
 				 errmsg("bounce.refresh_scan_shard: relation \"%s\" is not a shard of %s.shard", name, nsp)));
 	sql = psprintf("SELECT e.shardid, a.shardid"
 				   "  FROM pg_catalog.pg_dist_shard m, pg_catalog.pg_dist_shard e, pg_catalog.pg_dist_shard a"
-				   " WHERE m.shardid = " INT64_FORMAT
+				   " WHERE m.shardid = " INT64_FORMAT " AND m.logicalrelid = '%s.shard'::pg_catalog.regclass"
 				   "   AND e.logicalrelid = '%s.event'::pg_catalog.regclass AND e.shardminvalue = m.shardminvalue"
 				   "   AND a.logicalrelid = '%s.attribution'::pg_catalog.regclass AND a.shardminvalue = m.shardminvalue",
-				   shardid, nsp, nsp);
+				   shardid, nsp, nsp, nsp);
 	if (SPI_execute(sql, true, 2) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1820,8 +1835,8 @@ bounce_refresh_scan_shard(PG_FUNCTION_ARGS)
 		new_ids_range(st, new_ids);
 	}
 	read_settings(fcinfo, st);
-	st->blocks = blockhash_create(st->cxt, 1024, NULL);
 	st->counts = counthash_create(st->cxt, 1024, NULL);
+	st->local_shards = true;
 
 	/* the refresh's time zone, for this call (as a function's SET clause) */
 	nestlevel = NewGUCNestLevel();
