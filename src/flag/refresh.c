@@ -249,6 +249,7 @@ typedef struct RefreshScan
 	int			shards_seen;
 	/* Citus worker: the queries read local shards only (see run_query()) */
 	bool		local_shards;
+	int			last_found;		/* worker, full: find_affected()'s last hit */
 	/* Citus, incremental: (bounce id, registrar) of the affected bounces */
 	int64	   *pair_ids;
 	int32	   *pair_registrars;
@@ -1109,7 +1110,22 @@ static int
 month_by_day(RefreshScan *st, DateADT day)
 {
 	TimestampTz mid;
+	int			lo = 0;
+	int			hi = st->nmonths - 1;
 
+	/* a month seen already: by its first day (sorted is in start order) */
+	while (lo <= hi)
+	{
+		int			m = lo + (hi - lo) / 2;
+		DateADT		d = st->months[st->sorted[m]].first_day;
+
+		if (d == day)
+			return st->sorted[m];
+		if (d < day)
+			lo = m + 1;
+		else
+			hi = m - 1;
+	}
 	/* noon of the 15th: inside the month, far from its boundaries */
 	mid = DatumGetTimestampTz(DirectFunctionCall1(date_timestamptz, DateADTGetDatum(day + 14)));
 	return month_of(st, mid + USECS_PER_DAY / 2);
@@ -1418,7 +1434,7 @@ colocated_shards(Oid rel, Oid ext_nsp, const char *nsp, char **event_rel, char *
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("bounce.refresh_scan_shard needs Citus: relation \"%s\" is not a shard, pg_dist_shard does not exist in this database", name)));
 	errno = 0;
-	shardid = strtoi64(name + 6, &end, 10);
+	shardid = (int64) strtoll(name + 6, &end, 10);
 	if (errno != 0 || *end != '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1455,14 +1471,26 @@ find_affected(RefreshScan *st, int64 id)
 {
 	int			lo = 0;
 	int			hi = st->naffected - 1;
+	int			k = st->last_found;
 
+	/* attribution is read in about id order: try where the last one was */
+	if (k < st->naffected && st->affected[k].id == id)
+		return &st->affected[k];
+	if (k + 1 < st->naffected && st->affected[k + 1].id == id)
+	{
+		st->last_found = k + 1;
+		return &st->affected[k + 1];
+	}
 	while (lo <= hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
 		int64		m = st->affected[mid].id;
 
 		if (m == id)
+		{
+			st->last_found = mid;
 			return &st->affected[mid];
+		}
 		if (m < id)
 			lo = mid + 1;
 		else
