@@ -91,6 +91,18 @@ SELECT * FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', NULL, '1
 SELECT * FROM bounce_internal.refresh_scan(NULL, '14 days', '3 months', 3, '1 mon -40 days', false);
 SELECT * FROM bounce_internal.refresh_scan('{{1,2},{3,4}}', '14 days', '3 months', 3, '15 days', false);
 
+-- the pass over one shard of a Citus cluster: on one node, nothing is a shard
+SELECT count(*) FROM bounce.shard;
+SELECT * FROM bounce_internal.refresh_scan_shard('bounce.event'::regclass, '14 days', '3 months', 3, '15 days', false, 'UTC', NULL);
+SELECT * FROM bounce_internal.refresh_scan_shard('bounce.shard'::regclass, '14 days', '3 months', 3, '15 days', false, 'UTC', NULL);
+SELECT * FROM bounce_internal.refresh_scan_shard(NULL, '14 days', '3 months', 3, '15 days', false, 'UTC', NULL);
+SELECT * FROM bounce_internal.refresh_scan_shard('bounce.shard'::regclass, '14 days', '3 months', 3, '15 days', false, NULL, NULL);
+SELECT * FROM bounce_internal.refresh_scan_shard('bounce.shard'::regclass, '14 days', '3 months', 0, '15 days', false, 'UTC', NULL);
+SELECT * FROM bounce_internal.refresh_scan_shard('bounce.shard'::regclass, '14 days', '3 months', 3, '15 days', false, 'Mars/Olympus', NULL);
+CREATE TABLE bounce.shard_102008 (address text);
+SELECT * FROM bounce_internal.refresh_scan_shard('bounce.shard_102008'::regclass, '14 days', '3 months', 3, '15 days', false, 'UTC', NULL);
+DROP TABLE bounce.shard_102008;
+
 -- leave an empty registry for the next test
 DROP EXTENSION bounce CASCADE;
 CREATE EXTENSION bounce;

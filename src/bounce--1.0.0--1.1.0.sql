@@ -1580,6 +1580,29 @@ REVOKE EXECUTE ON PROCEDURE bounce_internal.refresh_run(boolean) FROM PUBLIC;
 -- distribute(): run once on a Citus coordinator (src/sql/63_distribute.sql)
 -- =====================================================================
 
+-- The refresh per shard.  On a cluster, refresh_scan() runs its pass (full
+-- and incremental) on the workers, one task per shard of event: it queries this marker
+-- table, one row per shard, co-located with event (distribute() fills it),
+-- as SELECT ... FROM shard m CROSS JOIN LATERAL refresh_scan_shard(m.tableoid,
+-- ...), and in each task the marker's shard names the co-located shards of
+-- event and attribution that the pass reads (src/flag/refresh.c).  Empty on
+-- one node, where nothing reads it.
+CREATE TABLE @extschema@.shard (
+	address text PRIMARY KEY
+);
+COMMENT ON TABLE @extschema@.shard IS 'on a Citus cluster, one row in each shard of event (distributed and co-located with it by distribute()): the refresh runs its pass once per row, on the shard''s worker; empty on one node; internal';
+COMMENT ON COLUMN @extschema@.shard.address IS 'a value of the distribution column that falls in the row''s shard';
+
+CREATE FUNCTION bounce_internal.refresh_scan_shard(shard oid, min_gap interval, max_gap interval,
+		strikes integer, span interval, count_hard boolean, time_zone text, new_ids bigint[])
+	RETURNS TABLE (block bigint, entries bytea, registrar_id integer, month date,
+	               status @extschema@.smtp_status, counted bigint, recurring bigint, event_id bigint)
+	AS 'MODULE_PATHNAME', 'bounce_refresh_scan_shard'
+	LANGUAGE C STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION bounce_internal.refresh_scan_shard(oid, interval, interval, integer, interval, boolean, text, bigint[]) IS
+	'internal to refresh_scan() on a Citus cluster, run on a worker: its pass over the shards of event and attribution co-located with shard (a shard of the marker table shard), in time_zone.  With new_ids NULL, per block of bounce ids the (byte index, flags) pairs of this shard''s bounces in entries, and the counted and recurring bounces per registrar, month and status; with new_ids, for this shard''s addresses of those bounces, from each one''s first new bounce on, one row per bounce (event_id, its flag byte in entries, month, status) and one per registrar of such a bounce (event_id, registrar_id), for the coordinator to compare with event_flags.  Last, one row with only counted set: the bounces flagged or compared';
+REVOKE EXECUTE ON FUNCTION bounce_internal.refresh_scan_shard(oid, interval, interval, integer, interval, boolean, text, bigint[]) FROM PUBLIC;
+
 CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT 32)
 	RETURNS TABLE (table_name regclass, kind text)
 	LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
@@ -1647,7 +1670,7 @@ BEGIN
 	kind := 'distributed by address';
 	RETURN NEXT;
 	FOR table_name IN
-		SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending']) n
+		SELECT to_regclass('@extschema@.' || n) FROM unnest(ARRAY['attribution', 'pending', 'shard']) n
 		 WHERE to_regclass('@extschema@.' || n) IS NOT NULL
 	LOOP
 		EXECUTE format('SELECT create_distributed_table(%L, %L, colocate_with => %L)', table_name, 'address', '@extschema@.event');
@@ -1659,6 +1682,19 @@ BEGIN
 		EXECUTE v_sql;
 	END LOOP;
 
+	-- The refresh's marker: one row in each shard, the first of many
+	-- candidate values to fall in it (64 per shard: a shard missed has a
+	-- chance of e^-64).
+	EXECUTE format($q$INSERT INTO @extschema@.shard (address)
+		SELECT DISTINCT ON (s.shardid) s.v
+		  FROM (SELECT 'shard ' || i AS v, get_shard_id_for_distribution_column('@extschema@.shard', 'shard ' || i) AS shardid
+		          FROM generate_series(1, %s * 64) i) s
+		 ORDER BY s.shardid, s.v$q$, shard_count);
+	IF (SELECT count(*) FROM @extschema@.shard) <> shard_count THEN
+		RAISE EXCEPTION 'bounce.distribute(): the marker table shard does not have one row in each of the % shards', shard_count
+			USING ERRCODE = 'internal_error';
+	END IF;
+
 	-- An insert executed on a worker takes its id from the worker's own
 	-- copy of the sequence, which starts at 1 as the coordinator's does
 	-- (bounce inserts through the coordinator, which takes the ids): each
@@ -1667,5 +1703,5 @@ BEGIN
 		'SELECT setval(''@extschema@.event_id_seq'', (SELECT groupid::bigint << 48 FROM pg_catalog.pg_dist_local_group))');
 END $$;
 COMMENT ON FUNCTION @extschema@.distribute(integer) IS
-	'run once on a Citus coordinator: distribute event, attribution and pending by address (co-located, shard_count shards); the other tables stay on the coordinator; returns each table distributed; error 55000 without Citus, on a worker, or when already distributed';
+	'run once on a Citus coordinator: distribute event, attribution and pending by address (co-located, shard_count shards) and the refresh''s marker shard with them, one row per shard; the other tables stay on the coordinator; returns each table distributed; error 55000 without Citus, on a worker, or when already distributed';
 REVOKE EXECUTE ON FUNCTION @extschema@.distribute(integer) FROM PUBLIC;

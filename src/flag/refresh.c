@@ -25,6 +25,10 @@
  * earlier bounces cannot change), and what changed comes back as rewritten
  * blocks and as count differences per registrar, month and status.
  *
+ * On a Citus cluster, where event is distributed, the same pass runs on
+ * the workers, once per shard, and the coordinator puts the shards'
+ * results together (see "on a Citus cluster" below, and doc/scaling.md).
+ *
  * All reads use the caller's snapshot (read_only SPI), so the bounces, the
  * stored flags and attribution are seen as of one instant.  Memory: about
  * 7 bytes per bounce in a full refresh (70 MB at 10 million bounces), in a
@@ -34,8 +38,11 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "access/htup_details.h"
 #include "catalog/pg_enum.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -237,6 +244,18 @@ typedef struct RefreshScan
 
 	counthash_hash *counts;
 	int64		rows;
+
+	/* Citus: the shards that answered (coordinator) */
+	int			shards_seen;
+	/* Citus worker: the queries read local shards only (see run_query()) */
+	bool		local_shards;
+	int			last_found;		/* worker, full: find_affected()'s last hit */
+	/* Citus, incremental: (bounce id, registrar) of the affected bounces */
+	int64	   *pair_ids;
+	int32	   *pair_registrars;
+	int			npairs;
+	int			maxpairs;
+	idhash_hash *affected_ids;	/* worker: bounce id -> index into affected */
 } RefreshScan;
 
 #if PG_VERSION_NUM >= 140000
@@ -331,7 +350,9 @@ run_query_cursor(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum 
 /*
  * Run a read-only query with up to two parameters and pass every row to
  * fn.  PostgreSQL 14+ streams the rows through a DestReceiver, except
- * where Citus is loaded (run_query_cursor()); 13 uses the cursor.
+ * where Citus is loaded (run_query_cursor()) and the query may be a
+ * distributed one (not in a shard's task, whose queries read the worker's
+ * own shards, plain tables); 13 uses the cursor.
  */
 static void
 run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values,
@@ -344,7 +365,7 @@ run_query(RefreshScan *st, const char *sql, int nargs, Oid *types, Datum *values
 	int			rc;
 	int			i;
 
-	if (citus_loaded())
+	if (citus_loaded() && !st->local_shards)
 	{
 		run_query_cursor(st, sql, nargs, types, values, fn);
 		return;
@@ -1063,6 +1084,646 @@ result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
 	return store;
 }
 
+/* ---- on a Citus cluster: the pass per shard ----------------------------
+ *
+ * Where event is distributed, the pass runs on the workers, once per
+ * shard: the coordinator sends one query over the marker table shard (one
+ * row per shard of event, co-located with it, filled by distribute()),
+ * SELECT ... FROM shard m CROSS JOIN LATERAL refresh_scan_shard(m.tableoid,
+ * ...), which Citus runs as one task per shard; in its task
+ * refresh_scan_shard() is handed the marker's shard, finds the co-located
+ * shards of event and attribution, and runs the pass above over them.
+ * What comes back is small: each shard's flag bytes, two bytes per bounce
+ * (event_flags stays on the coordinator, keyed by id, where a block holds
+ * bounces of every shard: the coordinator puts the shards' bytes together),
+ * and its counts per registrar, month and status, which the coordinator
+ * adds up.  Incrementally, each shard sends the bounces it recomputed with
+ * their registrars, and the coordinator compares them with event_flags.
+ * Either way the coordinator then returns what refresh_scan() returns on
+ * one node.
+ */
+
+static void check_shards_seen(RefreshScan *st, const char *nsp, int64 nshards);
+
+/* The local month (an index into st->months) that begins on day. */
+static int
+month_by_day(RefreshScan *st, DateADT day)
+{
+	TimestampTz mid;
+	int			lo = 0;
+	int			hi = st->nmonths - 1;
+
+	/* a month seen already: by its first day (sorted is in start order) */
+	while (lo <= hi)
+	{
+		int			m = lo + (hi - lo) / 2;
+		DateADT		d = st->months[st->sorted[m]].first_day;
+
+		if (d == day)
+			return st->sorted[m];
+		if (d < day)
+			lo = m + 1;
+		else
+			hi = m - 1;
+	}
+	/* noon of the 15th: inside the month, far from its boundaries */
+	mid = DatumGetTimestampTz(DirectFunctionCall1(date_timestamptz, DateADTGetDatum(day + 14)));
+	return month_of(st, mid + USECS_PER_DAY / 2);
+}
+
+/*
+ * How many shards event has: 0 on one node, or where Citus is loaded but
+ * event is not distributed.
+ */
+static int64
+event_shard_count(const char *nsp)
+{
+	char	   *sql;
+	bool		isnull;
+	Datum		d;
+
+	/* Citus loaded, and its extension made in this database */
+	if (!citus_loaded() || !OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		return 0;
+	sql = psprintf("SELECT count(*) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = '%s.event'::pg_catalog.regclass", nsp);
+	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "bounce.refresh_scan: cannot read pg_dist_shard");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/* Coordinator: one row of a shard's result (see shard_result_rows()). */
+static void
+shard_row(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	if (natts < 7)
+		elog(ERROR, "bounce.refresh_scan: unexpected row from a shard");
+	if (!isnull[0] && !isnull[1])
+	{
+		/* a block's bytes of this shard's bounces: (index, flags) pairs */
+		bytea	   *entries = DatumGetByteaPP(values[1]);
+		const uint8 *p = (const uint8 *) VARDATA_ANY(entries);
+		int			len = VARSIZE_ANY_EXHDR(entries);
+		FlagBlock  *b = get_block(st, DatumGetInt64(values[0]) << BOUNCE_FLAG_BLOCK_BITS, true);
+		int			i;
+
+		if (len % 2 != 0)
+			elog(ERROR, "bounce.refresh_scan: a shard sent a block of odd length %d", len);
+		for (i = 0; i < len; i += 2)
+			b->flags[p[i]] |= p[i + 1];
+	}
+	else if (!isnull[2])
+	{
+		if (isnull[3] || isnull[4] || isnull[5] || isnull[6])
+			elog(ERROR, "bounce.refresh_scan: a shard sent an incomplete count");
+		add_count(st, DatumGetInt32(values[2]), month_by_day(st, DatumGetDateADT(values[3])),
+				  DatumGetSmtpStatus(values[4]), DatumGetInt64(values[5]), DatumGetInt64(values[6]));
+	}
+	else if (!isnull[5])
+	{
+		/* a shard's last row: how many bounces it flagged */
+		st->rows += DatumGetInt64(values[5]);
+		st->shards_seen++;
+	}
+}
+
+/*
+ * Coordinator, full refresh of a distributed event: run the pass on every
+ * shard and put the results together.  The settings are the caller's
+ * arguments 1 to 5; the time zone, which the workers do not get from the
+ * refresh's set_config(), is passed as an argument.
+ */
+static void
+scan_sharded(RefreshScan *st, const char *nsp, int64 nshards, FunctionCallInfo fcinfo)
+{
+	Oid			types[6] = {INTERVALOID, INTERVALOID, INT4OID, INTERVALOID, BOOLOID, TEXTOID};
+	Datum		values[6];
+	char	   *sql;
+	int			i;
+
+	for (i = 0; i < 5; i++)
+		values[i] = PG_GETARG_DATUM(i + 1);
+	values[4] = BoolGetDatum(st->count_hard);
+	values[5] = CStringGetTextDatum(pg_get_timezone_name(session_timezone));
+	sql = psprintf("SELECT s.block, s.entries, s.registrar_id, s.month, s.status, s.counted, s.recurring, s.event_id"
+				   " FROM %s.shard m CROSS JOIN LATERAL"
+				   " bounce_internal.refresh_scan_shard(m.tableoid, $1, $2, $3, $4, $5, $6, NULL) s",
+				   nsp);
+	run_query_cursor(st, sql, 6, types, values, shard_row);
+	check_shards_seen(st, nsp, nshards);
+}
+
+/* Coordinator: every shard must have answered, once. */
+static void
+check_shards_seen(RefreshScan *st, const char *nsp, int64 nshards)
+{
+	if (st->shards_seen != nshards)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("bounce.refresh_scan: %d shards answered, but bounce.event has " INT64_FORMAT,
+						st->shards_seen, nshards),
+				 errdetail("The table %s.shard must hold one row in every shard of event.", nsp),
+				 errhint("Its shards follow event's when Citus moves them; after a change of the shard count, empty it and insert one row per shard (doc/scaling.md).")));
+}
+
+/* A new entry at the end of st->affected. */
+static Affected *
+append_affected(RefreshScan *st)
+{
+	if (st->naffected == st->maxaffected)
+	{
+		st->maxaffected = st->maxaffected ? st->maxaffected * 2 : 1024;
+		st->affected = st->affected
+			? repalloc_huge(st->affected, (Size) st->maxaffected * sizeof(Affected))
+			: MemoryContextAllocHuge(st->cxt, (Size) st->maxaffected * sizeof(Affected));
+	}
+	return &st->affected[st->naffected++];
+}
+
+/* Incremental, Citus: one registrar of an affected bounce. */
+static void
+append_pair(RefreshScan *st, int64 id, int32 registrar)
+{
+	if (st->npairs == st->maxpairs)
+	{
+		st->maxpairs = st->maxpairs ? st->maxpairs * 2 : 1024;
+		st->pair_ids = st->pair_ids
+			? repalloc_huge(st->pair_ids, (Size) st->maxpairs * sizeof(int64))
+			: MemoryContextAllocHuge(st->cxt, (Size) st->maxpairs * sizeof(int64));
+		st->pair_registrars = st->pair_registrars
+			? repalloc_huge(st->pair_registrars, (Size) st->maxpairs * sizeof(int32))
+			: MemoryContextAllocHuge(st->cxt, (Size) st->maxpairs * sizeof(int32));
+	}
+	st->pair_ids[st->npairs] = id;
+	st->pair_registrars[st->npairs] = registrar;
+	st->npairs++;
+}
+
+/*
+ * Coordinator, incremental: one row of a shard's result (see
+ * shard_result_rows_incremental()): an affected bounce, a registrar of
+ * one, or the shard's last row.
+ */
+static void
+shard_row_incremental(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	if (natts < 8)
+		elog(ERROR, "bounce.refresh_scan: unexpected row from a shard");
+	if (!isnull[7] && !isnull[2])
+		append_pair(st, DatumGetInt64(values[7]), DatumGetInt32(values[2]));
+	else if (!isnull[7])
+	{
+		bytea	   *entries;
+		Affected   *a;
+
+		if (isnull[1] || isnull[3] || isnull[4])
+			elog(ERROR, "bounce.refresh_scan: a shard sent an incomplete bounce");
+		entries = DatumGetByteaPP(values[1]);
+		if (VARSIZE_ANY_EXHDR(entries) != 1)
+			elog(ERROR, "bounce.refresh_scan: a shard sent a bounce's flags of length %d",
+				 (int) VARSIZE_ANY_EXHDR(entries));
+		a = append_affected(st);
+		a->id = DatumGetInt64(values[7]);
+		a->flags = *(const uint8 *) VARDATA_ANY(entries);
+		a->month = month_by_day(st, DatumGetDateADT(values[3]));
+		a->status = DatumGetSmtpStatus(values[4]);
+	}
+	else if (isnull[0] && isnull[2] && !isnull[5])
+		st->shards_seen++;
+}
+
+/*
+ * Coordinator, incremental: compare the affected bounces that the shards
+ * sent with their stored flags (event_flags is the coordinator's), and
+ * count the changes for the registrars the shards sent with them.  The
+ * comparison is compare_affected()'s; the registrars come from the
+ * shards instead of a query of the distributed attribution.
+ */
+static void
+compare_affected_sharded(RefreshScan *st, const char *nsp)
+{
+	int64	   *blocks;
+	int			nblocks = 0;
+	int			i;
+	char	   *sql;
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		values[1];
+
+	if (st->naffected == 0)
+		return;
+
+	/* the stored blocks of the affected bounces */
+	blocks = MemoryContextAllocHuge(st->cxt, (Size) st->naffected * sizeof(int64));
+	for (i = 0; i < st->naffected; i++)
+	{
+		int64		block = st->affected[i].id >> BOUNCE_FLAG_BLOCK_BITS;
+		BlockEntry *e;
+		bool		found;
+
+		e = blockhash_insert(st->blocks, block, &found);
+		if (!found)
+		{
+			e->data = MemoryContextAllocZero(st->cxt, sizeof(FlagBlock));
+			blocks[nblocks++] = block;
+		}
+	}
+	values[0] = PointerGetDatum(int8_array(blocks, nblocks));
+	sql = psprintf("SELECT block, flags FROM %s.event_flags WHERE block = ANY ($1)", nsp);
+	run_query(st, sql, 1, types, values, stored_block_row);
+
+	/* what changed */
+	st->changes = MemoryContextAllocHuge(st->cxt, (Size) st->naffected * sizeof(Change));
+	st->change_ids = idhash_create(st->cxt, Max(st->naffected, 16), NULL);
+	for (i = 0; i < st->naffected; i++)
+	{
+		Affected   *a = &st->affected[i];
+		FlagBlock  *b = get_block(st, a->id, true);
+		int			j = (int) (a->id & BOUNCE_FLAG_BLOCK_MASK);
+		uint8		old = b->flags[j];
+		int			dc;
+		int			dr;
+
+		if (old == a->flags)
+			continue;
+		b->flags[j] = a->flags;
+		b->dirty = true;
+		dc = ((a->flags & BOUNCE_FLAG_COUNTED) ? 1 : 0) - ((old & BOUNCE_FLAG_COUNTED) ? 1 : 0);
+		dr = ((a->flags & BOUNCE_FLAG_RECURRING) ? 1 : 0) - ((old & BOUNCE_FLAG_RECURRING) ? 1 : 0);
+		if (dc != 0 || dr != 0)
+		{
+			Change	   *c = &st->changes[st->nchanges];
+			IdEntry    *e;
+			bool		found;
+
+			c->id = a->id;
+			c->month = a->month;
+			c->status = a->status;
+			c->dc = dc;
+			c->dr = dr;
+			e = idhash_insert(st->change_ids, a->id, &found);
+			if (found)
+				elog(ERROR, "bounce.refresh_scan: bounce " INT64_FORMAT " seen twice", a->id);
+			e->index = st->nchanges++;
+		}
+	}
+
+	/* their registrars */
+	for (i = 0; i < st->npairs; i++)
+	{
+		IdEntry    *e = idhash_lookup(st->change_ids, st->pair_ids[i]);
+		Change	   *c;
+
+		if (e == NULL)
+			continue;
+		c = &st->changes[e->index];
+		add_count(st, st->pair_registrars[i], c->month, c->status, c->dc, c->dr);
+	}
+}
+
+/*
+ * Coordinator, incremental refresh of a distributed event: each shard
+ * flags the bounces of its addresses with new bounces and sends the
+ * affected ones (from each address's first new bounce on) with their
+ * registrars; the coordinator compares them with event_flags.  Every
+ * shard gets all the new ids and finds its own among them.
+ */
+static void
+scan_incremental_sharded(RefreshScan *st, const char *nsp, int64 nshards, FunctionCallInfo fcinfo)
+{
+	Oid			types[7] = {INTERVALOID, INTERVALOID, INT4OID, INTERVALOID, BOOLOID, TEXTOID, INT8ARRAYOID};
+	Datum		values[7];
+	char	   *sql;
+	int			i;
+
+	for (i = 0; i < 5; i++)
+		values[i] = PG_GETARG_DATUM(i + 1);
+	values[4] = BoolGetDatum(st->count_hard);
+	values[5] = CStringGetTextDatum(pg_get_timezone_name(session_timezone));
+	values[6] = PG_GETARG_DATUM(0);
+	sql = psprintf("SELECT s.block, s.entries, s.registrar_id, s.month, s.status, s.counted, s.recurring, s.event_id"
+				   " FROM %s.shard m CROSS JOIN LATERAL"
+				   " bounce_internal.refresh_scan_shard(m.tableoid, $1, $2, $3, $4, $5, $6, $7) s",
+				   nsp);
+	run_query_cursor(st, sql, 7, types, values, shard_row_incremental);
+	check_shards_seen(st, nsp, nshards);
+	compare_affected_sharded(st, nsp);
+}
+
+/*
+ * Worker: the names of event's and attribution's shards co-located with
+ * the marker shard rel (shard_<shardid>), from Citus's metadata.
+ */
+static void
+colocated_shards(Oid rel, Oid ext_nsp, const char *nsp, char **event_rel, char **attribution_rel)
+{
+	char	   *name = get_rel_name(rel);
+	char	   *end;
+	int64		shardid;
+	char	   *sql;
+	bool		isnull;
+
+	if (name == NULL || get_rel_namespace(rel) != ext_nsp || strncmp(name, "shard_", 6) != 0 ||
+		!isdigit((unsigned char) name[6]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bounce.refresh_scan_shard: relation \"%s\" is not a shard of %s.shard",
+						name ? name : psprintf("%u", rel), nsp),
+				 errhint("It is called by refresh(), in the tasks Citus runs on the workers.")));
+	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("bounce.refresh_scan_shard needs Citus: relation \"%s\" is not a shard, pg_dist_shard does not exist in this database", name)));
+	errno = 0;
+	shardid = (int64) strtoll(name + 6, &end, 10);
+	if (errno != 0 || *end != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bounce.refresh_scan_shard: relation \"%s\" is not a shard of %s.shard", name, nsp)));
+	sql = psprintf("SELECT e.shardid, a.shardid"
+				   "  FROM pg_catalog.pg_dist_shard m, pg_catalog.pg_dist_shard e, pg_catalog.pg_dist_shard a"
+				   " WHERE m.shardid = " INT64_FORMAT " AND m.logicalrelid = '%s.shard'::pg_catalog.regclass"
+				   "   AND e.logicalrelid = '%s.event'::pg_catalog.regclass AND e.shardminvalue = m.shardminvalue"
+				   "   AND a.logicalrelid = '%s.attribution'::pg_catalog.regclass AND a.shardminvalue = m.shardminvalue",
+				   shardid, nsp, nsp, nsp);
+	if (SPI_execute(sql, true, 2) != SPI_OK_SELECT || SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("bounce.refresh_scan_shard: no shards of event and attribution co-located with shard " INT64_FORMAT, shardid)));
+	*event_rel = psprintf("%s.%s", nsp, quote_identifier(psprintf("event_" INT64_FORMAT,
+		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))));
+	*attribution_rel = psprintf("%s.%s", nsp, quote_identifier(psprintf("attribution_" INT64_FORMAT,
+		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))));
+}
+
+/* Order of Affected by bounce id. */
+static int
+affected_id_cmp(const void *a, const void *b)
+{
+	int64		x = ((const Affected *) a)->id;
+	int64		y = ((const Affected *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* Worker, full: the bounce id in the sorted st->affected, or NULL. */
+static Affected *
+find_affected(RefreshScan *st, int64 id)
+{
+	int			lo = 0;
+	int			hi = st->naffected - 1;
+	int			k = st->last_found;
+
+	/* attribution is read in about id order: try where the last one was */
+	if (k < st->naffected && st->affected[k].id == id)
+		return &st->affected[k];
+	if (k + 1 < st->naffected && st->affected[k + 1].id == id)
+	{
+		st->last_found = k + 1;
+		return &st->affected[k + 1];
+	}
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int64		m = st->affected[mid].id;
+
+		if (m == id)
+		{
+			st->last_found = mid;
+			return &st->affected[mid];
+		}
+		if (m < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* Worker, full: one attribution row (event_id, registrar_id) of the shard. */
+static void
+attribution_row_shard_full(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	Affected   *a;
+
+	if (natts < 2 || isnull[0] || isnull[1])
+		return;
+	a = find_affected(st, DatumGetInt64(values[0]));
+	if (a == NULL || !(a->flags & BOUNCE_FLAG_COUNTED))
+		return;
+	add_count(st, DatumGetInt32(values[1]), a->month, a->status, 1,
+			  (a->flags & BOUNCE_FLAG_RECURRING) ? 1 : 0);
+}
+
+/*
+ * Worker: the full pass over one shard's bounces and attribution.  A
+ * shard's bounces are spread over every block of ids (their ids are
+ * interleaved with the other shards'), so rather than a FlagBlock per
+ * block (7 bytes per id of the whole table, in every shard's task) the
+ * pass keeps its own bounces only: bounce_row() collects them as it
+ * collects the affected ones of an incremental pass (every bounce is
+ * "from the first new one on" when that is -infinity), about 24 bytes a
+ * bounce of the shard; sorted by id, they are found by binary search for
+ * attribution and written out block by block.
+ */
+static void
+scan_full_shard(RefreshScan *st, const char *event_rel, const char *attribution_rel)
+{
+	char	   *sql;
+	int			i;
+
+	st->incremental = true;		/* collect into st->affected */
+	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
+				   " e.reason, e.status, e.reply_code, '-infinity'::pg_catalog.timestamptz"
+				   " FROM %s e ORDER BY e.address, e.occurred_at, e.id",
+				   event_rel);
+	run_query(st, sql, 0, NULL, NULL, bounce_row);
+	if (st->naffected > 1)
+		qsort(st->affected, st->naffected, sizeof(Affected), affected_id_cmp);
+	for (i = 1; i < st->naffected; i++)
+		if (st->affected[i].id == st->affected[i - 1].id)
+			elog(ERROR, "bounce.refresh_scan_shard: bounce " INT64_FORMAT " seen twice", st->affected[i].id);
+	sql = psprintf("SELECT event_id, registrar_id FROM %s", attribution_rel);
+	run_query(st, sql, 0, NULL, NULL, attribution_row_shard_full);
+}
+
+/*
+ * Worker: the rows of a shard's result.  A block of bounce ids as the
+ * pairs (byte index, flags) of this shard's bounces in it (the other
+ * shards' bounces are not here); the non-zero counts; and one row with
+ * only counted set, the bounces flagged.
+ */
+static Tuplestorestate *
+shard_result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
+{
+	Tuplestorestate *store;
+	MemoryContext old;
+	counthash_iterator ci;
+	CountEntry *ce;
+	Datum		values[8];
+	bool		nulls[8];
+	bytea	   *entries = palloc(VARHDRSZ + 2 * BOUNCE_FLAG_BLOCK);
+	int			i;
+
+	old = MemoryContextSwitchTo(per_query);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+
+	/* st->affected is in id order: one row per block */
+	memset(nulls, true, sizeof(nulls));
+	nulls[0] = nulls[1] = false;
+	i = 0;
+	while (i < st->naffected)
+	{
+		uint8	   *p = (uint8 *) VARDATA(entries);
+		int64		block = st->affected[i].id >> BOUNCE_FLAG_BLOCK_BITS;
+		int			n = 0;
+
+		for (; i < st->naffected && (st->affected[i].id >> BOUNCE_FLAG_BLOCK_BITS) == block; i++)
+		{
+			p[n++] = (uint8) (st->affected[i].id & BOUNCE_FLAG_BLOCK_MASK);
+			p[n++] = st->affected[i].flags;
+		}
+		SET_VARSIZE(entries, VARHDRSZ + n);
+		values[0] = Int64GetDatum(block);
+		values[1] = PointerGetDatum(entries);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+
+	memset(nulls, false, sizeof(nulls));
+	nulls[0] = nulls[1] = nulls[7] = true;
+	counthash_start_iterate(st->counts, &ci);
+	while ((ce = counthash_iterate(st->counts, &ci)) != NULL)
+	{
+		if (ce->counted == 0 && ce->recurring == 0)
+			continue;
+		values[2] = Int32GetDatum(ce->key.registrar);
+		values[3] = DateADTGetDatum(st->months[ce->key.month].first_day);
+		values[4] = SmtpStatusGetDatum(ce->key.status);
+		values[5] = Int64GetDatum(ce->counted);
+		values[6] = Int64GetDatum(ce->recurring);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+
+	memset(nulls, true, sizeof(nulls));
+	nulls[5] = false;
+	values[5] = Int64GetDatum(st->rows);
+	tuplestore_putvalues(store, tupdesc, values, nulls);
+	return store;
+}
+
+/* Worker, incremental: a registrar of a bounce, kept if it is affected. */
+static void
+attribution_row_shard(RefreshScan *st, Datum *values, bool *isnull, int natts)
+{
+	int64		id;
+
+	if (natts < 2 || isnull[0] || isnull[1])
+		return;
+	id = DatumGetInt64(values[0]);
+	if (idhash_lookup(st->affected_ids, id) != NULL)
+		append_pair(st, id, DatumGetInt32(values[1]));
+}
+
+/*
+ * Worker, incremental: flag the bounces of this shard's addresses with new
+ * bounces (the query of scan_incremental(), over the shard), and read the
+ * registrars of those addresses' bounces, through attribution's key.
+ */
+static void
+scan_incremental_shard(RefreshScan *st, const char *event_rel, const char *attribution_rel,
+					   ArrayType *new_ids)
+{
+	Oid			types[2] = {INT8ARRAYOID, INT8OID};
+	Datum		values[2] = {PointerGetDatum(new_ids), (Datum) 0};
+	bool		dense = new_ids_dense(st);
+	const char *cond = dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)";
+	char	   *sql;
+	int			i;
+
+	if (dense)
+	{
+		types[0] = INT8OID;
+		values[0] = Int64GetDatum(st->new_min);
+		values[1] = Int64GetDatum(st->new_max);
+	}
+	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
+				   " e.reason, e.status, e.reply_code, t.first_at"
+				   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
+				   "         FROM %s n WHERE %s GROUP BY n.address) t"
+				   " CROSS JOIN LATERAL (SELECT * FROM %s e WHERE e.address = t.address) e"
+				   " ORDER BY e.address, e.occurred_at, e.id",
+				   event_rel, cond, event_rel);
+	run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
+	if (st->naffected == 0)
+		return;
+
+	st->affected_ids = idhash_create(st->cxt, Max(st->naffected, 16), NULL);
+	for (i = 0; i < st->naffected; i++)
+	{
+		bool		found;
+		IdEntry    *e = idhash_insert(st->affected_ids, st->affected[i].id, &found);
+
+		if (found)
+			elog(ERROR, "bounce.refresh_scan_shard: bounce " INT64_FORMAT " seen twice", st->affected[i].id);
+		e->index = i;
+	}
+	sql = psprintf("SELECT a.event_id, a.registrar_id FROM %s a"
+				   " WHERE a.address IN (SELECT n.address FROM %s n WHERE %s)",
+				   attribution_rel, event_rel, cond);
+	run_query(st, sql, dense ? 2 : 1, types, values, attribution_row_shard);
+}
+
+/*
+ * Worker, incremental: the rows of a shard's result.  One row per
+ * affected bounce (event_id, its flag byte in entries, month, status),
+ * one per registrar of an affected bounce (event_id, registrar_id), and
+ * one row with only counted set, the bounces affected.
+ */
+static Tuplestorestate *
+shard_result_rows_incremental(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
+{
+	Tuplestorestate *store;
+	MemoryContext old;
+	Datum		values[8];
+	bool		nulls[8];
+	bytea	   *flag = palloc(VARHDRSZ + 1);
+	int			i;
+
+	old = MemoryContextSwitchTo(per_query);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+
+	SET_VARSIZE(flag, VARHDRSZ + 1);
+	memset(nulls, true, sizeof(nulls));
+	nulls[1] = nulls[3] = nulls[4] = nulls[7] = false;
+	for (i = 0; i < st->naffected; i++)
+	{
+		Affected   *a = &st->affected[i];
+
+		*(uint8 *) VARDATA(flag) = a->flags;
+		values[1] = PointerGetDatum(flag);
+		values[3] = DateADTGetDatum(st->months[a->month].first_day);
+		values[4] = SmtpStatusGetDatum(a->status);
+		values[7] = Int64GetDatum(a->id);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+
+	memset(nulls, true, sizeof(nulls));
+	nulls[2] = nulls[7] = false;
+	for (i = 0; i < st->npairs; i++)
+	{
+		values[2] = Int32GetDatum(st->pair_registrars[i]);
+		values[7] = Int64GetDatum(st->pair_ids[i]);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+
+	memset(nulls, true, sizeof(nulls));
+	nulls[5] = false;
+	values[5] = Int64GetDatum(st->naffected);
+	tuplestore_putvalues(store, tupdesc, values, nulls);
+	return store;
+}
+
 /*
  * bounce.refresh_scan(new_ids, min_gap, max_gap, strikes, span, count_hard)
  * RETURNS TABLE (block, flags, registrar_id, month, status, counted, recurring)
@@ -1115,9 +1776,23 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "bounce.refresh_scan: SPI_connect failed: %s", SPI_result_code_string(rc));
 	if (!st->incremental)
-		scan_full(st, nsp);
+	{
+		int64		nshards = event_shard_count(nsp);
+
+		if (nshards > 0)
+			scan_sharded(st, nsp, nshards, fcinfo);
+		else
+			scan_full(st, nsp);
+	}
 	else
-		scan_incremental(st, nsp, new_ids);
+	{
+		int64		nshards = event_shard_count(nsp);
+
+		if (nshards > 0)
+			scan_incremental_sharded(st, nsp, nshards, fcinfo);
+		else
+			scan_incremental(st, nsp, new_ids);
+	}
 	SPI_finish();
 
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
@@ -1125,6 +1800,97 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 	rsinfo->setResult = result_rows(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory);
 	MemoryContextDelete(st->cxt);
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setDesc = tupdesc;
+	return (Datum) 0;
+}
+
+/*
+ * bounce_internal.refresh_scan_shard(shard, min_gap, max_gap, strikes,
+ * span, count_hard, time_zone, new_ids)
+ * RETURNS TABLE (block, entries, registrar_id, month, status, counted,
+ *				  recurring, event_id)
+ *
+ * The pass of refresh_scan() over one shard of a Citus cluster, run on the
+ * worker that holds it: shard is the OID of a shard of the marker table
+ * (m.tableoid in the coordinator's query, see scan_sharded()), and the
+ * pass reads the co-located shards of event and attribution.  The gap and
+ * month arithmetic runs in time_zone, set for the call only.  new_ids NULL:
+ * the full pass (shard_result_rows()); else the incremental one, which
+ * sends the affected bounces for the coordinator to compare
+ * (shard_result_rows_incremental()).  Internal to refresh_scan().
+ */
+PG_FUNCTION_INFO_V1(bounce_refresh_scan_shard);
+Datum
+bounce_refresh_scan_shard(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	MemoryContext old;
+	RefreshScan *st;
+	Oid			ext_nsp;
+	const char *nsp;
+	char	   *event_rel;
+	char	   *attribution_rel;
+	ArrayType  *new_ids = NULL;
+	int			nestlevel;
+	int			rc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("bounce.refresh_scan_shard must be called in a FROM clause")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "bounce.refresh_scan_shard: return type must be a row type");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(6))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("bounce.refresh_scan_shard: shard and time_zone must not be NULL")));
+
+	st = palloc0(sizeof(RefreshScan));
+	st->cxt = AllocSetContextCreate(CurrentMemoryContext, "bounce refresh_scan_shard",
+									ALLOCSET_DEFAULT_SIZES);
+	if (!PG_ARGISNULL(7))
+	{
+		new_ids = PG_GETARG_ARRAYTYPE_P(7);
+		if (ARR_NDIM(new_ids) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("bounce.refresh_scan_shard: new_ids must be one-dimensional")));
+		st->incremental = true;
+		new_ids_range(st, new_ids);
+	}
+	read_settings(fcinfo, st);
+	st->counts = counthash_create(st->cxt, 1024, NULL);
+	st->local_shards = true;
+
+	/* the refresh's time zone, for this call (as a function's SET clause) */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("TimeZone", text_to_cstring(PG_GETARG_TEXT_PP(6)),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+	ext_nsp = bounce_extension_schema();
+	nsp = quote_identifier(get_namespace_name(ext_nsp));
+	st->delivered = delivered_oid(ext_nsp);
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "bounce.refresh_scan_shard: SPI_connect failed: %s", SPI_result_code_string(rc));
+	colocated_shards(PG_GETARG_OID(0), ext_nsp, nsp, &event_rel, &attribution_rel);
+	if (new_ids != NULL)
+		scan_incremental_shard(st, event_rel, attribution_rel, new_ids);
+	else
+		scan_full_shard(st, event_rel, attribution_rel);
+	SPI_finish();
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	MemoryContextSwitchTo(old);
+	rsinfo->setResult = (new_ids != NULL)
+		? shard_result_rows_incremental(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory)
+		: shard_result_rows(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory);
+	MemoryContextDelete(st->cxt);
+	AtEOXact_GUC(true, nestlevel);
 
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setDesc = tupdesc;

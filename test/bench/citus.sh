@@ -7,8 +7,9 @@
 # the coordinator's instance: in one database as one node (bounce alone),
 # in the cluster's database distributed (bounce.distribute(8)).  Both run
 # in the same PostgreSQL instance, with the same settings, so the ratio is
-# the cost of distribution: the refresh's reads of event and attribution
-# through Citus, from the workers' shards.  Then CALL bounce.refresh(full
+# the cost of distribution: the refresh's pass runs on the workers, once
+# per shard, and the coordinator gathers the shards' flags and counts
+# (doc/scaling.md, "Refresh").  Then CALL bounce.refresh(full
 # => true), best of BENCH_RUNS, on each:
 #                                             target: cluster <= 2 x one node,
 #                                             the ratio not growing with size

@@ -16,7 +16,12 @@
 #                = 'local' does (doc/scaling.md)
 #   distribute() refused without Citus and on a worker (55000); on the
 #                coordinator it distributes event, attribution and pending
-#                by address, co-located, and refuses a second run
+#                by address, co-located, with the refresh's marker table
+#                (one row per shard), and refuses a second run
+#   per shard    the refresh's pass (full and incremental) runs on the
+#                workers, one task per shard (EXPLAIN), sending flags and
+#                counts, not bounces; without a shard's marker row
+#                refresh() fails, full or incremental
 #   registry     the same random registry (two loads through
 #                record_batch(), the second with late bounces, repeated
 #                keys and bounces without registrars, charged from contacts
@@ -202,12 +207,14 @@ out=$(citus_psql 1 -qAt -c "SELECT bounce.distribute()" 2>&1)
 	bad "distribute() on a worker: $out"
 check "distribute(8) on the coordinator: the bounces' tables, distributed by address" \
 	"$(c -c "SELECT string_agg(table_name || ':' || kind, ',') FROM bounce.distribute(8)")" \
-	"bounce.event:distributed by address,bounce.attribution:distributed by address, co-located with event,bounce.pending:distributed by address, co-located with event"
-check "pg_dist_partition: event, attribution, pending hash-distributed on address, one co-location group, 8 shards each; nothing else of bounce" \
+	"bounce.event:distributed by address,bounce.attribution:distributed by address, co-located with event,bounce.pending:distributed by address, co-located with event,bounce.shard:distributed by address, co-located with event"
+check "pg_dist_partition: event, attribution, pending and the marker shard hash-distributed on address, one co-location group, 8 shards each; nothing else of bounce" \
 	"$(c -c "SELECT string_agg(p.logicalrelid::text || ':' || p.partmethod::text || ':' || column_to_column_name(p.logicalrelid, p.partkey), ',' ORDER BY p.logicalrelid::text), count(DISTINCT p.colocationid), min(n), max(n)
 	           FROM pg_dist_partition p, LATERAL (SELECT count(*) AS n FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid) s
 	          WHERE p.logicalrelid::text LIKE 'bounce.%'")" \
-	"bounce.attribution:h:address,bounce.event:h:address,bounce.pending:h:address|1|8|8"
+	"bounce.attribution:h:address,bounce.event:h:address,bounce.pending:h:address,bounce.shard:h:address|1|8|8"
+check "the marker shard: one row in each of event's 8 shards" \
+	"$(c -c "SELECT count(*), count(DISTINCT get_shard_id_for_distribution_column('bounce.shard', address)) FROM bounce.shard")" "8|8"
 out=$(c -c "SELECT bounce.distribute()" 2>&1)
 [[ $out == *"bounce is already distributed"* ]] && ok "a second distribute(): refused, already distributed" ||
 	bad "second distribute(): $out"
@@ -313,6 +320,31 @@ check "first refresh: full on both (one node ${plain_ms} ms, cluster ${citus_ms}
 echo "# after the full refresh: $(flags_summary)"
 compare "after the full refresh"
 
+# The full refresh's pass runs per shard: refresh_scan() on the coordinator
+# sends one query over the marker table, which Citus runs as one task per
+# shard, each calling refresh_scan_shard() on a worker; what travels is two
+# bytes of flags per bounce and the counts.
+settings=$(c -c "SELECT format('%L, %L, %s, %L, %L, %L', recurring_min_gap, recurring_max_gap, suppress_strikes, suppress_span, count_kind = 'hard', time_zone) FROM bounce.config")
+shard_q="SELECT s.* FROM bounce.shard m CROSS JOIN LATERAL bounce_internal.refresh_scan_shard(m.tableoid, $settings, NULL) s"
+plan=$(c -c "SET citus.explain_all_tasks = on" -c "EXPLAIN (COSTS OFF, VERBOSE) $shard_q")
+check "EXPLAIN: the shard pass runs as 8 tasks, each calling refresh_scan_shard() on a worker, over one shard of the marker" \
+	"$(echo "$plan" | grep -c -- '-> *Task$')|$(echo "$plan" | grep -c 'Function Scan on bounce_internal.refresh_scan_shard')|$(echo "$plan" | grep -oE 'Node: host=[^ ]+ port=[0-9]+' | grep -vc "port=${CITUS_PORTS[0]}\$")|$(echo "$plan" | grep -oE 'bounce\.shard_[0-9]+ m' | sort -u | wc -l)" \
+	"8|8|8|8"
+check "what the shards send: 2 bytes of flags per bounce, counts that add up to monthly_status's, and one total per shard" \
+	"$(c -c "SELECT sum(octet_length(entries)) / 2, sum(counted) FILTER (WHERE registrar_id IS NOT NULL), count(*) FILTER (WHERE block IS NULL AND registrar_id IS NULL), sum(counted) FILTER (WHERE block IS NULL AND registrar_id IS NULL) FROM ($shard_q) s")" \
+	"$(c -c "SELECT count(*) FROM bounce.event")|$(c -c "SELECT sum(counted) FROM bounce.monthly_status")|8|$(c -c "SELECT count(*) FROM bounce.event")"
+m1=$(c -c "SELECT address FROM bounce.shard ORDER BY address LIMIT 1")
+out=$(c -c "BEGIN" -c "DELETE FROM bounce.shard WHERE address = '$m1'" -c "CALL bounce.refresh(full => true)" 2>&1)
+[[ $out == *"7 shards answered, but bounce.event has 8"* ]] &&
+	ok "refresh() goes through the marker: without the row of one shard it fails, saying so" ||
+	bad "refresh() without a marker row: $out"
+out=$(c -c "SELECT count(*) FROM bounce_internal.refresh_scan_shard('bounce.event'::regclass, '14 days', '3 months', 3, '15 days', false, 'UTC', NULL)" 2>&1)
+[[ $out == *"is not a shard of bounce.shard"* ]] && ok "refresh_scan_shard() on a relation that is not a marker shard: refused" ||
+	bad "refresh_scan_shard() on bounce.event: $out"
+out=$(c -c "SELECT count(*) FROM bounce.shard m CROSS JOIN LATERAL bounce_internal.refresh_scan_shard(m.tableoid, '14 days', '3 months', 3, '15 days', false, 'Mars/Olympus', NULL) s" 2>&1)
+[[ $out == *"invalid value for parameter \"TimeZone\": \"Mars/Olympus\""* ]] && ok "refresh_scan_shard() with an unknown time zone: refused, naming it" ||
+	bad "refresh_scan_shard() with an unknown zone: $out"
+
 # contacts through the coordinator: load_contacts() from a table of the
 # coordinator, the same source on both
 c -c "CREATE TABLE contact_src (address text, registrar_id integer, domain text, valid tstzrange)"
@@ -334,6 +366,10 @@ check "load 2 (late bounces, new addresses, 200 keys again): the same bounces an
 	"$(plain -c "SELECT count(*) FROM bounce.event" -c "SELECT count(*) FROM bounce.pending" | tr '\n' ' ')" \
 	"$(c -c "SELECT count(*) FROM bounce.event" -c "SELECT count(*) FROM bounce.pending" | tr '\n' ' ')"
 late=$(plain -c "SELECT count(*) FROM reg_b n WHERE n.load = 2 AND n.o <= $N AND EXISTS (SELECT FROM reg_b o WHERE o.load = 1 AND o.address = n.address AND o.t > n.t)")
+out=$(c -c "BEGIN" -c "DELETE FROM bounce.shard WHERE address = '$m1'" -c "CALL bounce.refresh()" 2>&1)
+[[ $out == *"7 shards answered, but bounce.event has 8"* ]] &&
+	ok "the incremental refresh goes through the marker as well: without the row of one shard it fails" ||
+	bad "incremental refresh() without a marker row: $out"
 t0=$(date +%s%N); plain -c "CALL bounce.refresh()"; plain_ms=$((($(date +%s%N) - t0) / 1000000))
 t0=$(date +%s%N); c -c "CALL bounce.refresh()"; citus_ms=$((($(date +%s%N) - t0) / 1000000))
 check "second refresh: incremental on both, over the same bounces (one node ${plain_ms} ms, cluster ${citus_ms} ms)" \

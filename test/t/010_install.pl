@@ -37,7 +37,7 @@ is(psql_ok($node, $db, q{
 	 WHERE p.pronamespace = 'bounce'::regnamespace
 	   AND (p.prorettype = 'trigger'::regtype OR p.proname ~ '^(smtp_status_|refresh_)' OR p.proname IN ('revoke_all', 'check_role', 'apply_policies', 'grant_read', 'record_event'))}),
 	'', 'no trigger function, type support function or refresh step in schema bounce');
-is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'bounce_internal'::regnamespace}), '32',
+is(psql_ok($node, $db, q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'bounce_internal'::regnamespace}), '33',
 	'the internal helpers are in bounce_internal');
 is(psql_ok($node, $db, q{
 	SELECT count(*) FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
