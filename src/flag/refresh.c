@@ -758,9 +758,13 @@ new_ids_dense(RefreshScan *st)
 		(uint64) st->new_max - (uint64) st->new_min < (uint64) st->new_count * 4;
 }
 
-/* Incremental: compare the affected bounces with their stored flags. */
+/*
+ * Compare the affected bounces with their stored flags (the blocks of
+ * event_flags they fall in), write the new flags into those blocks, and
+ * note each bounce whose counted or recurring flag changed.
+ */
 static void
-compare_affected(RefreshScan *st, const char *nsp)
+apply_affected(RefreshScan *st, const char *nsp)
 {
 	int64	   *blocks;
 	int			nblocks = 0;
@@ -768,10 +772,6 @@ compare_affected(RefreshScan *st, const char *nsp)
 	char	   *sql;
 	Oid			types[1] = {INT8ARRAYOID};
 	Datum		values[1];
-	int64	   *ids;
-
-	if (st->naffected == 0)
-		return;
 
 	/* the stored blocks of the affected bounces */
 	blocks = MemoryContextAllocHuge(st->cxt, (Size) st->naffected * sizeof(int64));
@@ -827,6 +827,22 @@ compare_affected(RefreshScan *st, const char *nsp)
 			e->index = st->nchanges++;
 		}
 	}
+}
+
+/* Incremental: compare the affected bounces with their stored flags. */
+static void
+compare_affected(RefreshScan *st, const char *nsp)
+{
+	int			i;
+	char	   *sql;
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		values[1];
+	int64	   *ids;
+
+	if (st->naffected == 0)
+		return;
+
+	apply_affected(st, nsp);
 	if (st->nchanges == 0)
 		return;
 
@@ -1302,70 +1318,12 @@ shard_row_incremental(RefreshScan *st, Datum *values, bool *isnull, int natts)
 static void
 compare_affected_sharded(RefreshScan *st, const char *nsp)
 {
-	int64	   *blocks;
-	int			nblocks = 0;
 	int			i;
-	char	   *sql;
-	Oid			types[1] = {INT8ARRAYOID};
-	Datum		values[1];
 
 	if (st->naffected == 0)
 		return;
 
-	/* the stored blocks of the affected bounces */
-	blocks = MemoryContextAllocHuge(st->cxt, (Size) st->naffected * sizeof(int64));
-	for (i = 0; i < st->naffected; i++)
-	{
-		int64		block = st->affected[i].id >> BOUNCE_FLAG_BLOCK_BITS;
-		BlockEntry *e;
-		bool		found;
-
-		e = blockhash_insert(st->blocks, block, &found);
-		if (!found)
-		{
-			e->data = MemoryContextAllocZero(st->cxt, sizeof(FlagBlock));
-			blocks[nblocks++] = block;
-		}
-	}
-	values[0] = PointerGetDatum(int8_array(blocks, nblocks));
-	sql = psprintf("SELECT block, flags FROM %s.event_flags WHERE block = ANY ($1)", nsp);
-	run_query(st, sql, 1, types, values, stored_block_row);
-
-	/* what changed */
-	st->changes = MemoryContextAllocHuge(st->cxt, (Size) st->naffected * sizeof(Change));
-	st->change_ids = idhash_create(st->cxt, Max(st->naffected, 16), NULL);
-	for (i = 0; i < st->naffected; i++)
-	{
-		Affected   *a = &st->affected[i];
-		FlagBlock  *b = get_block(st, a->id, true);
-		int			j = (int) (a->id & BOUNCE_FLAG_BLOCK_MASK);
-		uint8		old = b->flags[j];
-		int			dc;
-		int			dr;
-
-		if (old == a->flags)
-			continue;
-		b->flags[j] = a->flags;
-		b->dirty = true;
-		dc = ((a->flags & BOUNCE_FLAG_COUNTED) ? 1 : 0) - ((old & BOUNCE_FLAG_COUNTED) ? 1 : 0);
-		dr = ((a->flags & BOUNCE_FLAG_RECURRING) ? 1 : 0) - ((old & BOUNCE_FLAG_RECURRING) ? 1 : 0);
-		if (dc != 0 || dr != 0)
-		{
-			Change	   *c = &st->changes[st->nchanges];
-			IdEntry    *e;
-			bool		found;
-
-			c->id = a->id;
-			c->month = a->month;
-			c->status = a->status;
-			c->dc = dc;
-			c->dr = dr;
-			e = idhash_insert(st->change_ids, a->id, &found);
-			if (found)
-				elog(ERROR, "bounce.refresh_scan: bounce " INT64_FORMAT " seen twice", a->id);
-			e->index = st->nchanges++;
-		}
-	}
+	apply_affected(st, nsp);
 
 	/* their registrars */
 	for (i = 0; i < st->npairs; i++)
