@@ -759,6 +759,28 @@ new_ids_dense(RefreshScan *st)
 }
 
 /*
+ * The arguments of a query of the new bounces: their id range when the
+ * ids are dense (one descent of the primary key), else the array.  Sets
+ * types and values ($1, $2) and returns the condition on n.id.
+ */
+static const char *
+new_ids_args(RefreshScan *st, ArrayType *new_ids, Oid *types, Datum *values, int *nargs)
+{
+	if (new_ids_dense(st))
+	{
+		types[0] = types[1] = INT8OID;
+		values[0] = Int64GetDatum(st->new_min);
+		values[1] = Int64GetDatum(st->new_max);
+		*nargs = 2;
+		return "n.id BETWEEN $1 AND $2";
+	}
+	types[0] = INT8ARRAYOID;
+	values[0] = PointerGetDatum(new_ids);
+	*nargs = 1;
+	return "n.id = ANY ($1)";
+}
+
+/*
  * Compare the affected bounces with their stored flags (the blocks of
  * event_flags they fall in), write the new flags into those blocks, and
  * note each bounce whose counted or recurring flag changed.
@@ -1010,17 +1032,12 @@ scan_full(RefreshScan *st, const char *nsp)
 static void
 scan_incremental(RefreshScan *st, const char *nsp, ArrayType *new_ids)
 {
-	Oid			types[2] = {INT8ARRAYOID, INT8OID};
-	Datum		values[2] = {PointerGetDatum(new_ids), (Datum) 0};
-	bool		dense = new_ids_dense(st);
+	Oid			types[2];
+	Datum		values[2];
+	int			nargs;
+	const char *cond = new_ids_args(st, new_ids, types, values, &nargs);
 	char	   *sql;
 
-	if (dense)
-	{
-		types[0] = INT8OID;
-		values[0] = Int64GetDatum(st->new_min);
-		values[1] = Int64GetDatum(st->new_max);
-	}
 	/*
 	 * On one node the nested loop gives the rows in address order; Citus
 	 * gathers its tasks' rows as they arrive, which can split an address,
@@ -1033,12 +1050,36 @@ scan_incremental(RefreshScan *st, const char *nsp, ArrayType *new_ids)
 				   " CROSS JOIN LATERAL (SELECT * FROM %s.event e"
 				   "                      WHERE e.address = t.address"
 				   "                      ORDER BY e.occurred_at, e.id) e%s",
-				   nsp,
-				   dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)",
-				   nsp,
+				   nsp, cond, nsp,
 				   citus_loaded() ? " ORDER BY e.address, e.occurred_at, e.id" : "");
-	run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
+	run_query(st, sql, nargs, types, values, bounce_row);
 	compare_affected(st, nsp);
+}
+
+/*
+ * The non-zero counts (or count differences) as rows: registrar, month,
+ * status, counted, recurring in columns 2 to 6; the caller has set the
+ * other columns' nulls.
+ */
+static void
+put_count_rows(RefreshScan *st, Tuplestorestate *store, TupleDesc tupdesc,
+			   Datum *values, bool *nulls)
+{
+	counthash_iterator ci;
+	CountEntry *ce;
+
+	counthash_start_iterate(st->counts, &ci);
+	while ((ce = counthash_iterate(st->counts, &ci)) != NULL)
+	{
+		if (ce->counted == 0 && ce->recurring == 0)
+			continue;
+		values[2] = Int32GetDatum(ce->key.registrar);
+		values[3] = DateADTGetDatum(st->months[ce->key.month].first_day);
+		values[4] = SmtpStatusGetDatum(ce->key.status);
+		values[5] = Int64GetDatum(ce->counted);
+		values[6] = Int64GetDatum(ce->recurring);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
 }
 
 /*
@@ -1054,8 +1095,6 @@ result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
 	MemoryContext old;
 	blockhash_iterator bi;
 	BlockEntry *be;
-	counthash_iterator ci;
-	CountEntry *ce;
 	Datum		values[7];
 	bool		nulls[7];
 	bytea	   *flags = palloc(VARHDRSZ + BOUNCE_FLAG_BLOCK);
@@ -1080,18 +1119,7 @@ result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
 
 	memset(nulls, false, sizeof(nulls));
 	nulls[0] = nulls[1] = true;
-	counthash_start_iterate(st->counts, &ci);
-	while ((ce = counthash_iterate(st->counts, &ci)) != NULL)
-	{
-		if (ce->counted == 0 && ce->recurring == 0)
-			continue;
-		values[2] = Int32GetDatum(ce->key.registrar);
-		values[3] = DateADTGetDatum(st->months[ce->key.month].first_day);
-		values[4] = SmtpStatusGetDatum(ce->key.status);
-		values[5] = Int64GetDatum(ce->counted);
-		values[6] = Int64GetDatum(ce->recurring);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
-	}
+	put_count_rows(st, store, tupdesc, values, nulls);
 
 	memset(nulls, true, sizeof(nulls));
 	nulls[5] = false;
@@ -1515,8 +1543,6 @@ shard_result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
 {
 	Tuplestorestate *store;
 	MemoryContext old;
-	counthash_iterator ci;
-	CountEntry *ce;
 	Datum		values[8];
 	bool		nulls[8];
 	bytea	   *entries = palloc(VARHDRSZ + 2 * BOUNCE_FLAG_BLOCK);
@@ -1549,18 +1575,7 @@ shard_result_rows(RefreshScan *st, TupleDesc tupdesc, MemoryContext per_query)
 
 	memset(nulls, false, sizeof(nulls));
 	nulls[0] = nulls[1] = nulls[7] = true;
-	counthash_start_iterate(st->counts, &ci);
-	while ((ce = counthash_iterate(st->counts, &ci)) != NULL)
-	{
-		if (ce->counted == 0 && ce->recurring == 0)
-			continue;
-		values[2] = Int32GetDatum(ce->key.registrar);
-		values[3] = DateADTGetDatum(st->months[ce->key.month].first_day);
-		values[4] = SmtpStatusGetDatum(ce->key.status);
-		values[5] = Int64GetDatum(ce->counted);
-		values[6] = Int64GetDatum(ce->recurring);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
-	}
+	put_count_rows(st, store, tupdesc, values, nulls);
 
 	memset(nulls, true, sizeof(nulls));
 	nulls[5] = false;
@@ -1591,19 +1606,13 @@ static void
 scan_incremental_shard(RefreshScan *st, const char *event_rel, const char *attribution_rel,
 					   ArrayType *new_ids)
 {
-	Oid			types[2] = {INT8ARRAYOID, INT8OID};
-	Datum		values[2] = {PointerGetDatum(new_ids), (Datum) 0};
-	bool		dense = new_ids_dense(st);
-	const char *cond = dense ? "n.id BETWEEN $1 AND $2" : "n.id = ANY ($1)";
+	Oid			types[2];
+	Datum		values[2];
+	int			nargs;
+	const char *cond = new_ids_args(st, new_ids, types, values, &nargs);
 	char	   *sql;
 	int			i;
 
-	if (dense)
-	{
-		types[0] = INT8OID;
-		values[0] = Int64GetDatum(st->new_min);
-		values[1] = Int64GetDatum(st->new_max);
-	}
 	sql = psprintf("SELECT e.address, e.occurred_at, e.id, e.hard, e.permanent,"
 				   " e.reason, e.status, e.reply_code, t.first_at"
 				   " FROM (SELECT n.address, min(n.occurred_at) AS first_at"
@@ -1611,7 +1620,7 @@ scan_incremental_shard(RefreshScan *st, const char *event_rel, const char *attri
 				   " CROSS JOIN LATERAL (SELECT * FROM %s e WHERE e.address = t.address) e"
 				   " ORDER BY e.address, e.occurred_at, e.id",
 				   event_rel, cond, event_rel);
-	run_query(st, sql, dense ? 2 : 1, types, values, bounce_row);
+	run_query(st, sql, nargs, types, values, bounce_row);
 	if (st->naffected == 0)
 		return;
 
@@ -1628,7 +1637,7 @@ scan_incremental_shard(RefreshScan *st, const char *event_rel, const char *attri
 	sql = psprintf("SELECT a.event_id, a.registrar_id FROM %s a"
 				   " WHERE a.address IN (SELECT n.address FROM %s n WHERE %s)",
 				   attribution_rel, event_rel, cond);
-	run_query(st, sql, dense ? 2 : 1, types, values, attribution_row_shard);
+	run_query(st, sql, nargs, types, values, attribution_row_shard);
 }
 
 /*
