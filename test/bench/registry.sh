@@ -130,7 +130,7 @@ SQL
 # full refresh and the bare query before read other pages in bulk
 prewarm() {
 	q "$1" -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
-	       -c "SELECT sum(pg_prewarm(c)) FROM unnest('{bounce.event_address_idx, bounce.event_pkey, bounce.attribution_pkey, bounce.event_flags, bounce.monthly_status, bounce.quarterly}'::regclass[]) c" >/dev/null
+	       -c "SELECT sum(pg_prewarm(c)) FROM unnest('{bounce.event_address_idx, bounce.event_pkey, bounce.attribution_pkey, bounce.attribution_event_idx, bounce.event_flags, bounce.monthly_status, bounce.quarterly}'::regclass[]) c" >/dev/null
 }
 
 # refresh DB: CALL bounce.refresh() in a new session, in ms
