@@ -69,9 +69,22 @@ bounce_refresher_init(void)
 {
 	BackgroundWorker worker;
 
-	/* a PGC_POSTMASTER setting may only be defined while preloading */
+	/*
+	 * A PGC_POSTMASTER setting may only be defined while preloading.  Loaded
+	 * later (by a session's first call into bounce), the settings are
+	 * placeholders: say so when one asks for a refresher that cannot run.
+	 */
 	if (!process_shared_preload_libraries_in_progress)
+	{
+		const char *db = GetConfigOption("bounce.refresh_database", true, false);
+
+		if (db != NULL && db[0] != '\0')
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("bounce.refresh_database is set to \"%s\", but bounce is not in shared_preload_libraries: no refresher runs", db),
+					 errhint("Add bounce to shared_preload_libraries and restart the server.")));
 		return;
+	}
 
 	DefineCustomStringVariable("bounce.refresh_database",
 							   "Database in which the refresher calls bounce.refresh(); empty for no refresher.",

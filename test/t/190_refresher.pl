@@ -140,4 +140,15 @@ like($err, qr/10 ms is outside the valid range for parameter "bounce.refresh_int
 like($err, qr/parameter "bounce.refresh_database" cannot be changed without restarting the server/,
 	'refresh_database is set at server start');
 
+# the refresher's settings without bounce preloaded: no refresher, and a
+# session that loads bounce is warned
+my $plain = bounce_node('refresher_not_preloaded');
+$plain->append_conf('postgresql.conf', "bounce.refresh_database = 'postgres'\n");
+$plain->restart;
+is(psql_ok($plain, 'postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'bounce refresher'}),
+	'0', 'without bounce preloaded, no refresher runs');
+($rc, $out, $err) = BounceTest::psql($plain, 'postgres', q{LOAD 'bounce'});
+like($err, qr/WARNING:  bounce.refresh_database is set to "postgres", but bounce is not in shared_preload_libraries: no refresher runs/,
+	'and a session that loads bounce is warned');
+
 done_testing();
