@@ -31,12 +31,7 @@
 
 #include <limits.h>
 
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/table.h"
 #include "access/xact.h"
-#include "catalog/indexing.h"
-#include "catalog/pg_extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -48,11 +43,11 @@
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 
+#include "bounce.h"
 #include "refresher/refresher.h"
 
 /* seconds before the postmaster starts a worker that ended on an error */
@@ -119,37 +114,6 @@ bounce_refresher_init(void)
 }
 
 /*
- * The owner and schema of the extension bounce in this database; false
- * when it is not installed.
- */
-static bool
-extension_owner_schema(Oid *owner, Oid *schema)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found = false;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum("bounce"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
-
-		*owner = ext->extowner;
-		*schema = ext->extnamespace;
-		found = true;
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
-}
-
-/*
  * One refresh: CALL <schema>.refresh() as the extension's owner, in a
  * transaction of its own.  Returns false when the extension is not
  * installed (nothing was called).  An error propagates (the worker ends).
@@ -164,7 +128,7 @@ refresh_once(void)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	installed = extension_owner_schema(&owner, &schema);
+	installed = bounce_extension_lookup(&owner, &schema);
 	if (installed)
 	{
 		Oid			save_userid;
