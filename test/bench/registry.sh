@@ -132,7 +132,7 @@ SQL
 # (pg_prewarm, from contrib), as a server in steady operation has it: the
 # full refresh and the bare query before read other pages in bulk
 prewarm() {
-	q "$1" -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
+	q "$1" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
 	       -c "SELECT sum(pg_prewarm(c)) FROM unnest('{bounce.event_address_idx, bounce.event_pkey, bounce.attribution_pkey, bounce.attribution_event_idx, bounce.event_flags, bounce.monthly_status, bounce.quarterly}'::regclass[]) c" >/dev/null
 }
 
