@@ -38,7 +38,7 @@ REGRESS_OPTS = --load-extension=bounce
 ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation
 TAP_TESTS = 1
-PROVE_TESTS = test/t/*.pl
+PROVE_TESTS ?= test/t/*.pl
 
 # Our own code is held to -Wall -Wextra; the server's headers are included
 # as system headers, since they trip -Wunused-parameter.  The test build

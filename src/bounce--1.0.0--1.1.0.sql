@@ -18,7 +18,8 @@ COMMENT ON COLUMN @extschema@.attribution.domains IS 'the domains of the registr
 -- cluster distributes them by (doc/scaling.md): event's primary key is
 -- (address, id) and its idempotency key is unique per address, with a
 -- plain index on id; attribution and pending carry the address (added
--- last, after attribution.domains, and filled from event).  The
+-- last, after attribution.domains, and filled from event), and
+-- attribution keeps an index on event_id for the refresh.  The
 -- functions that go by these keys are made again below: the writers in
 -- the ingestion block, the refresh and my_flagged_event() after it.
 -- =====================================================================
@@ -35,6 +36,7 @@ ALTER TABLE @extschema@.attribution ADD COLUMN address text;
 UPDATE @extschema@.attribution a SET address = e.address FROM @extschema@.event e WHERE e.id = a.event_id;
 ALTER TABLE @extschema@.attribution ALTER COLUMN address SET NOT NULL;
 ALTER TABLE @extschema@.attribution ADD CONSTRAINT attribution_pkey PRIMARY KEY (address, event_id, registrar_id);
+CREATE INDEX attribution_event_idx ON @extschema@.attribution (event_id) INCLUDE (registrar_id);
 ALTER TABLE @extschema@.attribution ADD CONSTRAINT attribution_address_event_id_fkey
 	FOREIGN KEY (address, event_id) REFERENCES @extschema@.event (address, id) ON DELETE CASCADE;
 ALTER TABLE @extschema@.pending ADD COLUMN address text;

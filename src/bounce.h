@@ -45,6 +45,9 @@ extern void bounce_check_interrupts(void *arg);
 /* The schema of the bounce extension, where its tables and types live. */
 extern Oid	bounce_extension_schema(void);
 
+/* Its owner and schema; false when it is not installed in this database. */
+extern bool bounce_extension_lookup(Oid *owner, Oid *schema);
+
 #endif							/* PG_VERSION_NUM */
 
 #endif							/* BOUNCE_H */

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * bounce_module.c
- *		The one PG_MODULE_MAGIC of bounce.so, in a file of its own so that
- *		no module's source has to be the one that carries it.
+ *		The one PG_MODULE_MAGIC and _PG_init() of bounce.so, in a file of
+ *		their own so that no module's source has to be the one that
+ *		carries them.
  *
  *-------------------------------------------------------------------------
  */
@@ -10,4 +11,20 @@
 
 #include "fmgr.h"
 
+#include "refresher/refresher.h"
+
 PG_MODULE_MAGIC;
+
+#if PG_VERSION_NUM < 160000
+void		_PG_init(void);
+#endif
+
+/*
+ * Loading bounce.so: when preloaded (shared_preload_libraries), the
+ * refresher's settings and worker.  Nothing otherwise.
+ */
+void
+_PG_init(void)
+{
+	bounce_refresher_init();
+}

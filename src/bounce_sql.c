@@ -12,7 +12,6 @@
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
-#include "commands/extension.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/fmgroids.h"
@@ -54,23 +53,18 @@ bounce_table_srf_init(FunctionCallInfo fcinfo, uint64 rows)
 }
 
 /*
- * The schema of the bounce extension (bounce.control's schema).  Its
- * internal functions live in a schema of their own, bounce_internal, and
- * find the extension's tables and types here rather than beside themselves.
- * PostgreSQL 16 exports get_extension_schema(); before it, the same index
- * scan of pg_extension by name.
+ * The owner and schema of the bounce extension in this database: an index
+ * scan of pg_extension by name (PostgreSQL 16's get_extension_schema()
+ * gives the schema alone).  False when it is not installed.
  */
-Oid
-bounce_extension_schema(void)
+bool
+bounce_extension_lookup(Oid *owner, Oid *schema)
 {
-#if PG_VERSION_NUM >= 160000
-	return get_extension_schema(get_extension_oid("bounce", false));
-#else
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	Oid			nsp = InvalidOid;
+	bool		found = false;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
@@ -78,13 +72,32 @@ bounce_extension_schema(void)
 	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
-		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	{
+		Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
+
+		*owner = ext->extowner;
+		*schema = ext->extnamespace;
+		found = true;
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	if (!OidIsValid(nsp))
+	return found;
+}
+
+/*
+ * The schema of the bounce extension (bounce.control's schema).  Its
+ * internal functions live in a schema of their own, bounce_internal, and
+ * find the extension's tables and types here rather than beside themselves.
+ */
+Oid
+bounce_extension_schema(void)
+{
+	Oid			owner;
+	Oid			nsp;
+
+	if (!bounce_extension_lookup(&owner, &nsp))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"bounce\" is not installed in this database")));
 	return nsp;
-#endif
 }

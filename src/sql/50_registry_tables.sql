@@ -197,6 +197,10 @@ CREATE TABLE @extschema@.attribution (
 	FOREIGN KEY (address, event_id) REFERENCES @extschema@.event (address, id) ON DELETE CASCADE
 );
 CREATE INDEX attribution_registrar_idx ON @extschema@.attribution (registrar_id);
+-- the registrars of the bounces an incremental refresh() recounts, read
+-- by id: the new bounces are a run of ids, one range of this index
+-- (src/flag/refresh.c), which the primary key, led by the address, is not
+CREATE INDEX attribution_event_idx ON @extschema@.attribution (event_id) INCLUDE (registrar_id);
 COMMENT ON COLUMN @extschema@.attribution.address IS 'the bounce''s address (as in event): the key a Citus cluster distributes by';
 COMMENT ON TABLE @extschema@.attribution IS 'a bounce counts against every registrar with a registration using the address at the time (each is notified): one row per (bounce, registrar)';
 COMMENT ON COLUMN @extschema@.attribution.event_id IS 'the bounce';
