@@ -1692,6 +1692,47 @@ shard_result_rows_incremental(RefreshScan *st, TupleDesc tupdesc, MemoryContext 
 }
 
 /*
+ * The start of refresh_scan() and refresh_scan_shard(): called in a FROM
+ * clause (its rows are materialized), returning a row type (*tupdesc); the
+ * new ids of argument ids_arg (NULL: a full pass; else one-dimensional,
+ * *new_ids) and the settings of arguments 1 to 5.  fname names the
+ * function in errors.
+ */
+static RefreshScan *
+begin_scan(FunctionCallInfo fcinfo, const char *fname, int ids_arg,
+		   TupleDesc *tupdesc, ArrayType **new_ids)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	RefreshScan *st;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("bounce.%s must be called in a FROM clause", fname)));
+	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "bounce.%s: return type must be a row type", fname);
+
+	st = palloc0(sizeof(RefreshScan));
+	st->cxt = AllocSetContextCreate(CurrentMemoryContext, "bounce refresh_scan",
+									ALLOCSET_DEFAULT_SIZES);
+	*new_ids = NULL;
+	if (!PG_ARGISNULL(ids_arg))
+	{
+		*new_ids = PG_GETARG_ARRAYTYPE_P(ids_arg);
+		if (ARR_NDIM(*new_ids) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("bounce.%s: new_ids must be one-dimensional", fname)));
+		st->incremental = true;
+		new_ids_range(st, *new_ids);
+	}
+	read_settings(fcinfo, st);
+	st->counts = counthash_create(st->cxt, 1024, NULL);
+	return st;
+}
+
+/*
  * bounce.refresh_scan(new_ids, min_gap, max_gap, strikes, span, count_hard)
  * RETURNS TABLE (block, flags, registrar_id, month, status, counted, recurring)
  *
@@ -1709,33 +1750,11 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	RefreshScan *st;
 	Oid			ext_nsp;
 	const char *nsp;
-	ArrayType  *new_ids = NULL;
+	ArrayType  *new_ids;
 	int			rc;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("bounce.refresh_scan must be called in a FROM clause")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "bounce.refresh_scan: return type must be a row type");
-
-	st = palloc0(sizeof(RefreshScan));
-	st->cxt = AllocSetContextCreate(CurrentMemoryContext, "bounce refresh_scan",
-									ALLOCSET_DEFAULT_SIZES);
-	if (!PG_ARGISNULL(0))
-	{
-		new_ids = PG_GETARG_ARRAYTYPE_P(0);
-		if (ARR_NDIM(new_ids) > 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("bounce.refresh_scan: new_ids must be one-dimensional")));
-		st->incremental = true;
-		new_ids_range(st, new_ids);
-	}
-	read_settings(fcinfo, st);
+	st = begin_scan(fcinfo, "refresh_scan", 0, &tupdesc, &new_ids);
 	st->blocks = blockhash_create(st->cxt, 1024, NULL);
-	st->counts = counthash_create(st->cxt, 1024, NULL);
 
 	ext_nsp = bounce_extension_schema();
 	nsp = quote_identifier(get_namespace_name(ext_nsp));
@@ -1800,37 +1819,15 @@ bounce_refresh_scan_shard(PG_FUNCTION_ARGS)
 	const char *nsp;
 	char	   *event_rel;
 	char	   *attribution_rel;
-	ArrayType  *new_ids = NULL;
+	ArrayType  *new_ids;
 	int			nestlevel;
 	int			rc;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("bounce.refresh_scan_shard must be called in a FROM clause")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "bounce.refresh_scan_shard: return type must be a row type");
+	st = begin_scan(fcinfo, "refresh_scan_shard", 7, &tupdesc, &new_ids);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(6))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("bounce.refresh_scan_shard: shard and time_zone must not be NULL")));
-
-	st = palloc0(sizeof(RefreshScan));
-	st->cxt = AllocSetContextCreate(CurrentMemoryContext, "bounce refresh_scan_shard",
-									ALLOCSET_DEFAULT_SIZES);
-	if (!PG_ARGISNULL(7))
-	{
-		new_ids = PG_GETARG_ARRAYTYPE_P(7);
-		if (ARR_NDIM(new_ids) > 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("bounce.refresh_scan_shard: new_ids must be one-dimensional")));
-		st->incremental = true;
-		new_ids_range(st, new_ids);
-	}
-	read_settings(fcinfo, st);
-	st->counts = counthash_create(st->cxt, 1024, NULL);
 	st->local_shards = true;
 
 	/* the refresh's time zone, for this call (as a function's SET clause) */
