@@ -1231,32 +1231,6 @@ shard_row(RefreshScan *st, Datum *values, bool *isnull, int natts)
 	}
 }
 
-/*
- * Coordinator, full refresh of a distributed event: run the pass on every
- * shard and put the results together.  The settings are the caller's
- * arguments 1 to 5; the time zone, which the workers do not get from the
- * refresh's set_config(), is passed as an argument.
- */
-static void
-scan_sharded(RefreshScan *st, const char *nsp, int64 nshards, FunctionCallInfo fcinfo)
-{
-	Oid			types[6] = {INTERVALOID, INTERVALOID, INT4OID, INTERVALOID, BOOLOID, TEXTOID};
-	Datum		values[6];
-	char	   *sql;
-	int			i;
-
-	for (i = 0; i < 5; i++)
-		values[i] = PG_GETARG_DATUM(i + 1);
-	values[4] = BoolGetDatum(st->count_hard);
-	values[5] = CStringGetTextDatum(pg_get_timezone_name(session_timezone));
-	sql = psprintf("SELECT s.block, s.entries, s.registrar_id, s.month, s.status, s.counted, s.recurring, s.event_id"
-				   " FROM %s.shard m CROSS JOIN LATERAL"
-				   " bounce_internal.refresh_scan_shard(m.tableoid, $1, $2, $3, $4, $5, $6, NULL) s",
-				   nsp);
-	run_query_cursor(st, sql, 6, types, values, shard_row);
-	check_shards_seen(st, nsp, nshards);
-}
-
 /* Coordinator: every shard must have answered, once. */
 static void
 check_shards_seen(RefreshScan *st, const char *nsp, int64 nshards)
@@ -1367,14 +1341,15 @@ compare_affected_sharded(RefreshScan *st, const char *nsp)
 }
 
 /*
- * Coordinator, incremental refresh of a distributed event: each shard
- * flags the bounces of its addresses with new bounces and sends the
- * affected ones (from each address's first new bounce on) with their
- * registrars; the coordinator compares them with event_flags.  Every
- * shard gets all the new ids and finds its own among them.
+ * Coordinator, refresh of a distributed event: run the pass on every shard,
+ * one task per row of the marker table, and put the rows together
+ * (shard_row(), or shard_row_incremental() for an incremental pass).  The
+ * settings are the caller's arguments 1 to 5; the time zone, which the
+ * workers do not get from the refresh's set_config(), is passed as an
+ * argument, and so are the new ids (argument 0) of an incremental pass.
  */
 static void
-scan_incremental_sharded(RefreshScan *st, const char *nsp, int64 nshards, FunctionCallInfo fcinfo)
+scan_sharded(RefreshScan *st, const char *nsp, int64 nshards, FunctionCallInfo fcinfo)
 {
 	Oid			types[7] = {INTERVALOID, INTERVALOID, INT4OID, INTERVALOID, BOOLOID, TEXTOID, INT8ARRAYOID};
 	Datum		values[7];
@@ -1385,13 +1360,28 @@ scan_incremental_sharded(RefreshScan *st, const char *nsp, int64 nshards, Functi
 		values[i] = PG_GETARG_DATUM(i + 1);
 	values[4] = BoolGetDatum(st->count_hard);
 	values[5] = CStringGetTextDatum(pg_get_timezone_name(session_timezone));
-	values[6] = PG_GETARG_DATUM(0);
+	if (st->incremental)
+		values[6] = PG_GETARG_DATUM(0);
 	sql = psprintf("SELECT s.block, s.entries, s.registrar_id, s.month, s.status, s.counted, s.recurring, s.event_id"
 				   " FROM %s.shard m CROSS JOIN LATERAL"
-				   " bounce_internal.refresh_scan_shard(m.tableoid, $1, $2, $3, $4, $5, $6, $7) s",
-				   nsp);
-	run_query_cursor(st, sql, 7, types, values, shard_row_incremental);
+				   " bounce_internal.refresh_scan_shard(m.tableoid, $1, $2, $3, $4, $5, $6, %s) s",
+				   nsp, st->incremental ? "$7" : "NULL");
+	run_query_cursor(st, sql, st->incremental ? 7 : 6, types, values,
+					 st->incremental ? shard_row_incremental : shard_row);
 	check_shards_seen(st, nsp, nshards);
+}
+
+/*
+ * Coordinator, incremental refresh of a distributed event: each shard
+ * flags the bounces of its addresses with new bounces and sends the
+ * affected ones (from each address's first new bounce on) with their
+ * registrars; the coordinator compares them with event_flags.  Every
+ * shard gets all the new ids and finds its own among them.
+ */
+static void
+scan_incremental_sharded(RefreshScan *st, const char *nsp, int64 nshards, FunctionCallInfo fcinfo)
+{
+	scan_sharded(st, nsp, nshards, fcinfo);
 	compare_affected_sharded(st, nsp);
 }
 
@@ -1733,6 +1723,28 @@ begin_scan(FunctionCallInfo fcinfo, const char *fname, int ids_arg,
 }
 
 /*
+ * The end of refresh_scan() and refresh_scan_shard(): their rows, made by
+ * rows() in the query's memory, as the materialized result, and the
+ * pass's own memory freed.
+ */
+static void
+end_scan(FunctionCallInfo fcinfo, RefreshScan *st, TupleDesc tupdesc,
+		 Tuplestorestate *(*rows) (RefreshScan *, TupleDesc, MemoryContext))
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext per_query = rsinfo->econtext->ecxt_per_query_memory;
+	MemoryContext old;
+
+	old = MemoryContextSwitchTo(per_query);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	MemoryContextSwitchTo(old);
+	rsinfo->setResult = rows(st, tupdesc, per_query);
+	MemoryContextDelete(st->cxt);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setDesc = tupdesc;
+}
+
+/*
  * bounce.refresh_scan(new_ids, min_gap, max_gap, strikes, span, count_hard)
  * RETURNS TABLE (block, flags, registrar_id, month, status, counted, recurring)
  *
@@ -1744,13 +1756,12 @@ PG_FUNCTION_INFO_V1(bounce_refresh_scan);
 Datum
 bounce_refresh_scan(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	tupdesc;
-	MemoryContext old;
 	RefreshScan *st;
 	Oid			ext_nsp;
 	const char *nsp;
 	ArrayType  *new_ids;
+	int64		nshards;
 	int			rc;
 
 	st = begin_scan(fcinfo, "refresh_scan", 0, &tupdesc, &new_ids);
@@ -1761,34 +1772,17 @@ bounce_refresh_scan(PG_FUNCTION_ARGS)
 	st->delivered = delivered_oid(ext_nsp);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "bounce.refresh_scan: SPI_connect failed: %s", SPI_result_code_string(rc));
-	if (!st->incremental)
-	{
-		int64		nshards = event_shard_count(nsp);
-
-		if (nshards > 0)
-			scan_sharded(st, nsp, nshards, fcinfo);
-		else
-			scan_full(st, nsp);
-	}
+	nshards = event_shard_count(nsp);
+	if (nshards > 0 && !st->incremental)
+		scan_sharded(st, nsp, nshards, fcinfo);
+	else if (nshards > 0)
+		scan_incremental_sharded(st, nsp, nshards, fcinfo);
+	else if (!st->incremental)
+		scan_full(st, nsp);
 	else
-	{
-		int64		nshards = event_shard_count(nsp);
-
-		if (nshards > 0)
-			scan_incremental_sharded(st, nsp, nshards, fcinfo);
-		else
-			scan_incremental(st, nsp, new_ids);
-	}
+		scan_incremental(st, nsp, new_ids);
 	SPI_finish();
-
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	MemoryContextSwitchTo(old);
-	rsinfo->setResult = result_rows(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory);
-	MemoryContextDelete(st->cxt);
-
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setDesc = tupdesc;
+	end_scan(fcinfo, st, tupdesc, result_rows);
 	return (Datum) 0;
 }
 
@@ -1811,9 +1805,7 @@ PG_FUNCTION_INFO_V1(bounce_refresh_scan_shard);
 Datum
 bounce_refresh_scan_shard(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	tupdesc;
-	MemoryContext old;
 	RefreshScan *st;
 	Oid			ext_nsp;
 	const char *nsp;
@@ -1846,17 +1838,8 @@ bounce_refresh_scan_shard(PG_FUNCTION_ARGS)
 	else
 		scan_full_shard(st, event_rel, attribution_rel);
 	SPI_finish();
-
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	MemoryContextSwitchTo(old);
-	rsinfo->setResult = (new_ids != NULL)
-		? shard_result_rows_incremental(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory)
-		: shard_result_rows(st, tupdesc, rsinfo->econtext->ecxt_per_query_memory);
-	MemoryContextDelete(st->cxt);
+	end_scan(fcinfo, st, tupdesc,
+			 new_ids != NULL ? shard_result_rows_incremental : shard_result_rows);
 	AtEOXact_GUC(true, nestlevel);
-
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setDesc = tupdesc;
 	return (Datum) 0;
 }
